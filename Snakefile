@@ -1,0 +1,31 @@
+# Reproduces Klindt et al. (2023), "Identifying Interpretable Visual Features in
+# Artificial and Biological Neural Systems", from raw inputs:
+# images -> activations | brain responses -> directions -> Interpretability Index
+# -> in-silico psychophysics -> figures and report.
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/images.smk"
+include: "workflow/rules/weights.smk"
+include: "workflow/rules/activations.smk"
+include: "workflow/rules/brain.smk"
+include: "workflow/rules/directions.smk"
+include: "workflow/rules/scoring.smk"
+include: "workflow/rules/psychophysics.smk"
+include: "workflow/rules/figures.smk"
+
+
+report: "workflow/report/workflow.rst"
+
+
+rule all:
+    default_target: True
+    input:
+        all_figures(),

@@ -1,0 +1,9 @@
+"""Figure: top-k image grids of the best and worst units and directions."""
+
+from superposition.pipeline import figure_meis
+from superposition.runner import logged
+
+p = snakemake.params
+with logged(snakemake):
+    figure_meis(snakemake.input.scores, snakemake.input.pool, p.metric, p.methods, p.n_show,
+                p.title, snakemake.output[0])

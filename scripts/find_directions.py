@@ -1,0 +1,8 @@
+"""Stage 3: find directions with one method and record their responses."""
+
+from superposition.pipeline import find_directions
+from superposition.runner import logged
+
+with logged(snakemake):
+    find_directions(snakemake.input[0], snakemake.wildcards.method, snakemake.params.k_ratio,
+                    snakemake.params.options, snakemake.params.seed, snakemake.output[0])

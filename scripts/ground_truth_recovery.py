@@ -1,0 +1,7 @@
+"""How well each method's directions match the planted feature directions."""
+
+from superposition.pipeline import recovery
+from superposition.runner import logged
+
+with logged(snakemake):
+    recovery(snakemake.input.directions, snakemake.input.truth[0], snakemake.output[0])

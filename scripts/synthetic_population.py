@@ -1,0 +1,10 @@
+"""A synthetic neural population with planted superposition on a pool's images."""
+
+from superposition.pipeline import synthetic_population
+from superposition.runner import logged
+
+with logged(snakemake):
+    synthetic_population(snakemake.input.pool, snakemake.wildcards.source,
+                         snakemake.wildcards.layer, seed=snakemake.params.seed,
+                         out_responses=snakemake.output.responses,
+                         out_truth=snakemake.output.truth, **snakemake.params.settings)

@@ -1,0 +1,182 @@
+"""Direction discovery: bases of activation space whose units are scored like neurons.
+
+Every method maps an (images x units) matrix to a DirectionSet: unit-norm
+directions (K x units) and the response of every image along each (images x K).
+A name in the config selects the method.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .registry import Registry
+
+METHODS: Registry = Registry("direction method")
+
+
+@dataclass
+class DirectionSet:
+    components: np.ndarray  # K x units, unit-norm rows
+    responses: np.ndarray  # images x K
+    info: dict = field(default_factory=dict)
+
+
+def unit_rows(a: np.ndarray) -> np.ndarray:
+    norm = np.linalg.norm(a, axis=1, keepdims=True)
+    return a / np.where(norm > 0, norm, 1)
+
+
+def orient(components: np.ndarray, responses: np.ndarray):
+    """Flip signs so each response distribution has its long tail positive.
+
+    PCA and ICA leave the sign open; top-k images should come from the tail.
+    """
+    from scipy.stats import skew
+
+    sign = np.where(skew(responses, axis=0) < 0, -1.0, 1.0)
+    return components * sign[:, None], responses * sign[None]
+
+
+@METHODS.register("neurons")
+def neurons(x: np.ndarray, n_components: int, seed: int) -> DirectionSet:
+    """The units themselves: the axis-aligned basis."""
+    return DirectionSet(np.eye(x.shape[1]), x.copy(), {"basis": "axis-aligned"})
+
+
+@METHODS.register("kmeans")
+def kmeans(x: np.ndarray, n_components: int, seed: int, n_init: int = 10,
+           init: str = "k-means++", response: str = "neg_distance",
+           max_iter: int = 300) -> DirectionSet:
+    """The paper's method: K-means on unit-normalised activation vectors.
+
+    ``init='identity'`` starts at the neuron axes (the paper's Sept-2023 code,
+    K = n only). ``response`` is the paper's ``neg_distance`` (minus the distance
+    of the normalised image vector to the centroid) or ``projection`` of the raw
+    activations on the unit centroid (the later refactor).
+    """
+    from sklearn.cluster import KMeans
+
+    xn = unit_rows(x)
+    if init == "identity":
+        if n_components != x.shape[1]:
+            raise ValueError("kmeans init 'identity' needs n_components equal to the unit count")
+        model = KMeans(n_components, init=np.eye(x.shape[1]), n_init=1, max_iter=max_iter,
+                       random_state=seed)
+    else:
+        model = KMeans(n_components, init=init, n_init=n_init, max_iter=max_iter,
+                       random_state=seed)
+    model.fit(xn)
+    comps = unit_rows(model.cluster_centers_)
+    if response == "neg_distance":
+        resp = -np.linalg.norm(xn[:, None, :] - model.cluster_centers_[None], axis=2)
+    elif response == "projection":
+        resp = x @ comps.T
+    else:
+        raise ValueError(f"kmeans response must be neg_distance or projection, not {response!r}")
+    sizes = np.bincount(model.labels_, minlength=n_components)
+    return DirectionSet(comps, resp, {"inertia": float(model.inertia_),
+                                      "cluster_sizes": sizes.tolist(), "response": response})
+
+
+@METHODS.register("pca")
+def pca(x: np.ndarray, n_components: int, seed: int) -> DirectionSet:
+    from sklearn.decomposition import PCA
+
+    n = min(n_components, *x.shape)
+    model = PCA(n, random_state=seed).fit(x)
+    comps, resp = orient(model.components_, model.transform(x))
+    return DirectionSet(comps, resp, {"explained_variance_ratio":
+                                      model.explained_variance_ratio_.tolist()})
+
+
+@METHODS.register("ica")
+def ica(x: np.ndarray, n_components: int, seed: int, max_iter: int = 500) -> DirectionSet:
+    import warnings
+
+    from sklearn.decomposition import FastICA
+
+    n = min(n_components, *x.shape)
+    model = FastICA(n, whiten="unit-variance", random_state=seed, max_iter=max_iter)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        resp = model.fit_transform(x)
+    comps, resp = orient(unit_rows(model.components_), resp)
+    return DirectionSet(comps, resp, {"n_iter": int(model.n_iter_),
+                                      "warnings": sorted({str(w.message) for w in caught})})
+
+
+@METHODS.register("nmf")
+def nmf(x: np.ndarray, n_components: int, seed: int, max_iter: int = 500) -> DirectionSet:
+    """NMF of the rectified activations (negative parts set to zero)."""
+    import warnings
+
+    from sklearn.decomposition import NMF
+
+    xp = np.clip(x, 0, None)
+    model = NMF(n_components, init="nndsvda", random_state=seed, max_iter=max_iter)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        codes = model.fit_transform(xp)
+    norms = np.linalg.norm(model.components_, axis=1)
+    return DirectionSet(unit_rows(model.components_), codes * norms[None],
+                        {"reconstruction_err": float(model.reconstruction_err_),
+                         "rectified": True,
+                         "warnings": sorted({str(w.message) for w in caught})})
+
+
+@METHODS.register("sae")
+def sae(x: np.ndarray, n_components: int, seed: int, l1: float = 1e-3, steps: int = 2000,
+        batch_size: int = 256, lr: float = 1e-3, device: str = "cpu") -> DirectionSet:
+    """A ReLU sparse autoencoder with unit-norm decoder rows (the directions)."""
+    import torch
+
+    torch.manual_seed(seed)
+    scale = float(x.std()) or 1.0
+    data = torch.as_tensor(x / scale, dtype=torch.float32, device=device)
+    n, d = data.shape
+    dec = torch.nn.Parameter(torch.nn.functional.normalize(torch.randn(n_components, d), dim=1).to(device))
+    enc = torch.nn.Parameter(dec.detach().clone())
+    b_enc = torch.nn.Parameter(torch.zeros(n_components, device=device))
+    b_dec = torch.nn.Parameter(data.mean(0).clone())
+    opt = torch.optim.Adam([dec, enc, b_enc, b_dec], lr=lr)
+    gen = torch.Generator(device="cpu").manual_seed(seed)
+
+    def encode(v):
+        return torch.relu((v - b_dec) @ enc.T + b_enc)
+
+    for _ in range(steps):
+        batch = data[torch.randint(n, (min(batch_size, n),), generator=gen)]
+        codes = encode(batch)
+        recon = codes @ dec + b_dec
+        loss = ((recon - batch) ** 2).sum(1).mean() + l1 * codes.abs().sum(1).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        with torch.no_grad():
+            dec.data = torch.nn.functional.normalize(dec.data, dim=1)
+    with torch.no_grad():
+        codes = encode(data)
+        mse = float(((codes @ dec + b_dec - data) ** 2).sum(1).mean() / (data ** 2).sum(1).mean())
+        dead = int((codes.max(0).values <= 0).sum())
+    return DirectionSet(dec.detach().cpu().numpy().astype(np.float64),
+                        (codes * scale).cpu().numpy(),
+                        {"relative_mse": mse, "dead_codes": dead, "l1": l1, "steps": steps})
+
+
+@METHODS.register("random")
+def random_directions(x: np.ndarray, n_components: int, seed: int) -> DirectionSet:
+    """Random unit directions: the baseline any method should beat."""
+    rng = np.random.default_rng(seed)
+    comps = unit_rows(rng.standard_normal((n_components, x.shape[1])))
+    return DirectionSet(comps, x @ comps.T, {"distribution": "isotropic Gaussian"})
+
+
+def find_directions(x: np.ndarray, method: str, n_components: int, seed: int,
+                    **params) -> DirectionSet:
+    if not np.isfinite(x).all():
+        raise ValueError("responses contain NaN or inf; fix the input before direction discovery")
+    result = METHODS.get(method)(x.astype(np.float64), n_components, seed, **params)
+    result.info.update(method=method, n_components=int(result.components.shape[0]), seed=seed)
+    return result

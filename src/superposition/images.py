@@ -1,0 +1,176 @@
+"""Image pools: the natural and synthetic images whose responses are analysed.
+
+Each pool is a registered generator returning uint8 images (N x H x W x 3), a
+label per image and, where known, ground-truth factors per image.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from .registry import Registry
+
+POOLS: Registry = Registry("image pool")
+
+
+@dataclass
+class Pool:
+    """Images plus per-image label and factors (name -> values)."""
+
+    images: np.ndarray
+    labels: list[str]
+    factors: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.images.ndim != 4 or self.images.shape[-1] != 3 or self.images.dtype != np.uint8:
+            raise ValueError(f"pool images must be uint8 N x H x W x 3, got "
+                             f"{self.images.dtype} {self.images.shape}")
+        if len(self.labels) != len(self.images):
+            raise ValueError("one label per image is required")
+
+
+def resize(image: np.ndarray, size: int) -> np.ndarray:
+    """Square resize with antialiasing; greyscale and RGBA become RGB."""
+    pil = Image.fromarray(image)
+    return np.asarray(pil.convert("RGB").resize((size, size), Image.Resampling.BICUBIC))
+
+
+def _bundled_photos() -> dict[str, np.ndarray]:
+    """The real photographs that ship inside scikit-image and scikit-learn."""
+    from skimage import data
+    from sklearn.datasets import load_sample_images
+
+    names = ["astronaut", "chelsea", "coffee", "rocket", "hubble_deep_field", "retina",
+             "immunohistochemistry", "brick", "grass", "gravel", "camera", "moon", "coins",
+             "clock", "cell", "microaneurysms"]
+    photos = {}
+    for name in names:
+        img = np.asarray(getattr(data, name)())
+        if img.ndim == 2:
+            img = np.repeat(img[..., None], 3, axis=2)
+        photos[name] = np.ascontiguousarray(img[..., :3]).astype(np.uint8)
+    photos["motorcycle"] = data.stereo_motorcycle()[0]
+    sk = load_sample_images()
+    for fname, img in zip(sk.filenames, sk.images):
+        photos[Path(fname).stem] = img
+    return photos
+
+
+@POOLS.register("photos")
+def photo_crops(n_images: int, size: int, seed: int,
+                scales: tuple[float, ...] = (0.12, 0.25, 0.5)) -> Pool:
+    """Deterministic square crops, at several scales, of the bundled photos."""
+    rng = np.random.default_rng(seed)
+    photos = _bundled_photos()
+    names = sorted(photos)
+    images = np.empty((n_images, size, size, 3), np.uint8)
+    labels, scale_used = [], np.empty(n_images)
+    for i in range(n_images):
+        name = names[rng.integers(len(names))]
+        photo = photos[name]
+        h, w = photo.shape[:2]
+        scale = scales[rng.integers(len(scales))]
+        side = max(8, int(scale * min(h, w)))
+        y, x = rng.integers(0, h - side + 1), rng.integers(0, w - side + 1)
+        images[i] = resize(photo[y:y + side, x:x + side], size)
+        labels.append(name)
+        scale_used[i] = scale
+    return Pool(images, labels, {"scale": scale_used})
+
+
+SHAPES = ("circle", "square", "triangle", "cross")
+COLOURS = {"red": (220, 40, 40), "green": (40, 180, 60), "blue": (40, 80, 220),
+           "yellow": (230, 210, 40)}
+
+
+def _shape_polygon(shape: str, cx: float, cy: float, r: float, angle: float):
+    if shape == "circle":
+        return None
+    if shape == "square":
+        corners = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]]) * 0.8
+    elif shape == "triangle":
+        corners = np.array([[0, -1], [0.87, 0.5], [-0.87, 0.5]])
+    else:  # cross
+        a, b = 0.35, 1.0
+        corners = np.array([[-a, -b], [a, -b], [a, -a], [b, -a], [b, a], [a, a], [a, b],
+                            [-a, b], [-a, a], [-b, a], [-b, -a], [-a, -a]])
+    rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    pts = corners @ rot.T * r + np.array([cx, cy])
+    return [tuple(p) for p in pts]
+
+
+@POOLS.register("shapes")
+def shapes(n_images: int, size: int, seed: int) -> Pool:
+    """Procedural shapes with recorded ground-truth factors.
+
+    Factors: shape, colour, texture (solid or a grating of some frequency and
+    orientation), rotation, size and position, on a noisy grey background.
+    """
+    rng = np.random.default_rng(seed)
+    up = 2 * size  # draw large, downsample for antialiasing
+    colour_names = list(COLOURS)
+    out = np.empty((n_images, size, size, 3), np.uint8)
+    f = {k: np.empty(n_images) for k in ("shape", "colour", "frequency", "orientation",
+                                         "rotation", "size", "x", "y")}
+    labels = []
+    yy, xx = np.mgrid[0:up, 0:up] / up
+    for i in range(n_images):
+        s, c = rng.integers(len(SHAPES)), rng.integers(len(colour_names))
+        r = rng.uniform(0.18, 0.34) * up
+        cx, cy = rng.uniform(r, up - r), rng.uniform(r, up - r)
+        rot = rng.uniform(0, np.pi)
+        freq = rng.choice([0.0, 4.0, 8.0])
+        ori = rng.uniform(0, np.pi)
+        bg = rng.uniform(90, 160)
+        canvas = np.clip(bg + rng.normal(0, 12, (up, up, 1)), 0, 255) * np.ones((1, 1, 3))
+        mask_img = Image.new("L", (up, up), 0)
+        draw = ImageDraw.Draw(mask_img)
+        poly = _shape_polygon(SHAPES[s], cx, cy, r, rot)
+        if poly is None:
+            draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=255)
+        else:
+            draw.polygon(poly, fill=255)
+        mask = np.asarray(mask_img, float)[..., None] / 255
+        grating = 1.0 if freq == 0 else 0.65 + 0.35 * np.sign(
+            np.sin(2 * np.pi * freq * (xx * np.cos(ori) + yy * np.sin(ori))))[..., None]
+        fg = np.array(COLOURS[colour_names[c]], float) * grating
+        canvas = canvas * (1 - mask) + fg * mask
+        out[i] = resize(np.clip(canvas, 0, 255).astype(np.uint8), size)
+        for key, val in zip(f, (s, c, freq, ori, rot, r / up, cx / up, cy / up)):
+            f[key][i] = val
+        labels.append(f"{SHAPES[s]}-{colour_names[c]}")
+    return Pool(out, labels, f)
+
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
+
+
+def read_image(path: Path) -> np.ndarray:
+    """Read one image as RGB uint8, naming the file if it cannot be decoded."""
+    try:
+        with Image.open(path) as img:
+            img.load()
+            return np.asarray(img.convert("RGB"))
+    except Exception as err:  # PIL raises many types for broken files
+        raise ValueError(f"cannot read image {path}: {err}. Replace or remove the file "
+                         f"and rerun; finished outputs are kept.") from err
+
+
+@POOLS.register("folder")
+def image_folder(path: str, size: int, seed: int = 0, n_images: int | None = None) -> Pool:
+    """Every image below a folder, sorted by path; the parent folder is the label."""
+    root = Path(path)
+    if not root.is_dir():
+        raise FileNotFoundError(f"image folder {root} does not exist; set image_pools.<name>.path")
+    files = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    if n_images is not None:
+        files = files[:n_images]
+    if not files:
+        raise ValueError(f"no images ({', '.join(IMAGE_SUFFIXES)}) under {root}")
+    images = np.stack([resize(read_image(p), size) for p in files])
+    return Pool(images, [p.parent.name for p in files],
+                {"file": np.asarray([str(p.relative_to(root)) for p in files])})

@@ -1,0 +1,136 @@
+"""Perceptual metrics behind the Interpretability Index.
+
+Every metric maps images to an embedding whose (squared) Euclidean distances are
+the metric's distances. The II engine therefore embeds each unique image once and
+gets all pairwise distances from one matrix product, instead of one network
+forward per pair as the paper's code does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .models import split_architecture
+from .registry import Registry
+
+METRICS: Registry = Registry("perceptual metric")
+
+
+@dataclass
+class Metric:
+    """An embedding whose Euclidean geometry is the perceptual distance."""
+
+    name: str
+    description: str
+    embed_batch: Callable  # uint8 N x H x W x 3 -> torch float N x D
+    squared: bool = True
+
+    def embed(self, images, batch_size: int = 128):
+        import torch
+
+        from .activations import batches
+
+        with torch.no_grad():
+            return torch.cat([self.embed_batch(b) for b in batches(images, batch_size)])
+
+    def pairwise(self, a, b):
+        """Distance matrix between two sets of embeddings."""
+        a64, b64 = a.double(), b.double()
+        sq = (a64 * a64).sum(1)[:, None] + (b64 * b64).sum(1)[None] - 2 * a64 @ b64.T
+        sq = sq.clamp_min(0)
+        return (sq if self.squared else sq.sqrt()).float()
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """A registered metric: its builder and the weights it needs (family, name, tag)."""
+
+    build: Callable[..., Metric]
+    architecture: str | None = None
+    weights: str | None = None
+
+    def weights_source(self):
+        if self.architecture is None:
+            return None
+        family, name = split_architecture(self.architecture)
+        return family.weights_source(name, self.weights)
+
+
+def _to_unit(images: np.ndarray, device):
+    import torch
+
+    return torch.from_numpy(np.ascontiguousarray(images)).to(device).permute(0, 3, 1, 2).float() / 255
+
+
+def pixel_metric(weights_path=None, device="cpu", size=None) -> Metric:
+    def embed(batch):
+        x = _to_unit(batch, device).flatten(1)
+        return x / np.sqrt(x.shape[1])
+
+    return Metric("pixel", "mean squared pixel difference ([0,1] RGB); a low-level control",
+                  embed)
+
+
+def colour_metric(weights_path=None, device="cpu", size=None) -> Metric:
+    def embed(batch):
+        return _to_unit(batch, device).mean(dim=(2, 3))
+
+    return Metric("colour", "L2 distance between mean RGB colours ([0,1]); a low-level control",
+                  embed, squared=False)
+
+
+METRICS.register("pixel")(MetricSpec(pixel_metric))
+METRICS.register("colour")(MetricSpec(colour_metric))
+
+
+def deep_feature_metric(name: str, architecture: str, taps: list[str], description: str,
+                        weights_path: str | None, device="cpu", size: int | None = None) -> Metric:
+    """LPIPS-style distance with unit weights on a pretrained backbone.
+
+    Per tapped layer, channel vectors are unit-normalised at each position; the
+    distance is the sum over layers of the spatial mean of squared differences
+    (LPIPS without its learned linear heads, the 'baseline' of Zhang et al. 2018).
+    """
+    import torch
+
+    from .activations import LayerTap, preprocess
+    from .models import build_model
+
+    family, _ = split_architecture(architecture)
+    model = build_model(architecture, weights_path, seed=0).to(device)
+    hooks = {}
+    modules = dict(model.named_modules())
+    handles = [modules[t].register_forward_hook(
+        lambda m, i, o, t=t: hooks.__setitem__(t, o)) for t in taps]
+    last = LayerTap(model, taps[-1])  # stop after the deepest tap
+
+    def embed(batch):
+        hooks.clear()
+        last(preprocess(batch, family.mean, family.std, size, device))
+        parts = []
+        for t in taps:
+            f = hooks[t]
+            f = f / (f.norm(dim=1, keepdim=True) + 1e-10)
+            parts.append(f.flatten(1) / np.sqrt(f.shape[2] * f.shape[3]))
+        return torch.cat(parts, dim=1)
+
+    embed.handles = handles
+    return Metric(name, description, embed)
+
+
+_LITE0_TAPS = ["_blocks.0", "_blocks.2", "_blocks.4", "_blocks.10", "_blocks.14"]
+METRICS.register("deepfeat_efficientnet_lite0")(MetricSpec(
+    lambda weights_path=None, device="cpu", size=None: deep_feature_metric(
+        "deepfeat_efficientnet_lite0", "efficientnet_lite/efficientnet_lite0", _LITE0_TAPS,
+        "LPIPS-style unweighted deep-feature distance on ImageNet-pretrained EfficientNet-Lite0 "
+        "(5 stages); a stand-in for the paper's LPIPS-AlexNet, whose weights are not available "
+        "offline", weights_path, device, size),
+    "efficientnet_lite/efficientnet_lite0", "imagenet"))
+
+
+def build_metric(name: str, weights_path: str | None = None, device="cpu",
+                 size: int | None = None) -> Metric:
+    return METRICS.get(name).build(weights_path=weights_path, device=device, size=size)

@@ -1,0 +1,124 @@
+"""Model registry: build a network, know its weights and its preprocessing.
+
+``architecture`` in the config is ``family/name`` (e.g. ``torchvision/mobilenet_v2``).
+A family builds the network with random weights, names the weight file for a
+weights tag, and says how images are normalised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .registry import Registry
+from .weights import WeightsSource
+
+FAMILIES: Registry = Registry("model family")
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+@dataclass(frozen=True)
+class Family:
+    """How to build one family of networks and where their weights come from."""
+
+    build: callable
+    weights_source: callable
+    mean: tuple[float, float, float] = IMAGENET_MEAN
+    std: tuple[float, float, float] = IMAGENET_STD
+
+
+def _torchvision_build(name: str):
+    import torchvision
+
+    return torchvision.models.get_model(name, weights=None)
+
+
+def _torchvision_weights(name: str, tag: str) -> WeightsSource:
+    import torchvision
+
+    enum = torchvision.models.get_model_weights(name)
+    try:
+        url = enum[tag].url
+    except KeyError:
+        raise KeyError(f"torchvision model {name} has no weights {tag!r}; "
+                       f"known: {', '.join(w.name for w in enum)}") from None
+    return WeightsSource(url.rsplit("/", 1)[-1], url)
+
+
+FAMILIES.register("torchvision")(Family(_torchvision_build, _torchvision_weights))
+
+
+def _lite_build(name: str):
+    from efficientnet_lite_pytorch import EfficientNet
+
+    return EfficientNet.from_name(name.replace("_", "-"))
+
+
+def _lite_weights(name: str, tag: str) -> WeightsSource:
+    files = {"efficientnet_lite0": "efficientnet-lite0-57934424.pth"}
+    if tag != "imagenet" or name not in files:
+        raise KeyError(f"no weights {tag!r} for {name}; known: imagenet for {', '.join(files)}")
+    return WeightsSource(files[name])
+
+
+FAMILIES.register("efficientnet_lite")(
+    Family(_lite_build, _lite_weights, (0.5, 0.5, 0.5), (0.5, 0.5, 0.5)))
+
+
+def tiny_cnn(name: str, width: int = 16):
+    """A small random CNN for tests and quick checks."""
+    from torch import nn
+
+    return nn.Sequential(
+        nn.Conv2d(3, width, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(width, 2 * width, 3, stride=2, padding=1), nn.ReLU(),
+        nn.Conv2d(2 * width, 2 * width, 3, stride=2, padding=1), nn.ReLU(),
+    )
+
+
+def _tiny_weights(name: str, tag: str) -> WeightsSource:
+    raise KeyError("tiny_cnn has no pretrained weights; use weights: random")
+
+
+FAMILIES.register("tiny")(Family(tiny_cnn, _tiny_weights))
+
+
+def split_architecture(architecture: str) -> tuple[Family, str]:
+    family, _, name = architecture.partition("/")
+    return FAMILIES.get(family), name
+
+
+def build_model(architecture: str, weights_path: str | None, seed: int):
+    """The network in eval mode, with pretrained weights if a file is given."""
+    import torch
+
+    family, name = split_architecture(architecture)
+    torch.manual_seed(seed)
+    model = family.build(name)
+    if weights_path:
+        state = torch.load(weights_path, map_location="cpu", weights_only=True)
+        missing, unexpected = model.load_state_dict(state, strict=False)
+        if missing:
+            raise ValueError(f"{weights_path} lacks {len(missing)} tensors of {architecture}, "
+                             f"e.g. {missing[:3]}: wrong weights for this architecture")
+    return model.eval()
+
+
+def layer_names(architecture: str) -> list[str]:
+    """Every named submodule, the names a config may list as layers."""
+    import torch
+
+    family, name = split_architecture(architecture)
+    with torch.device("meta"):
+        model = family.build(name)
+    return [n for n, _ in model.named_modules() if n]
+
+
+def check_layers(architecture: str, layers: list[str]) -> None:
+    valid = layer_names(architecture)
+    wrong = [layer for layer in layers if layer not in valid]
+    if wrong:
+        shown = ", ".join(valid[:60]) + (" ..." if len(valid) > 60 else "")
+        raise ValueError(f"{architecture} has no layer {', '.join(map(repr, wrong))}; "
+                         f"valid names: {shown}")

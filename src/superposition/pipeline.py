@@ -1,0 +1,312 @@
+"""One function per workflow step: read inputs, call the science, write outputs.
+
+The science modules are pure; this module is the I/O edge the thin scripts in
+``scripts/`` call. Every output carries its provenance.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from . import store
+from .provenance import provenance
+
+log = logging.getLogger("superposition")
+
+
+def resolve_device(device: str) -> str:
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise RuntimeError(f"device {device!r} requested but CUDA is not available; "
+                           f"set device: auto or cpu")
+    return device
+
+
+# -- images -------------------------------------------------------------------------------
+
+def build_pool(name: str, kind: str, params: dict, seed: int, out: str) -> None:
+    from .images import POOLS
+
+    log.info("building image pool %s (%s) with %s", name, kind, params)
+    pool = POOLS.get(kind)(seed=seed, **params)
+    coords = {"image": np.arange(len(pool.images)),
+              "label": ("image", np.asarray(pool.labels, dtype=str))}
+    coords.update({f"factor_{k}": ("image", v) for k, v in pool.factors.items()})
+    ds = xr.Dataset({"images": (("image", "y", "x", "channel"), pool.images)}, coords=coords,
+                    attrs={"pool": name, "kind": kind,
+                           "provenance": provenance(kind=kind, seed=seed, **params)})
+    store.write_dataset(ds.chunk({"image": 512}), out)
+    log.info("wrote %d images of %s px to %s", len(pool.images), pool.images.shape[1:3], out)
+
+
+def pool_images(path: str):
+    """The pool's image array, read lazily (Zarr) so batches stream from disk."""
+    import zarr
+
+    return zarr.open_group(path, mode="r")["images"]
+
+
+def pool_table(path: str) -> pd.DataFrame:
+    """Per-image labels and factors of a pool."""
+    with xr.open_zarr(path) as ds:
+        names = ["label"] + [c for c in ds.coords if c.startswith("factor_")]
+        return pd.DataFrame({c: ds[c].values for c in names})
+
+
+# -- weights ------------------------------------------------------------------------------
+
+def fetch_weights(architecture: str, tag: str, out: str) -> None:
+    from .models import split_architecture
+    from .weights import fetch
+
+    family, name = split_architecture(architecture)
+    origin = fetch(family.weights_source(name, tag), out)
+    log.info("placed %s %s weights at %s from %s", architecture, tag, out, origin)
+
+
+def fetch_metric_weights(metric: str, out: str) -> None:
+    from .metrics import METRICS
+    from .weights import fetch
+
+    origin = fetch(METRICS.get(metric).weights_source(), out)
+    log.info("placed weights of metric %s at %s from %s", metric, out, origin)
+
+
+# -- activations --------------------------------------------------------------------------
+
+def cache_activations(pool: str, architecture: str, weights: str | None, weights_tag: str,
+                      layer: str, statistic: str, batch_size: int, input_size: int | None,
+                      device: str, seed: int, source: str, out: str) -> None:
+    import torch
+
+    from .activations import stream_activations, unit_count
+    from .models import build_model, split_architecture
+
+    device = resolve_device(device)
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    family, _ = split_architecture(architecture)
+    model = build_model(architecture, weights, seed).to(device)
+    images = pool_images(pool)
+    n_units = unit_count(model, layer, images.shape[1:3], input_size, family.mean, family.std,
+                         device)
+    attrs = {"source": source, "layer": layer, "kind": "model", "pool": Path(pool).stem,
+             "provenance": provenance(architecture=architecture, weights=weights_tag,
+                                      statistic=statistic, input_size=input_size,
+                                      device=device, seed=seed)}
+    writer = store.ResponseWriter(out, len(images), [f"{layer}:{i}" for i in range(n_units)],
+                                  attrs, chunk_images=max(batch_size, 1024))
+    try:
+        stream_activations(model, layer, images, statistic, batch_size, input_size,
+                           family.mean, family.std, device, writer.write)
+    except BaseException:
+        writer.abort()
+        raise
+    writer.close()
+    log.info("cached %d images x %d units of %s/%s on %s", len(images), n_units, source,
+             layer, device)
+
+
+# -- brain --------------------------------------------------------------------------------
+
+def synthetic_population(pool: str, source: str, area: str, factors: list[str],
+                         n_neurons: int, features_per_neuron: int, gain: float,
+                         baseline: float, seed: int, out_responses: str, out_truth: str) -> None:
+    from .synthetic import conjunction_features, planted_population
+
+    table = pool_table(pool)
+    missing = [f for f in factors if f"factor_{f}" not in table]
+    if missing:
+        raise ValueError(f"pool {pool} has no factors {missing}; it has "
+                         f"{[c[7:] for c in table if c.startswith('factor_')]}")
+    fac = {f: table[f"factor_{f}"].to_numpy() for f in factors}
+    size = table["factor_size"].to_numpy() if "factor_size" in table else None
+    intensity = None if size is None else 0.5 + (size - size.min()) / (np.ptp(size) or 1)
+    z, names = conjunction_features(fac, factors, intensity)
+    pop = planted_population(z, names, n_neurons, features_per_neuron, gain, baseline, seed)
+    settings = dict(factors=factors, n_neurons=n_neurons, features_per_neuron=features_per_neuron,
+                    gain=gain, baseline=baseline, seed=seed)
+    units = [f"{area}:{i}" for i in range(n_neurons)]
+    store.write_dataset(store.responses_dataset(
+        pop.responses, units, {"source": source, "layer": area, "kind": "brain",
+                               "pool": Path(pool).stem,
+                               "provenance": provenance(adapter="synthetic", **settings)}),
+        out_responses)
+    truth = xr.Dataset(
+        {"mixing": (("unit", "feature"), pop.mixing),
+         "features": (("image", "feature"), pop.features),
+         "rates": (("image", "unit"), pop.rates)},
+        coords={"unit": units, "feature": names, "image": np.arange(len(pop.features))},
+        attrs={"provenance": provenance(**settings)})
+    store.write_dataset(truth, out_truth)
+    log.info("planted %d features into %d neurons over %d images", len(names), n_neurons,
+             len(pop.features))
+
+
+# -- directions ---------------------------------------------------------------------------
+
+def find_directions(responses: str, method: str, k_ratio: float, params: dict, seed: int,
+                    out: str) -> None:
+    from .directions import find_directions as fit
+
+    ds = store.open_dataset(responses)
+    x = ds["responses"].values
+    n_components = max(1, int(round(k_ratio * x.shape[1])))
+    log.info("%s on %s: %d images x %d units, K=%d", method, responses, *x.shape, n_components)
+    result = fit(x, method, n_components, seed, **params)
+    names = [f"{method}:{i}" for i in range(result.components.shape[0])]
+    out_ds = xr.Dataset(
+        {"components": (("direction", "unit"), result.components.astype(np.float32)),
+         "responses": (("image", "direction"), result.responses.astype(np.float32))},
+        coords={"direction": names, "unit": ds["unit"].values, "image": ds["image"].values},
+        attrs={k: v for k, v in ds.attrs.items() if k != "provenance"}
+        | {"method": method, "info": result.info,
+           "provenance": provenance(method=method, k_ratio=k_ratio, seed=seed, **params)})
+    store.write_dataset(out_ds, out)
+
+
+# -- scoring ------------------------------------------------------------------------------
+
+def _metrics(names: list[str], weights: dict[str, str | None], device: str, size):
+    from .metrics import build_metric
+
+    return [build_metric(n, weights.get(n), device, size) for n in names]
+
+
+def score_directions(directions: str, pool: str, metrics: list[str], weights: dict,
+                     k: int, device: str, metric_size, out: str) -> None:
+    from .interpretability import interpretability_index
+
+    device = resolve_device(device)
+    ds = store.open_dataset(directions)
+    resp = ds["responses"].values
+    images = pool_images(pool)
+    frames = []
+    built = _metrics(metrics, weights, device, metric_size)
+    for metric in built:
+        scores = interpretability_index(resp, images, metric, k)
+        frames.append(pd.DataFrame({
+            "source": ds.attrs["source"], "layer": ds.attrs["layer"],
+            "method": ds.attrs["method"], "direction": ds["direction"].values,
+            "metric": metric.name, "ii_pairs": scores["ii_pairs"], "ii_code": scores["ii_code"],
+            "top_k": [" ".join(map(str, row)) for row in scores["top_k"]],
+            "sparsity": _sparsity(resp)}))
+        log.info("%s: mean II (%s) = %.4f over %d directions", directions, metric.name,
+                 scores["ii_pairs"].mean(), len(resp.T))
+    _write_csv(pd.concat(frames), out, metric_info(built, weights))
+
+
+def _sparsity(resp: np.ndarray) -> np.ndarray:
+    """Kurtosis-free sparsity: share of images below 10% of the unit's range."""
+    lo, hi = resp.min(0), resp.max(0)
+    return ((resp - lo) < 0.1 * (hi - lo + 1e-12)).mean(0)
+
+
+def metric_info(metrics, weights: dict) -> dict:
+    """Which metric, described, with which weight file, produced the numbers."""
+    return {m.name: {"description": m.description, "weights": weights.get(m.name) or "none"}
+            for m in metrics}
+
+
+def random_baseline(pool: str, metrics: list[str], weights: dict, k: int, n_sets: int,
+                    seed: int, device: str, metric_size, out: str) -> None:
+    from .interpretability import random_baseline as baseline
+
+    device = resolve_device(device)
+    images = pool_images(pool)
+    frames = []
+    built = _metrics(metrics, weights, device, metric_size)
+    for metric in built:
+        scores = baseline(len(images), images, metric, k, n_sets, seed)
+        frames.append(pd.DataFrame({"pool": Path(pool).stem, "metric": metric.name,
+                                    "set": np.arange(n_sets), "ii_pairs": scores["ii_pairs"],
+                                    "ii_code": scores["ii_code"]}))
+    _write_csv(pd.concat(frames), out, metric_info(built, weights))
+
+
+def _write_csv(df: pd.DataFrame, out: str, meta: dict) -> None:
+    """CSV plus a JSON sidecar saying which metric and weights produced it."""
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(out, index=False)
+    Path(out).with_suffix(".json").write_text(json.dumps(
+        {"metrics": meta, "provenance": provenance()}, indent=2))
+
+
+# -- psychophysics ------------------------------------------------------------------------
+
+def psychophysics(directions: str, pool: str, metric: str, weights: dict, n_references: int,
+                  quantiles: list[float], n_trials: int, band: float, pooling: str, seed: int,
+                  device: str, metric_size, out: str) -> None:
+    from .psychophysics import accuracy_table, design_trials, run_2afc
+
+    device = resolve_device(device)
+    ds = store.open_dataset(directions)
+    design = design_trials(ds["responses"].values, n_references, quantiles, n_trials, band, seed)
+    m = _metrics([metric], weights, device, metric_size)[0]
+    result = run_2afc(design, pool_images(pool), m, pooling)
+    table = accuracy_table(result, list(ds["direction"].values), quantiles)
+    table.insert(0, "source", ds.attrs["source"])
+    table.insert(1, "layer", ds.attrs["layer"])
+    table.insert(2, "method", ds.attrs["method"])
+    table["metric"], table["pooling"] = m.name, pooling
+    _write_csv(table, out, metric_info([m], weights))
+
+
+# -- ground truth -------------------------------------------------------------------------
+
+def recovery(directions: list[str], truth: str, out: str) -> None:
+    from .recovery import recovery_scores
+
+    mixing = store.open_dataset(truth)["mixing"].values.T  # features x units
+    rows = []
+    for path in directions:
+        ds = store.open_dataset(path)
+        rows.append({"source": ds.attrs["source"], "method": ds.attrs["method"],
+                     **recovery_scores(ds["components"].values, mixing)})
+    _write_csv(pd.DataFrame(rows), out, {})
+
+
+# -- figures ------------------------------------------------------------------------------
+
+def _read_all(paths: list[str]) -> pd.DataFrame:
+    return pd.concat([pd.read_csv(p) for p in paths], ignore_index=True)
+
+
+def figure_ii(scores: list[str], baseline: str, metric: str, title: str, out: str) -> None:
+    from .plotting import ii_by_method
+
+    ii_by_method(_read_all(scores), pd.read_csv(baseline), metric, title, out)
+
+
+def figure_meis(scores: list[str], pool: str, metric: str, methods: list[str], n_show: int,
+                title: str, out: str) -> None:
+    from .plotting import mei_grid
+
+    mei_grid(_read_all(scores), pool_images(pool), metric, methods, n_show, title, out)
+
+
+def figure_psychophysics(tables: list[str], title: str, out: str) -> None:
+    from .plotting import psychophysics_curves
+
+    psychophysics_curves(_read_all(tables), title, out)
+
+
+def figure_recovery(table: str, title: str, out: str) -> None:
+    from .plotting import recovery_bars
+
+    recovery_bars(pd.read_csv(table), title, out)
+
+
+def figure_summary(scores: list[str], metric: str, out_figure: str, out_table: str) -> None:
+    from .plotting import summary
+
+    table = summary(_read_all(scores), metric, out_figure)
+    table.to_csv(out_table, index=False)

@@ -1,0 +1,161 @@
+"""Figures: one function per panel type, data in, PNG out.
+
+Every method keeps one colour in every figure; axes say what and in which unit;
+where values are sampled, intervals are 95% bootstrap confidence intervals.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+METHOD_COLOURS = {"neurons": "#4d4d4d", "kmeans": "#d62728", "pca": "#1f77b4",
+                  "ica": "#2ca02c", "nmf": "#9467bd", "sae": "#ff7f0e", "random": "#bcbd22"}
+
+
+def colour(method: str) -> str:
+    return METHOD_COLOURS.get(method, "#17becf")
+
+
+def bootstrap_ci(values: np.ndarray, n: int = 1000, seed: int = 0) -> tuple[float, float]:
+    """95% bootstrap confidence interval of the mean."""
+    values = np.asarray(values, float)
+    if len(values) < 2:
+        return (float(values.mean()), float(values.mean())) if len(values) else (np.nan, np.nan)
+    rng = np.random.default_rng(seed)
+    means = values[rng.integers(0, len(values), (n, len(values)))].mean(1)
+    return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
+
+
+def _save(fig, out: str) -> None:
+    fig.savefig(out, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+
+
+def ii_by_method(scores: pd.DataFrame, baseline: pd.DataFrame, metric: str, title: str,
+                 out: str) -> None:
+    """Per layer: II of every unit/direction, one box per method, chance band behind."""
+    scores = scores[scores.metric == metric]
+    layers = list(dict.fromkeys(scores.layer))
+    methods = list(dict.fromkeys(scores.method))
+    fig, axes = plt.subplots(1, len(layers), figsize=(2.2 + 1.1 * len(methods) * len(layers), 4),
+                             sharey=True, squeeze=False)
+    base = baseline[baseline.metric == metric].ii_pairs
+    for ax, layer in zip(axes[0], layers):
+        if len(base):
+            ax.axhspan(*np.percentile(base, [2.5, 97.5]), color="0.9", zorder=0,
+                       label="random images (95%)")
+            ax.axhline(base.mean(), color="0.6", lw=1, ls="--", zorder=0)
+        data = [scores[(scores.layer == layer) & (scores.method == m)].ii_pairs for m in methods]
+        box = ax.boxplot(data, patch_artist=True, widths=0.6, showfliers=False)
+        for patch, m in zip(box["boxes"], methods):
+            patch.set_facecolor(colour(m))
+            patch.set_alpha(0.55)
+        rng = np.random.default_rng(0)
+        for i, (m, d) in enumerate(zip(methods, data), start=1):
+            ax.scatter(i + rng.uniform(-0.18, 0.18, len(d)), d, s=6, color=colour(m), zorder=3)
+        ax.set_xticks(range(1, len(methods) + 1), methods, rotation=45, ha="right")
+        ax.set_title(layer)
+    axes[0, 0].set_ylabel(f"Interpretability Index\n(- mean pairwise {metric} distance)")
+    axes[0, 0].legend(loc="lower left", fontsize=7, frameon=False)
+    fig.suptitle(title)
+    _save(fig, out)
+
+
+def mei_grid(scores: pd.DataFrame, images, metric: str, methods: list[str], n_show: int,
+             title: str, out: str) -> None:
+    """Top-k images of the most and least interpretable units of each method."""
+    scores = scores[(scores.metric == metric) & scores.method.isin(methods)]
+    rows = []
+    for m in methods:
+        s = scores[scores.method == m].sort_values("ii_pairs", ascending=False)
+        rows += [(m, "best", r) for r in s.head(n_show).itertuples()]
+        rows += [(m, "worst", r) for r in s.tail(n_show).iloc[::-1].itertuples()]
+    k = len(rows[0][2].top_k.split()) if rows else 5
+    fig, axes = plt.subplots(len(rows), k, figsize=(1.1 * k + 1.8, 1.1 * len(rows) + 0.6),
+                             squeeze=False)
+    for i, (m, kind, r) in enumerate(rows):
+        for j, idx in enumerate(map(int, r.top_k.split())):
+            ax = axes[i, j]
+            ax.imshow(np.asarray(images[idx]))
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for side in ax.spines.values():
+                side.set_color(colour(m))
+                side.set_linewidth(2)
+        axes[i, 0].set_ylabel(f"{m} {kind}\n{r.direction.split(':')[-1]}  II={r.ii_pairs:.3f}",
+                              fontsize=7, rotation=0, ha="right", va="center")
+    fig.suptitle(title, fontsize=9)
+    _save(fig, out)
+
+
+def psychophysics_curves(table: pd.DataFrame, title: str, out: str) -> None:
+    """In-silico 2-AFC accuracy vs query difficulty, per layer and method."""
+    layers = list(dict.fromkeys(table.layer))
+    fig, axes = plt.subplots(1, len(layers), figsize=(3.2 * len(layers), 3.2), sharey=True,
+                             squeeze=False)
+    for ax, layer in zip(axes[0], layers):
+        sub = table[table.layer == layer]
+        for m, g in sub.groupby("method", sort=False):
+            qs = sorted(g["quantile"].unique())
+            means = [g[g["quantile"] == q].accuracy.mean() for q in qs]
+            cis = np.array([bootstrap_ci(g[g["quantile"] == q].accuracy) for q in qs])
+            ax.plot(qs, means, "-o", color=colour(m), label=m, ms=3)
+            ax.fill_between(qs, cis[:, 0], cis[:, 1], color=colour(m), alpha=0.2)
+        ax.axhline(0.5, color="0.5", ls=":", lw=1)
+        ax.set_title(layer)
+        ax.set_xlabel("query quantile (0 = most extreme)")
+    axes[0, 0].set_ylabel("2-AFC accuracy (mean over units, 95% CI)")
+    axes[0, 0].set_ylim(0.3, 1.02)
+    axes[0, -1].legend(fontsize=7, frameon=False)
+    fig.suptitle(title)
+    _save(fig, out)
+
+
+def recovery_bars(table: pd.DataFrame, title: str, out: str) -> None:
+    """Ground-truth recovery score per direction method."""
+    fig, ax = plt.subplots(figsize=(1 + 0.7 * len(table), 3.2))
+    ax.bar(table.method, table.matched_cosine, color=[colour(m) for m in table.method])
+    ax.scatter(table.method, table.best_cosine, color="k", marker="_", s=200,
+               label="best cosine per true feature", zorder=3)
+    ax.set_ylabel("matched cosine to planted features")
+    ax.set_ylim(0, 1.05)
+    ax.tick_params(axis="x", rotation=45)
+    ax.legend(fontsize=7, frameon=False, loc="upper right")
+    ax.set_title(title, fontsize=9)
+    _save(fig, out)
+
+
+def summary(scores: pd.DataFrame, metric: str, out: str) -> pd.DataFrame:
+    """Mean II difference to neurons, per source/layer and method, with bootstrap CIs."""
+    scores = scores[scores.metric == metric]
+    rows = []
+    for (src, layer), g in scores.groupby(["source", "layer"], sort=False):
+        ref = g[g.method == "neurons"].ii_pairs.mean()
+        for m, h in g.groupby("method", sort=False):
+            lo, hi = bootstrap_ci(h.ii_pairs)
+            rows.append({"source": src, "layer": layer, "method": m,
+                         "n": len(h), "mean_ii": h.ii_pairs.mean(), "ci_low": lo, "ci_high": hi,
+                         "delta_vs_neurons": h.ii_pairs.mean() - ref})
+    table = pd.DataFrame(rows)
+    labels = list(dict.fromkeys(table.source + " / " + table.layer))
+    methods = [m for m in dict.fromkeys(table.method) if m != "neurons"]
+    fig, ax = plt.subplots(figsize=(6, 0.45 * len(labels) + 1.4))
+    for j, m in enumerate(methods):
+        t = table[table.method == m]
+        y = [labels.index(s + " / " + lay) + (j - len(methods) / 2) * 0.1
+             for s, lay in zip(t.source, t.layer)]
+        ax.errorbar(t.delta_vs_neurons, y, xerr=[t.mean_ii - t.ci_low, t.ci_high - t.mean_ii],
+                    fmt="o", color=colour(m), label=m, ms=4, lw=1)
+    ax.axvline(0, color="k", lw=0.8)
+    ax.set_yticks(range(len(labels)), labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel(f"mean II minus mean II of neurons ({metric}); > 0: directions more "
+                  f"interpretable")
+    ax.legend(fontsize=7, frameon=False, bbox_to_anchor=(1, 1), loc="upper left")
+    _save(fig, out)
+    return table

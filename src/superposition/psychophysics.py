@@ -1,0 +1,88 @@
+"""In-silico 2-AFC psychophysics in the IMI design (Zimmermann et al. 2023).
+
+Per unit: references are its n most and n least activating images; a trial shows
+one query from the top side and one from the bottom side, drawn from a band of
+activation quantiles (the difficulty: 0 = most extreme). The observer picks the
+query that better matches the max references, by perceptual similarity pooled
+over references (the paper's Eq. 2-3):
+
+    e0 = pool_k s(ref+_k, q+) + pool_k s(ref-_k, q-)
+    e1 = pool_k s(ref+_k, q-) + pool_k s(ref-_k, q+)
+
+with s = -distance; the observer is correct when e0 > e1 (a tie scores 0.5).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .interpretability import embed_subset
+from .metrics import Metric
+
+POOLING = {"max": lambda s: s.max(-1).values, "mean": lambda s: s.mean(-1)}
+
+
+def design_trials(responses: np.ndarray, n_references: int, quantiles: list[float],
+                  n_trials: int, band: float, seed: int) -> dict[str, np.ndarray]:
+    """Image indices for every unit's references and queries.
+
+    Returns arrays: ``refs_max``, ``refs_min`` (units x n_references) and
+    ``q_max``, ``q_min`` (units x quantiles x trials).
+    """
+    rng = np.random.default_rng(seed)
+    n_img, n_units = responses.shape
+    pool = n_img - 2 * n_references
+    if pool < 2 * n_trials:
+        raise ValueError(f"{n_img} images are too few for {n_references} references per side "
+                         f"and {n_trials} trials")
+    order = np.argsort(-responses, axis=0, kind="stable").T  # units x images, max first
+    refs_max, refs_min = order[:, :n_references], order[:, -n_references:]
+    middle = order[:, n_references:n_img - n_references]  # queries never repeat a reference
+    width = max(1, int(round(band * pool)))
+    q_max = np.empty((n_units, len(quantiles), n_trials), np.int64)
+    q_min = np.empty_like(q_max)
+    for j, q in enumerate(quantiles):
+        start = min(int(round(q * pool)), pool // 2 - width)
+        start = max(start, 0)
+        for u in range(n_units):
+            q_max[u, j] = middle[u, start + rng.integers(0, width, n_trials)]
+            q_min[u, j] = middle[u, pool - 1 - start - rng.integers(0, width, n_trials)]
+    return {"refs_max": refs_max, "refs_min": refs_min, "q_max": q_max, "q_min": q_min}
+
+
+def run_2afc(design: dict[str, np.ndarray], images, metric: Metric,
+             pooling: str = "max") -> dict[str, np.ndarray]:
+    """Evidence difference e0 - e1 and correctness for every designed trial."""
+    pool = POOLING[pooling]
+    all_idx = np.concatenate([a.reshape(len(a), -1) for a in design.values()], axis=1)
+    emb, local = embed_subset(images, all_idx, metric)
+    n_ref = design["refs_max"].shape[1]
+    shape = design["q_max"].shape
+    n_q = shape[1] * shape[2]
+    diffs = np.empty(shape)
+    for u in range(len(local)):
+        row = torch.as_tensor(local[u])
+        r_max, r_min = emb[row[:n_ref]], emb[row[n_ref:2 * n_ref]]
+        qp = emb[row[2 * n_ref:2 * n_ref + n_q]]
+        qn = emb[row[2 * n_ref + n_q:]]
+        s = {name: -metric.pairwise(q, r) for name, q, r in
+             (("pp", qp, r_max), ("pn", qp, r_min), ("np", qn, r_max), ("nn", qn, r_min))}
+        e0 = pool(s["pp"]) + pool(s["nn"])
+        e1 = pool(s["np"]) + pool(s["pn"])
+        diffs[u] = (e0 - e1).double().cpu().numpy().reshape(shape[1:])
+    correct = np.where(diffs > 0, 1.0, np.where(diffs == 0, 0.5, 0.0))
+    return {"evidence": diffs, "correct": correct}
+
+
+def accuracy_table(result: dict[str, np.ndarray], directions: list[str],
+                   quantiles: list[float]) -> pd.DataFrame:
+    """Per direction and difficulty: accuracy over trials and mean evidence."""
+    rows = []
+    for u, name in enumerate(directions):
+        for j, q in enumerate(quantiles):
+            rows.append({"direction": name, "quantile": q,
+                         "accuracy": float(result["correct"][u, j].mean()),
+                         "evidence": float(result["evidence"][u, j].mean())})
+    return pd.DataFrame(rows)

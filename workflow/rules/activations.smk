@@ -1,0 +1,29 @@
+# Stage 2: activations -> one (image x unit) Zarr array per model layer.
+
+
+rule cache_activations:
+    input:
+        pool=lambda wc: pool_zarr(wc.source),
+        weights=model_weights,
+    output:
+        directory("results/responses/{source}/{layer}.zarr"),
+    wildcard_constraints:
+        source=alternatives(MODELS),
+    params:
+        architecture=lambda wc: MODELS[wc.source]["architecture"],
+        weights_tag=lambda wc: MODELS[wc.source]["weights"],
+        statistic=lambda wc: MODELS[wc.source].get("statistic", "centre"),
+        batch_size=lambda wc: MODELS[wc.source].get("batch_size", 64),
+        input_size=lambda wc: MODELS[wc.source].get("input_size"),
+        device=config["device"],
+        seed=config["seed"],
+    log:
+        "logs/cache_activations/{source}/{layer}.log",
+    resources:
+        gpu=1,
+        mem_mb=8000,
+        runtime="2h",
+    conda:
+        "../../envs/torch.yaml"
+    script:
+        "../../scripts/cache_activations.py"

@@ -1,0 +1,48 @@
+# Stage 6 inputs: neural datasets -> the same (image x unit) layout as models.
+
+
+rule synthetic_population:
+    input:
+        pool=lambda wc: pool_zarr(wc.source),
+    output:
+        responses=directory("results/responses/{source}/{layer}.zarr"),
+        truth=directory("results/brain/{source}/{layer}_ground_truth.zarr"),
+    wildcard_constraints:
+        source=alternatives(SYNTHETIC),
+    params:
+        settings=lambda wc: {
+            k: BRAIN[wc.source][k]
+            for k in ("factors", "n_neurons", "features_per_neuron", "gain", "baseline")
+        },
+        seed=config["seed"],
+    log:
+        "logs/synthetic_population/{source}/{layer}.log",
+    resources:
+        mem_mb=2000,
+        runtime="10m",
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../../scripts/synthetic_population.py"
+
+
+rule ground_truth_recovery:
+    input:
+        directions=lambda wc: expand(
+            "results/directions/{{source}}/{layer}/{method}.zarr",
+            layer=SOURCES[wc.source]["layers"],
+            method=METHOD_NAMES,
+        ),
+        truth=lambda wc: expand(
+            "results/brain/{{source}}/{layer}_ground_truth.zarr",
+            layer=SOURCES[wc.source]["layers"],
+        ),
+    output:
+        "results/recovery/{source}.csv",
+    log:
+        "logs/ground_truth_recovery/{source}.log",
+    localrule: True
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../../scripts/ground_truth_recovery.py"

@@ -1,0 +1,170 @@
+# Config validation and the helpers that map config rows to paths.
+# Checks that need torch (layer names, weight tags) run in the main process only,
+# so jobs start fast.
+
+from snakemake.utils import validate
+
+from superposition.directions import METHODS
+from superposition.images import POOLS
+from superposition.metrics import METRICS
+
+
+validate(config, "../schemas/config.schema.yaml")
+
+
+def config_error(message):
+    raise ValueError(f"config error: {message}")
+
+
+POOLS_CFG = config["image_pools"]
+MODELS = config["models"]
+BRAIN = config["brain"]
+DIRECTIONS = config["directions"]
+SCORING = config["scoring"]
+PSYCHO = config["psychophysics"]
+FIGURES = config["figures"]
+METHOD_NAMES = DIRECTIONS["methods"]
+ALL_METRICS = [SCORING["metric"]] + [
+    m for m in SCORING.get("controls", []) if m != SCORING["metric"]
+]
+
+
+def _check_config():
+    for name, pool in POOLS_CFG.items():
+        if pool["kind"] == "folder" and "path" not in pool:
+            config_error(f"image_pools.{name}: kind folder needs a path")
+        if pool["kind"] != "folder" and "n_images" not in pool:
+            config_error(f"image_pools.{name}: kind {pool['kind']} needs n_images")
+    both = set(MODELS) & set(BRAIN)
+    if both:
+        config_error(f"{sorted(both)} named both as model and as brain dataset")
+    for section, rows in (("models", MODELS), ("brain", BRAIN)):
+        for name, row in rows.items():
+            if row["pool"] not in POOLS_CFG:
+                config_error(
+                    f"{section}.{name}.pool is {row['pool']!r}, not one of image_pools: "
+                    f"{sorted(POOLS_CFG)}"
+                )
+    for name, row in BRAIN.items():
+        required = ["factors", "n_neurons", "features_per_neuron", "gain", "baseline"]
+        missing = [key for key in required if key not in row]
+        if row["adapter"] == "synthetic" and missing:
+            config_error(f"brain.{name}: the synthetic adapter needs {missing}")
+    for metric in ALL_METRICS:
+        if metric not in METRICS:
+            config_error(f"scoring: unknown metric {metric!r}; known: {METRICS.names()}")
+    for section, methods in (
+        ("psychophysics.methods", PSYCHO["methods"]),
+        ("figures.mei_methods", FIGURES.get("mei_methods", [])),
+    ):
+        extra = set(methods) - set(METHOD_NAMES)
+        if extra:
+            config_error(
+                f"{section} lists {sorted(extra)}, not in directions.methods {METHOD_NAMES}"
+            )
+
+
+def _check_models():
+    """Layer names and weight tags, checked against the real architectures."""
+    from superposition.models import check_layers, split_architecture
+
+    for name, row in MODELS.items():
+        try:
+            family, arch = split_architecture(row["architecture"])
+            check_layers(row["architecture"], row["layers"])
+            if row["weights"] != "random":
+                family.weights_source(arch, row["weights"])
+        except (KeyError, ValueError) as err:
+            config_error(f"models.{name}: {err}")
+
+
+_check_config()
+if workflow.is_main_process:
+    _check_models()
+
+
+SOURCES = {
+    name: {
+        "kind": "model",
+        "pool": row["pool"],
+        "layers": row["layers"],
+        "k_ratio": row.get("k_ratio", DIRECTIONS["k_ratio"]),
+    }
+    for name, row in MODELS.items()
+} | {
+    name: {
+        "kind": row["adapter"],
+        "pool": row["pool"],
+        "layers": [row["area"]],
+        "k_ratio": row.get("k_ratio", DIRECTIONS["k_ratio"]),
+    }
+    for name, row in BRAIN.items()
+}
+SYNTHETIC = [name for name, row in BRAIN.items() if row["adapter"] == "synthetic"]
+
+
+def alternatives(names):
+    """A wildcard regex matching exactly these names."""
+    import re
+
+    return "|".join(re.escape(n) for n in names) or "(?!)"
+
+
+wildcard_constraints:
+    source=alternatives(SOURCES),
+    pool=alternatives(POOLS_CFG),
+    method=alternatives(METHOD_NAMES),
+    metric=alternatives(METRICS.names()),
+    layer="[^/]+",
+
+
+def pool_zarr(source):
+    return f"results/pools/{SOURCES[source]['pool']}.zarr"
+
+
+def metric_weights():
+    """Weight files of the metrics in use, by metric name (None if it needs none)."""
+    return {
+        m: f"resources/weights/metrics/{m}.pth"
+        for m in ALL_METRICS
+        if METRICS.get(m).architecture is not None
+    }
+
+
+def model_weights(wildcards):
+    row = MODELS[wildcards.source]
+    return [] if row["weights"] == "random" else f"resources/weights/models/{wildcards.source}.pth"
+
+
+def method_params(method):
+    return DIRECTIONS.get(method, {})
+
+
+def scores(source, layers=None, methods=None):
+    return expand(
+        "results/scores/{source}/{layer}/{method}.csv",
+        source=source,
+        layer=layers or SOURCES[source]["layers"],
+        method=methods or METHOD_NAMES,
+    )
+
+
+def source_figures(source):
+    out = [f"results/figures/{source}/ii_by_method.png"]
+    if FIGURES.get("mei_methods"):
+        out += expand(
+            "results/figures/{source}/meis_{layer}.png",
+            source=source,
+            layer=SOURCES[source]["layers"],
+        )
+    if PSYCHO["methods"]:
+        out.append(f"results/figures/{source}/psychophysics.png")
+    if source in SYNTHETIC:
+        out.append(f"results/figures/{source}/recovery.png")
+    return out
+
+
+def all_figures():
+    return [f for s in SOURCES for f in source_figures(s)] + [
+        "results/figures/summary.png"
+    ]

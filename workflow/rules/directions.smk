@@ -1,0 +1,23 @@
+# Stage 3: directions in activation space (neurons, the paper's K-means, PCA,
+# ICA, NMF, a sparse autoencoder, random), each with its responses.
+
+
+rule find_directions:
+    input:
+        "results/responses/{source}/{layer}.zarr",
+    output:
+        directory("results/directions/{source}/{layer}/{method}.zarr"),
+    params:
+        k_ratio=lambda wc: SOURCES[wc.source]["k_ratio"],
+        options=lambda wc: method_params(wc.method),
+        seed=config["seed"],
+    log:
+        "logs/find_directions/{source}/{layer}/{method}.log",
+    resources:
+        gpu=lambda wc: int(wc.method == "sae"),
+        mem_mb=8000,
+        runtime="1h",
+    conda:
+        "../../envs/torch.yaml"
+    script:
+        "../../scripts/find_directions.py"

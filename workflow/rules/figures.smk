@@ -1,0 +1,130 @@
+# Stage 7: figures, each wrapped for the HTML report (stage 8:
+# `snakemake --report results/report.html`).
+
+
+rule figure_ii_by_method:
+    input:
+        scores=lambda wc: scores(wc.source),
+        baseline=lambda wc: f"results/baselines/{SOURCES[wc.source]['pool']}.csv",
+    output:
+        report(
+            "results/figures/{source}/ii_by_method.png",
+            caption="../report/ii_by_method.rst",
+            category="Interpretability of neurons vs directions",
+            subcategory="{source}",
+            labels={"source": "{source}", "figure": "II by method"},
+        ),
+    params:
+        metric=SCORING["metric"],
+        title=lambda wc: f"{wc.source}: neurons vs directions ({SCORING['metric']})",
+    log:
+        "logs/figure_ii_by_method/{source}.log",
+    localrule: True
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../../scripts/figure_ii_by_method.py"
+
+
+rule figure_meis:
+    input:
+        scores=lambda wc: scores(wc.source, [wc.layer], FIGURES["mei_methods"]),
+        pool=lambda wc: pool_zarr(wc.source),
+    output:
+        report(
+            "results/figures/{source}/meis_{layer}.png",
+            caption="../report/meis.rst",
+            category="Maximally exciting images",
+            subcategory="{source}",
+            labels={"source": "{source}", "layer": "{layer}"},
+        ),
+    params:
+        metric=SCORING["metric"],
+        methods=FIGURES.get("mei_methods"),
+        n_show=FIGURES.get("n_show", 3),
+        title=lambda wc: f"{wc.source} {wc.layer}: top-{SCORING['k']} images of the most "
+        f"and least interpretable units",
+    log:
+        "logs/figure_meis/{source}/{layer}.log",
+    localrule: True
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../../scripts/figure_meis.py"
+
+
+rule figure_psychophysics:
+    input:
+        lambda wc: expand(
+            "results/psychophysics/{source}/{layer}/{method}.csv",
+            source=wc.source,
+            layer=SOURCES[wc.source]["layers"],
+            method=PSYCHO["methods"],
+        ),
+    output:
+        report(
+            "results/figures/{source}/psychophysics.png",
+            caption="../report/psychophysics.rst",
+            category="In-silico psychophysics",
+            subcategory="{source}",
+            labels={"source": "{source}", "figure": "accuracy vs difficulty"},
+        ),
+    params:
+        title=lambda wc: f"{wc.source}: in-silico 2-AFC ({SCORING['metric']}, "
+        f"{PSYCHO.get('pooling', 'max')} pooling)",
+    log:
+        "logs/figure_psychophysics/{source}.log",
+    localrule: True
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../../scripts/figure_psychophysics.py"
+
+
+rule figure_recovery:
+    input:
+        "results/recovery/{source}.csv",
+    output:
+        report(
+            "results/figures/{source}/recovery.png",
+            caption="../report/recovery.rst",
+            category="Ground-truth recovery",
+            subcategory="{source}",
+            labels={"source": "{source}", "figure": "recovery"},
+        ),
+    params:
+        title=lambda wc: f"{wc.source}: recovery of the planted feature directions",
+    log:
+        "logs/figure_recovery/{source}.log",
+    localrule: True
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../../scripts/figure_recovery.py"
+
+
+rule figure_summary:
+    input:
+        [f for source in SOURCES for f in scores(source)],
+    output:
+        figure=report(
+            "results/figures/summary.png",
+            caption="../report/summary.rst",
+            category="Summary",
+            labels={"figure": "directions vs neurons, all sources"},
+        ),
+        table=report(
+            "results/tables/ii_summary.csv",
+            caption="../report/summary_table.rst",
+            category="Summary",
+            labels={"table": "mean II per source, layer and method"},
+        ),
+    params:
+        metric=SCORING["metric"],
+    log:
+        "logs/figure_summary/summary.log",
+    localrule: True
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../../scripts/figure_summary.py"

@@ -1,0 +1,29 @@
+# Stage 5: in-silico 2-AFC psychophysics (IMI design) at several difficulties.
+
+
+rule psychophysics:
+    input:
+        unpack(lambda wc: {"pool": pool_zarr(wc.source)} | metric_weights()),
+        directions="results/directions/{source}/{layer}/{method}.zarr",
+    output:
+        "results/psychophysics/{source}/{layer}/{method}.csv",
+    params:
+        metric=SCORING["metric"],
+        n_references=PSYCHO["n_references"],
+        quantiles=PSYCHO["quantiles"],
+        n_trials=PSYCHO["n_trials"],
+        band=PSYCHO.get("band", 0.05),
+        pooling=PSYCHO.get("pooling", "max"),
+        seed=config["seed"],
+        device=config["device"],
+        metric_size=SCORING.get("metric_size"),
+    log:
+        "logs/psychophysics/{source}/{layer}/{method}.log",
+    resources:
+        gpu=1,
+        mem_mb=8000,
+        runtime="1h",
+    conda:
+        "../../envs/torch.yaml"
+    script:
+        "../../scripts/psychophysics.py"
