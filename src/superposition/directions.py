@@ -115,7 +115,8 @@ def nmf(x: np.ndarray, n_components: int, seed: int, max_iter: int = 500) -> Dir
     from sklearn.decomposition import NMF
 
     xp = np.clip(x, 0, None)
-    model = NMF(n_components, init="nndsvda", random_state=seed, max_iter=max_iter)
+    init = "nndsvda" if n_components <= min(x.shape) else "random"  # nndsvda needs K <= n
+    model = NMF(n_components, init=init, random_state=seed, max_iter=max_iter)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         codes = model.fit_transform(xp)

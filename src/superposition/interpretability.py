@@ -46,8 +46,7 @@ def ii_from_distances(d: torch.Tensor) -> dict[str, np.ndarray]:
 def embed_subset(images, indices: np.ndarray, metric: Metric) -> tuple[torch.Tensor, np.ndarray]:
     """Embed each unique image once; return embeddings and positions for ``indices``."""
     unique, inverse = np.unique(indices, return_inverse=True)
-    emb = metric.embed(np.asarray(images[unique]) if not isinstance(images, np.ndarray)
-                       else images[unique])
+    emb = metric.embed(images[unique])
     return emb, inverse.reshape(indices.shape)
 
 

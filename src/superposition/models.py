@@ -116,9 +116,13 @@ def layer_names(architecture: str) -> list[str]:
 
 
 def check_layers(architecture: str, layers: list[str]) -> None:
+    from difflib import get_close_matches
+
     valid = layer_names(architecture)
     wrong = [layer for layer in layers if layer not in valid]
     if wrong:
+        close = get_close_matches(wrong[0], valid, n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
         shown = ", ".join(valid[:60]) + (" ..." if len(valid) > 60 else "")
-        raise ValueError(f"{architecture} has no layer {', '.join(map(repr, wrong))}; "
+        raise ValueError(f"{architecture} has no layer {', '.join(map(repr, wrong))}{hint}; "
                          f"valid names: {shown}")

@@ -44,15 +44,13 @@ def build_pool(name: str, kind: str, params: dict, seed: int, out: str) -> None:
     ds = xr.Dataset({"images": (("image", "y", "x", "channel"), pool.images)}, coords=coords,
                     attrs={"pool": name, "kind": kind,
                            "provenance": provenance(kind=kind, seed=seed, **params)})
-    store.write_dataset(ds.chunk({"image": 512}), out)
+    store.write_dataset(ds, out, chunk_images=256)
     log.info("wrote %d images of %s px to %s", len(pool.images), pool.images.shape[1:3], out)
 
 
-def pool_images(path: str):
-    """The pool's image array, read lazily (Zarr) so batches stream from disk."""
-    import zarr
-
-    return zarr.open_group(path, mode="r")["images"]
+def pool_images(path: str) -> store.LazyImages:
+    """The pool's images, read lazily so batches stream from disk."""
+    return store.open_images(path)
 
 
 def pool_table(path: str) -> pd.DataFrame:
@@ -276,14 +274,22 @@ def recovery(directions: list[str], truth: str, out: str) -> None:
 
 # -- figures ------------------------------------------------------------------------------
 
+_TEXT_COLUMNS = {c: str for c in ("source", "layer", "method", "direction", "metric", "pool")}
+
+
+def read_table(path: str) -> pd.DataFrame:
+    """Read a results CSV; names stay text even when they look like numbers (layer '2')."""
+    return pd.read_csv(path, dtype=_TEXT_COLUMNS)
+
+
 def _read_all(paths: list[str]) -> pd.DataFrame:
-    return pd.concat([pd.read_csv(p) for p in paths], ignore_index=True)
+    return pd.concat([read_table(p) for p in paths], ignore_index=True)
 
 
 def figure_ii(scores: list[str], baseline: str, metric: str, title: str, out: str) -> None:
     from .plotting import ii_by_method
 
-    ii_by_method(_read_all(scores), pd.read_csv(baseline), metric, title, out)
+    ii_by_method(_read_all(scores), read_table(baseline), metric, title, out)
 
 
 def figure_meis(scores: list[str], pool: str, metric: str, methods: list[str], n_show: int,
@@ -302,7 +308,7 @@ def figure_psychophysics(tables: list[str], title: str, out: str) -> None:
 def figure_recovery(table: str, title: str, out: str) -> None:
     from .plotting import recovery_bars
 
-    recovery_bars(pd.read_csv(table), title, out)
+    recovery_bars(read_table(table), title, out)
 
 
 def figure_summary(scores: list[str], metric: str, out_figure: str, out_table: str) -> None:

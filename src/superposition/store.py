@@ -14,11 +14,18 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+import warnings
+
 import numpy as np
 import xarray as xr
 import zarr
 
 from .provenance import jsonable
+
+# Zarr v3 warns that consolidated metadata and fixed-width strings are not yet in
+# its spec; both round-trip through zarr-python and xarray, which is all we use.
+warnings.filterwarnings("ignore", message="Consolidated metadata is currently not part")
+warnings.filterwarnings("ignore", message="The data type .* does not have a Zarr V3 specification")
 
 
 @contextmanager
@@ -44,12 +51,15 @@ def _remove(path: Path) -> None:
         path.unlink()
 
 
-def write_dataset(ds: xr.Dataset, path: str | os.PathLike) -> None:
-    """Write a whole dataset atomically (attrs made JSON-safe)."""
+def write_dataset(ds: xr.Dataset, path: str | os.PathLike, chunk_images: int = 1024) -> None:
+    """Write a whole dataset atomically (attrs made JSON-safe), chunked along images."""
     ds = ds.copy()
     ds.attrs = jsonable(ds.attrs)
+    encoding = {name: {"chunks": tuple(min(chunk_images, n) if dim == "image" else n
+                                       for dim, n in var.sizes.items())}
+                for name, var in ds.data_vars.items()}
     with atomic_path(path) as tmp:
-        ds.to_zarr(tmp, mode="w", consolidated=True)
+        ds.to_zarr(tmp, mode="w", consolidated=True, encoding=encoding)
 
 
 def open_dataset(path: str | os.PathLike) -> xr.Dataset:
@@ -117,3 +127,28 @@ def responses_dataset(responses: np.ndarray, units: list[str], attrs: dict,
         coords={"image": np.arange(responses.shape[0]), dim: np.asarray(units, dtype=str)},
         attrs=attrs,
     )
+
+
+class LazyImages:
+    """A pool's images on disk, read on demand by slice or index array."""
+
+    def __init__(self, array):
+        self._array = array
+        self.shape = array.shape
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, index):
+        if isinstance(index, (slice, int, np.integer)):
+            return np.asarray(self._array[index])
+        index = np.asarray(index)
+        order = np.argsort(index, kind="stable")
+        out = np.empty((len(index), *self.shape[1:]), np.uint8)
+        out[order] = self._array.oindex[index[order]]
+        return out
+
+
+def open_images(path: str | os.PathLike) -> LazyImages:
+    """The ``images`` array of a pool store, read lazily."""
+    return LazyImages(zarr.open_group(path, mode="r")["images"])

@@ -7,8 +7,16 @@ rule cache_activations:
         weights=model_weights,
     output:
         directory("results/responses/{source}/{layer}.zarr"),
+    log:
+        "logs/cache_activations/{source}/{layer}.log",
     wildcard_constraints:
         source=alternatives(MODELS),
+    conda:
+        "../../envs/torch.yaml"
+    resources:
+        gpu=1,
+        mem_mb=8000,
+        runtime="2h",
     params:
         architecture=lambda wc: MODELS[wc.source]["architecture"],
         weights_tag=lambda wc: MODELS[wc.source]["weights"],
@@ -17,13 +25,5 @@ rule cache_activations:
         input_size=lambda wc: MODELS[wc.source].get("input_size"),
         device=config["device"],
         seed=config["seed"],
-    log:
-        "logs/cache_activations/{source}/{layer}.log",
-    resources:
-        gpu=1,
-        mem_mb=8000,
-        runtime="2h",
-    conda:
-        "../../envs/torch.yaml"
     script:
         "../../scripts/cache_activations.py"

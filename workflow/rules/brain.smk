@@ -7,21 +7,27 @@ rule synthetic_population:
     output:
         responses=directory("results/responses/{source}/{layer}.zarr"),
         truth=directory("results/brain/{source}/{layer}_ground_truth.zarr"),
-    wildcard_constraints:
-        source=alternatives(SYNTHETIC),
-    params:
-        settings=lambda wc: {
-            k: BRAIN[wc.source][k]
-            for k in ("factors", "n_neurons", "features_per_neuron", "gain", "baseline")
-        },
-        seed=config["seed"],
     log:
         "logs/synthetic_population/{source}/{layer}.log",
+    wildcard_constraints:
+        source=alternatives(SYNTHETIC),
+    conda:
+        "../../envs/analysis.yaml"
     resources:
         mem_mb=2000,
         runtime="10m",
-    conda:
-        "../../envs/analysis.yaml"
+    params:
+        settings=lambda wc: {
+            k: BRAIN[wc.source][k]
+            for k in (
+                "factors",
+                "n_neurons",
+                "features_per_neuron",
+                "gain",
+                "baseline",
+            )
+        },
+        seed=config["seed"],
     script:
         "../../scripts/synthetic_population.py"
 

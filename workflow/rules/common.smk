@@ -8,7 +8,6 @@ from superposition.directions import METHODS
 from superposition.images import POOLS
 from superposition.metrics import METRICS
 
-
 validate(config, "../schemas/config.schema.yaml")
 
 
@@ -52,7 +51,9 @@ def _check_config():
             config_error(f"brain.{name}: the synthetic adapter needs {missing}")
     for metric in ALL_METRICS:
         if metric not in METRICS:
-            config_error(f"scoring: unknown metric {metric!r}; known: {METRICS.names()}")
+            config_error(
+                f"scoring: unknown metric {metric!r}; known: {METRICS.names()}"
+            )
     for section, methods in (
         ("psychophysics.methods", PSYCHO["methods"]),
         ("figures.mei_methods", FIGURES.get("mei_methods", [])),
@@ -133,7 +134,11 @@ def metric_weights():
 
 def model_weights(wildcards):
     row = MODELS[wildcards.source]
-    return [] if row["weights"] == "random" else f"resources/weights/models/{wildcards.source}.pth"
+    return (
+        []
+        if row["weights"] == "random"
+        else f"resources/weights/models/{wildcards.source}.pth"
+    )
 
 
 def method_params(method):

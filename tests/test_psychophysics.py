@@ -1,0 +1,44 @@
+import numpy as np
+import pytest
+
+from superposition.metrics import build_metric
+from superposition.psychophysics import accuracy_table, design_trials, run_2afc
+
+
+def test_queries_never_repeat_references(rng):
+    d = design_trials(rng.normal(size=(200, 3)), 9, [0.0, 0.4], 10, 0.05, seed=0)
+    for u in range(3):
+        refs = set(d["refs_max"][u]) | set(d["refs_min"][u])
+        assert not refs & set(d["q_max"][u].ravel())
+        assert not refs & set(d["q_min"][u].ravel())
+
+
+def test_too_few_images_are_refused(rng):
+    with pytest.raises(ValueError, match="too few"):
+        design_trials(rng.normal(size=(25, 2)), 9, [0.0], 10, 0.05, seed=0)
+
+
+def test_accuracy_falls_from_extreme_to_median_queries(rng):
+    """Grey level drives the units: a clean unit stays perfect, a noisy one falls to chance."""
+    n = 600
+    grey = rng.permutation(np.linspace(0, 255, n)).astype(np.uint8)
+    images = np.broadcast_to(grey[:, None, None, None], (n, 8, 8, 3)).copy()
+    clean = grey.astype(float)
+    noisy = clean + rng.normal(0, 60, n)
+    unrelated = rng.normal(size=n)
+    quantiles = [0.0, 0.45]
+    d = design_trials(np.stack([clean, noisy, unrelated], 1), 9, quantiles, 60, 0.04, seed=1)
+    result = run_2afc(d, images, build_metric("pixel"), "max")
+    acc = accuracy_table(result, ["clean", "noisy", "unrelated"], quantiles).set_index(
+        ["direction", "quantile"]).accuracy
+    assert acc["clean", 0.0] == acc["clean", 0.45] == 1.0
+    assert acc["noisy", 0.0] > 0.95
+    assert acc["noisy", 0.45] < 0.75
+    assert 0.25 < acc["unrelated", 0.0] < 0.75
+
+
+def test_mean_pooling_is_also_supported(rng, flat_images):
+    responses = np.arange(24, dtype=float)[:, None]
+    d = design_trials(responses, 3, [0.0], 4, 0.1, seed=0)
+    result = run_2afc(d, flat_images, build_metric("colour"), "mean")
+    assert result["correct"].mean() == 1.0

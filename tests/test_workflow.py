@@ -1,0 +1,165 @@
+"""The workflow as users run it: lint, format, dry runs, bad configs, a tiny
+end-to-end run with its report, and a run killed midway that resumes."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import xarray as xr
+import yaml
+
+from superposition.pipeline import read_table
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ROOT / "tests" / "data" / "config.yaml"
+ENV = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+       "HF_HUB_OFFLINE": "1"}
+pytestmark = pytest.mark.workflow
+
+
+def snakemake(*args, cwd=ROOT, timeout=600, **kw):
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), *map(str, args)]
+    return subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True, text=True,
+                          timeout=timeout, **kw)
+
+
+def write_config(tmp_path, edit):
+    cfg = yaml.safe_load(TINY.read_text())
+    edit(cfg)
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+def test_lint_is_clean():
+    out = snakemake("--lint")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "Congratulations" in out.stdout + out.stderr
+
+
+def test_snakefmt_check_is_clean():
+    out = subprocess.run([sys.executable, "-m", "snakefmt", "--check", "Snakefile", "workflow"],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_dry_run_of_the_embedded_default_plans_every_stage(tmp_path):
+    out = snakemake("-n", "-d", tmp_path, "--configfile", ROOT / "config/config.yaml")
+    assert out.returncode == 0, out.stderr
+    for rule in ("build_image_pool", "cache_activations", "synthetic_population",
+                 "find_directions", "score_directions", "random_baseline", "psychophysics",
+                 "ground_truth_recovery", "figure_summary"):
+        assert rule in out.stdout
+
+
+@pytest.mark.parametrize("edit, expected", [
+    (lambda c: c["psychophysics"].update(n_trial=5), "'n_trial' was unexpected"),
+    (lambda c: c["image_pools"]["photos"].update(sizee=32), "'sizee' was unexpected"),
+    (lambda c: c["models"]["mobilenet_v2"].update(layers=["features.99"]),
+     "no layer 'features.99'"),
+    (lambda c: c["models"]["tiny"].update(pool="nopool"), "models.tiny.pool is 'nopool'"),
+    (lambda c: c["scoring"].update(metric="lpips-typo"), "unknown metric 'lpips-typo'"),
+    (lambda c: c["models"]["mobilenet_v2"].update(weights="IMAGENET9"),
+     "no weights 'IMAGENET9'"),
+])
+def test_bad_config_is_rejected_before_any_work_naming_the_problem(tmp_path, edit, expected):
+    out = snakemake("-n", "-d", tmp_path / "run", "--configfile", write_config(tmp_path, edit))
+    assert out.returncode != 0
+    assert expected in out.stdout + out.stderr
+    assert not (tmp_path / "run" / "results").exists()
+
+
+def test_corrupt_image_fails_naming_the_file(tmp_path):
+    from PIL import Image
+
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    for i in range(12):
+        Image.new("RGB", (10, 10), (i * 20, 0, 0)).save(folder / f"ok{i}.png")
+    (folder / "corrupt.jpg").write_bytes(b"\xff\xd8 truncated")
+    cfg = write_config(tmp_path, lambda c: c["image_pools"].update(
+        mine={"kind": "folder", "path": str(folder), "size": 16}))
+    out = snakemake("results/pools/mine.zarr", "--cores", 1, "-d", tmp_path / "run",
+                    "--show-failed-logs", "--configfile", cfg)
+    assert out.returncode != 0
+    assert "corrupt.jpg" in out.stdout + out.stderr
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """The tiny config run end to end once, then its report built."""
+    workdir = tmp_path_factory.mktemp("tiny")
+    out = snakemake("--cores", 2, "-d", workdir, "--configfile", TINY, timeout=900)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    report = snakemake("-d", workdir, "--configfile", TINY, "--report", workdir / "report.html")
+    assert report.returncode == 0, report.stderr[-3000:]
+    return workdir
+
+
+def test_every_figure_and_the_report_exist(tiny_run):
+    figures = {p.relative_to(tiny_run / "results/figures").as_posix()
+               for p in (tiny_run / "results/figures").rglob("*.png")}
+    for source in ("mobilenet_v2", "tiny", "planted"):
+        assert {f"{source}/ii_by_method.png", f"{source}/psychophysics.png"} <= figures
+    assert {"planted/recovery.png", "summary.png", "mobilenet_v2/meis_features.2.png",
+            "tiny/meis_2.png", "planted/meis_sim.png"} <= figures
+    assert (tiny_run / "report.html").stat().st_size > 100_000
+
+
+def test_models_and_brain_share_the_response_contract(tiny_run):
+    for path, n_units in (("mobilenet_v2/features.2.zarr", 24), ("tiny/2.zarr", 32),
+                          ("planted/sim.zarr", 8)):
+        ds = xr.open_zarr(tiny_run / "results/responses" / path)
+        assert ds["responses"].dims == ("image", "unit")
+        assert ds["responses"].shape[1] == n_units
+        assert "settings" in ds.attrs["provenance"]
+        assert ds.attrs["kind"] in ("model", "brain")
+
+
+def test_scores_record_metric_and_both_conventions(tiny_run):
+    scores = read_table(tiny_run / "results/scores/mobilenet_v2/features.2/kmeans.csv")
+    assert set(scores.metric) == {"deepfeat_efficientnet_lite0", "pixel", "colour"}
+    assert (scores.ii_pairs <= 0).all()
+    assert ((scores.ii_code - scores.ii_pairs * 4 / 5).abs() < 1e-5).all()
+    meta = (tiny_run / "results/scores/mobilenet_v2/features.2/kmeans.json").read_text()
+    assert "EfficientNet-Lite0" in meta
+    assert "resources/weights/metrics/deepfeat_efficientnet_lite0.pth" in meta
+
+
+def test_recovery_and_psychophysics_tables_are_well_formed(tiny_run):
+    rec = read_table(tiny_run / "results/recovery/planted.csv")
+    assert set(rec.method) == {"neurons", "kmeans", "pca", "ica", "nmf", "sae", "random"}
+    assert rec.matched_cosine.between(0, 1).all()
+    psy = read_table(tiny_run / "results/psychophysics/tiny/2/kmeans.csv")
+    assert psy.accuracy.between(0, 1).all()
+    assert set(psy["quantile"]) == {0.0, 0.3}
+
+
+def test_a_killed_run_resumes_without_redoing_finished_jobs(tmp_path):
+    target = "results/scores/planted/sim/kmeans.csv"
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), target,
+           "--cores", "1", "-d", str(tmp_path), "--configfile", str(TINY)]
+    proc = subprocess.Popen(cmd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    pool = tmp_path / "results/pools/shapes.zarr"
+    deadline = time.time() + 120
+    while not pool.exists() and time.time() < deadline:
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert pool.exists(), "the first job never finished"
+    assert not (tmp_path / target).exists()
+    stamp = pool.stat().st_mtime_ns
+    # a SIGKILL leaves Snakemake's lock behind: the README's recovery is --unlock, then rerun
+    assert snakemake("--unlock", "-d", tmp_path, "--configfile", TINY).returncode == 0
+    out = snakemake(target, "--cores", 2, "-d", tmp_path, "--rerun-incomplete",
+                    "--configfile", TINY)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert (tmp_path / target).exists()
+    assert pool.stat().st_mtime_ns == stamp
+    assert "build_image_pool" not in out.stdout + out.stderr
