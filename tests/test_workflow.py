@@ -147,12 +147,14 @@ def test_a_killed_run_resumes_without_redoing_finished_jobs(tmp_path):
     proc = subprocess.Popen(cmd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     pool = tmp_path / "results/pools/shapes.zarr"
+    # kill once the job after the pool has produced output: the pool job is then surely done
+    later = tmp_path / "results/responses/planted/sim.zarr"
     deadline = time.time() + 120
-    while not pool.exists() and time.time() < deadline:
-        time.sleep(0.2)
+    while not later.exists() and time.time() < deadline:
+        time.sleep(0.1)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    assert pool.exists(), "the first job never finished"
+    assert later.exists(), "the first jobs never finished"
     assert not (tmp_path / target).exists()
     stamp = pool.stat().st_mtime_ns
     # a SIGKILL leaves Snakemake's lock behind: the README's recovery is --unlock, then rerun

@@ -42,8 +42,8 @@ def ii_by_method(scores: pd.DataFrame, baseline: pd.DataFrame, metric: str, titl
     scores = scores[scores.metric == metric]
     layers = list(dict.fromkeys(scores.layer))
     methods = list(dict.fromkeys(scores.method))
-    fig, axes = plt.subplots(1, len(layers), figsize=(2.2 + 1.1 * len(methods) * len(layers), 4),
-                             sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, len(layers), figsize=(2.2 + 0.8 * len(methods) * len(layers), 4),
+                             sharey=True, squeeze=False, layout="constrained")
     base = baseline[baseline.metric == metric].ii_pairs
     for ax, layer in zip(axes[0], layers):
         if len(base):
@@ -76,8 +76,8 @@ def mei_grid(scores: pd.DataFrame, images, metric: str, methods: list[str], n_sh
         rows += [(m, "best", r) for r in s.head(n_show).itertuples()]
         rows += [(m, "worst", r) for r in s.tail(n_show).iloc[::-1].itertuples()]
     k = len(rows[0][2].top_k.split()) if rows else 5
-    fig, axes = plt.subplots(len(rows), k, figsize=(1.1 * k + 1.8, 1.1 * len(rows) + 0.6),
-                             squeeze=False)
+    fig, axes = plt.subplots(len(rows), k, figsize=(1.0 * k + 1.6, 1.0 * len(rows) + 0.5),
+                             squeeze=False, gridspec_kw={"wspace": 0.04, "hspace": 0.08})
     for i, (m, kind, r) in enumerate(rows):
         for j, idx in enumerate(map(int, r.top_k.split())):
             ax = axes[i, j]
@@ -96,8 +96,8 @@ def mei_grid(scores: pd.DataFrame, images, metric: str, methods: list[str], n_sh
 def psychophysics_curves(table: pd.DataFrame, title: str, out: str) -> None:
     """In-silico 2-AFC accuracy vs query difficulty, per layer and method."""
     layers = list(dict.fromkeys(table.layer))
-    fig, axes = plt.subplots(1, len(layers), figsize=(3.2 * len(layers), 3.2), sharey=True,
-                             squeeze=False)
+    fig, axes = plt.subplots(1, len(layers), figsize=(3.2 * len(layers), 3.4), sharey=True,
+                             squeeze=False, layout="constrained")
     for ax, layer in zip(axes[0], layers):
         sub = table[table.layer == layer]
         for m, g in sub.groupby("method", sort=False):
