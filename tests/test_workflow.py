@@ -128,7 +128,7 @@ def test_scores_record_metric_and_both_conventions(tiny_run):
     assert ((scores.ii_code - scores.ii_pairs * 4 / 5).abs() < 1e-5).all()
     meta = (tiny_run / "results/scores/mobilenet_v2/features.2/kmeans.json").read_text()
     assert "EfficientNet-Lite0" in meta
-    assert "resources/weights/metrics/deepfeat_efficientnet_lite0.pth" in meta
+    assert "resources/weights/metrics/deepfeat_efficientnet_lite0" in meta
 
 
 def test_recovery_and_psychophysics_tables_are_well_formed(tiny_run):

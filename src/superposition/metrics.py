@@ -65,7 +65,7 @@ def _to_unit(images: np.ndarray, device):
     return torch.from_numpy(np.ascontiguousarray(images)).to(device).permute(0, 3, 1, 2).float() / 255
 
 
-def pixel_metric(weights_path=None, device="cpu", size=None) -> Metric:
+def pixel_metric(weights_dir=None, device="cpu", size=None) -> Metric:
     def embed(batch):
         x = _to_unit(batch, device).flatten(1)
         return x / np.sqrt(x.shape[1])
@@ -74,7 +74,7 @@ def pixel_metric(weights_path=None, device="cpu", size=None) -> Metric:
                   embed)
 
 
-def colour_metric(weights_path=None, device="cpu", size=None) -> Metric:
+def colour_metric(weights_dir=None, device="cpu", size=None) -> Metric:
     def embed(batch):
         return _to_unit(batch, device).mean(dim=(2, 3))
 
@@ -87,7 +87,8 @@ METRICS.register("colour")(MetricSpec(colour_metric))
 
 
 def deep_feature_metric(name: str, architecture: str, taps: list[str], description: str,
-                        weights_path: str | None, device="cpu", size: int | None = None) -> Metric:
+                        weights: str, hub_dir: str | None, device="cpu",
+                        size: int | None = None) -> Metric:
     """LPIPS-style distance with unit weights on a pretrained backbone.
 
     Per tapped layer, channel vectors are unit-normalised at each position; the
@@ -100,7 +101,7 @@ def deep_feature_metric(name: str, architecture: str, taps: list[str], descripti
     from .models import build_model
 
     family, _ = split_architecture(architecture)
-    model = build_model(architecture, weights_path, seed=0).to(device)
+    model = build_model(architecture, weights, hub_dir, seed=0).to(device)
     hooks = {}
     modules = dict(model.named_modules())
     handles = [modules[t].register_forward_hook(
@@ -123,14 +124,14 @@ def deep_feature_metric(name: str, architecture: str, taps: list[str], descripti
 
 _LITE0_TAPS = ["_blocks.0", "_blocks.2", "_blocks.4", "_blocks.10", "_blocks.14"]
 METRICS.register("deepfeat_efficientnet_lite0")(MetricSpec(
-    lambda weights_path=None, device="cpu", size=None: deep_feature_metric(
+    lambda weights_dir=None, device="cpu", size=None: deep_feature_metric(
         "deepfeat_efficientnet_lite0", "efficientnet_lite/efficientnet_lite0", _LITE0_TAPS,
         "LPIPS-style unweighted deep-feature distance on ImageNet-pretrained EfficientNet-Lite0 "
         "(5 stages); a stand-in for the paper's LPIPS-AlexNet, whose weights are not available "
-        "offline", weights_path, device, size),
+        "offline", "imagenet", weights_dir, device, size),
     "efficientnet_lite/efficientnet_lite0", "imagenet"))
 
 
-def build_metric(name: str, weights_path: str | None = None, device="cpu",
+def build_metric(name: str, weights_dir: str | None = None, device="cpu",
                  size: int | None = None) -> Metric:
-    return METRICS.get(name).build(weights_path=weights_path, device=device, size=size)
+    return METRICS.get(name).build(weights_dir=weights_dir, device=device, size=size)

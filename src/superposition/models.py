@@ -20,10 +20,12 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 
 @dataclass(frozen=True)
 class Family:
-    """How to build one family of networks and where their weights come from."""
+    """How to build one family of networks, where their weights come from and
+    how to load them from a torch hub directory."""
 
     build: callable
     weights_source: callable
+    load_pretrained: callable
     mean: tuple[float, float, float] = IMAGENET_MEAN
     std: tuple[float, float, float] = IMAGENET_STD
 
@@ -46,7 +48,39 @@ def _torchvision_weights(name: str, tag: str) -> WeightsSource:
     return WeightsSource(url.rsplit("/", 1)[-1], url)
 
 
-FAMILIES.register("torchvision")(Family(_torchvision_build, _torchvision_weights))
+def _torchvision_pretrained(name: str, tag: str, hub_dir: str):
+    """torchvision's own weights API, reading (with its hash check) from ``hub_dir``."""
+    import torch
+    import torchvision
+
+    previous = torch.hub.get_dir()
+    torch.hub.set_dir(str(hub_dir))
+    try:
+        return torchvision.models.get_model(name, weights=tag)
+    finally:
+        torch.hub.set_dir(previous)
+
+
+def _load_checkpoint(family: "Family", name: str, tag: str, hub_dir: str):
+    """Random model, then the checkpoint in ``hub_dir``, checked by its sha256 prefix."""
+    import torch
+
+    from .weights import check, checkpoint
+
+    source = family.weights_source(name, tag)
+    path = checkpoint(hub_dir, source)
+    check(path, source)
+    model = family.build(name)
+    missing, _ = model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True),
+                                       strict=False)
+    if missing:
+        raise ValueError(f"{path} lacks {len(missing)} tensors of {name}, e.g. {missing[:3]}: "
+                         f"wrong weights for this architecture")
+    return model
+
+
+FAMILIES.register("torchvision")(
+    Family(_torchvision_build, _torchvision_weights, _torchvision_pretrained))
 
 
 def _lite_build(name: str):
@@ -63,7 +97,10 @@ def _lite_weights(name: str, tag: str) -> WeightsSource:
 
 
 FAMILIES.register("efficientnet_lite")(
-    Family(_lite_build, _lite_weights, (0.5, 0.5, 0.5), (0.5, 0.5, 0.5)))
+    Family(_lite_build, _lite_weights,
+           lambda name, tag, hub_dir: _load_checkpoint(FAMILIES.get("efficientnet_lite"), name,
+                                                       tag, hub_dir),
+           (0.5, 0.5, 0.5), (0.5, 0.5, 0.5)))
 
 
 def tiny_cnn(name: str, width: int = 16):
@@ -81,7 +118,7 @@ def _tiny_weights(name: str, tag: str) -> WeightsSource:
     raise KeyError("tiny_cnn has no pretrained weights; use weights: random")
 
 
-FAMILIES.register("tiny")(Family(tiny_cnn, _tiny_weights))
+FAMILIES.register("tiny")(Family(tiny_cnn, _tiny_weights, None))
 
 
 def split_architecture(architecture: str) -> tuple[Family, str]:
@@ -89,20 +126,18 @@ def split_architecture(architecture: str) -> tuple[Family, str]:
     return FAMILIES.get(family), name
 
 
-def build_model(architecture: str, weights_path: str | None, seed: int):
-    """The network in eval mode, with pretrained weights if a file is given."""
+def build_model(architecture: str, weights: str, hub_dir: str | None, seed: int):
+    """The network in eval mode: seeded random weights for ``weights='random'``,
+    else the pretrained ``weights`` tag read from the torch hub directory ``hub_dir``."""
     import torch
 
     family, name = split_architecture(architecture)
     torch.manual_seed(seed)
-    model = family.build(name)
-    if weights_path:
-        state = torch.load(weights_path, map_location="cpu", weights_only=True)
-        missing, unexpected = model.load_state_dict(state, strict=False)
-        if missing:
-            raise ValueError(f"{weights_path} lacks {len(missing)} tensors of {architecture}, "
-                             f"e.g. {missing[:3]}: wrong weights for this architecture")
-    return model.eval()
+    if weights == "random":
+        return family.build(name).eval()
+    if hub_dir is None:
+        raise ValueError(f"{architecture} weights {weights!r} need a weights directory")
+    return family.load_pretrained(name, weights, hub_dir).eval()
 
 
 def layer_names(architecture: str) -> list[str]:

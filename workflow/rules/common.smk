@@ -124,9 +124,9 @@ def pool_zarr(source):
 
 
 def metric_weights():
-    """Weight files of the metrics in use, by metric name (None if it needs none)."""
+    """Torch hub directories of the metrics in use that need pretrained weights."""
     return {
-        m: f"resources/weights/metrics/{m}.pth"
+        m: f"resources/weights/metrics/{m}"
         for m in ALL_METRICS
         if METRICS.get(m).architecture is not None
     }
@@ -137,7 +137,7 @@ def model_weights(wildcards):
     return (
         []
         if row["weights"] == "random"
-        else f"resources/weights/models/{wildcards.source}.pth"
+        else f"resources/weights/models/{wildcards.source}"
     )
 
 

@@ -5,7 +5,7 @@
 
 rule fetch_model_weights:
     output:
-        "resources/weights/models/{source}.pth",
+        directory("resources/weights/models/{source}"),
     log:
         "logs/fetch_model_weights/{source}.log",
     localrule: True
@@ -20,7 +20,7 @@ rule fetch_model_weights:
 
 rule fetch_metric_weights:
     output:
-        "resources/weights/metrics/{metric}.pth",
+        directory("resources/weights/metrics/{metric}"),
     log:
         "logs/fetch_metric_weights/{metric}.log",
     localrule: True
