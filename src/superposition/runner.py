@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 
@@ -24,6 +25,9 @@ def logged(snakemake):
     try:
         with redirect_stdout(stream), redirect_stderr(stream):
             logging.info("rule %s, wildcards %s", snakemake.rule, dict(snakemake.wildcards))
+            if "SLURM_JOB_ID" in os.environ:
+                logging.info("running as SLURM job %s on %s", os.environ["SLURM_JOB_ID"],
+                             os.environ.get("SLURMD_NODENAME", "?"))
             yield
     except BaseException:
         logging.exception("step failed")

@@ -15,7 +15,7 @@ rule cache_activations:
         "../../envs/torch.yaml"
     resources:
         gpu=1,
-        mem_mb=8000,
+        mem_mb=lambda wc, attempt: 8000 * attempt,
         runtime="2h",
     params:
         architecture=lambda wc: MODELS[wc.source]["architecture"],

@@ -14,7 +14,7 @@ rule synthetic_population:
     conda:
         "../../envs/analysis.yaml"
     resources:
-        mem_mb=2000,
+        mem_mb=lambda wc, attempt: 2000 * attempt,
         runtime="10m",
     params:
         settings=lambda wc: {

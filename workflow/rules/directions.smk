@@ -13,7 +13,7 @@ rule find_directions:
         "../../envs/torch.yaml"
     resources:
         gpu=lambda wc: int(wc.method == "sae"),
-        mem_mb=8000,
+        mem_mb=lambda wc, attempt: 8000 * attempt,
         runtime="1h",
     params:
         k_ratio=lambda wc: SOURCES[wc.source]["k_ratio"],

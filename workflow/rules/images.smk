@@ -9,7 +9,7 @@ rule build_image_pool:
     conda:
         "../../envs/analysis.yaml"
     resources:
-        mem_mb=4000,
+        mem_mb=lambda wc, attempt: 4000 * attempt,
         runtime="30m",
     params:
         kind=lambda wc: POOLS_CFG[wc.pool]["kind"],

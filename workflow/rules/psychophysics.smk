@@ -13,7 +13,7 @@ rule psychophysics:
         "../../envs/torch.yaml"
     resources:
         gpu=1,
-        mem_mb=8000,
+        mem_mb=lambda wc, attempt: 8000 * attempt,
         runtime="1h",
     params:
         metric=SCORING["metric"],

@@ -14,7 +14,7 @@ rule score_directions:
         "../../envs/torch.yaml"
     resources:
         gpu=1,
-        mem_mb=8000,
+        mem_mb=lambda wc, attempt: 8000 * attempt,
         runtime="1h",
     params:
         metrics=ALL_METRICS,
@@ -37,7 +37,7 @@ rule random_baseline:
         "../../envs/torch.yaml"
     resources:
         gpu=1,
-        mem_mb=8000,
+        mem_mb=lambda wc, attempt: 8000 * attempt,
         runtime="30m",
     params:
         metrics=ALL_METRICS,
