@@ -45,6 +45,27 @@ def neurons(x: np.ndarray, n_components: int, seed: int) -> DirectionSet:
     return DirectionSet(np.eye(x.shape[1]), x.copy(), {"basis": "axis-aligned"})
 
 
+def _kmeans_fit(x: np.ndarray, n_components: int, seed: int, n_init: int, init: str,
+                max_iter: int):
+    from sklearn.cluster import KMeans
+
+    if init == "identity":
+        if n_components != x.shape[1]:
+            raise ValueError("kmeans init 'identity' needs n_components equal to the unit count")
+        return KMeans(n_components, init=np.eye(x.shape[1]), n_init=1, max_iter=max_iter,
+                      random_state=seed).fit(unit_rows(x))
+    return KMeans(n_components, init=init, n_init=n_init, max_iter=max_iter,
+                  random_state=seed).fit(unit_rows(x))
+
+
+def _kmeans_respond(x: np.ndarray, centroids: np.ndarray, response: str) -> np.ndarray:
+    if response == "neg_distance":
+        return -np.linalg.norm(unit_rows(x)[:, None, :] - centroids[None], axis=2)
+    if response == "projection":
+        return x @ unit_rows(centroids).T
+    raise ValueError(f"kmeans response must be neg_distance or projection, not {response!r}")
+
+
 @METHODS.register("kmeans")
 def kmeans(x: np.ndarray, n_components: int, seed: int, n_init: int = 10,
            init: str = "k-means++", response: str = "neg_distance",
@@ -56,28 +77,32 @@ def kmeans(x: np.ndarray, n_components: int, seed: int, n_init: int = 10,
     of the normalised image vector to the centroid) or ``projection`` of the raw
     activations on the unit centroid (the later refactor).
     """
-    from sklearn.cluster import KMeans
-
-    xn = unit_rows(x)
-    if init == "identity":
-        if n_components != x.shape[1]:
-            raise ValueError("kmeans init 'identity' needs n_components equal to the unit count")
-        model = KMeans(n_components, init=np.eye(x.shape[1]), n_init=1, max_iter=max_iter,
-                       random_state=seed)
-    else:
-        model = KMeans(n_components, init=init, n_init=n_init, max_iter=max_iter,
-                       random_state=seed)
-    model.fit(xn)
-    comps = unit_rows(model.cluster_centers_)
-    if response == "neg_distance":
-        resp = -np.linalg.norm(xn[:, None, :] - model.cluster_centers_[None], axis=2)
-    elif response == "projection":
-        resp = x @ comps.T
-    else:
-        raise ValueError(f"kmeans response must be neg_distance or projection, not {response!r}")
+    model = _kmeans_fit(x, n_components, seed, n_init, init, max_iter)
     sizes = np.bincount(model.labels_, minlength=n_components)
-    return DirectionSet(comps, resp, {"inertia": float(model.inertia_),
-                                      "cluster_sizes": sizes.tolist(), "response": response})
+    return DirectionSet(unit_rows(model.cluster_centers_),
+                        _kmeans_respond(x, model.cluster_centers_, response),
+                        {"inertia": float(model.inertia_), "cluster_sizes": sizes.tolist(),
+                         "response": response})
+
+
+@METHODS.register("kmeans_shuffled")
+def kmeans_shuffled(x: np.ndarray, n_components: int, seed: int, n_init: int = 10,
+                    init: str = "k-means++", response: str = "neg_distance",
+                    max_iter: int = 300) -> DirectionSet:
+    """Shuffle control: K-means centroids fitted after permuting each unit's responses
+    across images, then applied to the real responses.
+
+    The shuffle keeps every unit's response distribution but destroys which units
+    fire together. If these directions beat neurons as much as real K-means does,
+    the gain comes from the procedure (normalisation, ranking), not from structure
+    in the population.
+    """
+    rng = np.random.default_rng(seed)
+    shuffled = np.column_stack([rng.permutation(col) for col in x.T])
+    model = _kmeans_fit(shuffled, n_components, seed, n_init, init, max_iter)
+    return DirectionSet(unit_rows(model.cluster_centers_),
+                        _kmeans_respond(x, model.cluster_centers_, response),
+                        {"control": "fitted on responses permuted per unit", "response": response})
 
 
 @METHODS.register("pca")

@@ -174,3 +174,34 @@ def image_folder(path: str, size: int, seed: int = 0, n_images: int | None = Non
     images = np.stack([resize(read_image(p), size) for p in files])
     return Pool(images, [p.parent.name for p in files],
                 {"file": np.asarray([str(p.relative_to(root)) for p in files])})
+
+
+@POOLS.register("zip")
+def image_zip(path: str, size: int, seed: int = 0, n_images: int | None = None) -> Pool:
+    """Every image in a zip archive, in file-name order (folders inside are ignored).
+
+    Recording datasets ship their stimuli this way; row i of the responses must be
+    the i-th image in name order (e.g. Cowley et al. 2023: image0001.jpg ... ).
+    """
+    import io
+    import zipfile
+
+    archive = Path(path)
+    if not archive.is_file():
+        raise FileNotFoundError(f"image archive {archive} does not exist; set image_pools.<name>.path")
+    with zipfile.ZipFile(archive) as zf:
+        names = sorted((n for n in zf.namelist() if Path(n).suffix.lower() in IMAGE_SUFFIXES),
+                       key=lambda n: Path(n).name)
+        if n_images is not None:
+            names = names[:n_images]
+        if not names:
+            raise ValueError(f"no images ({', '.join(IMAGE_SUFFIXES)}) in {archive}")
+        images = []
+        for name in names:
+            try:
+                with Image.open(io.BytesIO(zf.read(name))) as img:
+                    images.append(resize(np.asarray(img.convert("RGB")), size))
+            except Exception as err:
+                raise ValueError(f"cannot read image {name} in {archive}: {err}") from err
+    return Pool(np.stack(images), [Path(n).stem for n in names],
+                {"file": np.asarray([Path(n).name for n in names])})

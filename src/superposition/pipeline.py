@@ -316,3 +316,27 @@ def figure_summary(scores: list[str], metric: str, out_figure: str, out_table: s
 
     table = summary(_read_all(scores), metric, out_figure)
     table.to_csv(out_table, index=False)
+
+
+# -- recordings and downloads -------------------------------------------------------------
+
+def ingest_recording(pool: str, source: str, area: str, adapter: str, params: dict,
+                     zscore: bool, min_std: float, out: str) -> None:
+    from .recordings import ADAPTERS, preprocess
+
+    rec = ADAPTERS.get(adapter)(area=area, **params)
+    rec = preprocess(rec, len(pool_images(pool)), Path(pool).stem, zscore, min_std)
+    log.info("%s: %d images x %d units (%d flat units dropped)", source, *rec.responses.shape,
+             len(rec.info["dropped_units"]))
+    store.write_dataset(store.responses_dataset(
+        rec.responses, rec.units,
+        {"source": source, "layer": area, "kind": "brain", "pool": Path(pool).stem,
+         "provenance": provenance(adapter=adapter, zscore=zscore, min_std=min_std,
+                                  **params, info=rec.info)}), out)
+
+
+def download_dataset(dataset: str, file: str, base_url: str | None, out: str) -> None:
+    from .downloads import download
+
+    url = download(dataset, file, out, base_url)
+    log.info("downloaded %s to %s (sha256 checked)", url, out)

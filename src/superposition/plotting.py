@@ -14,7 +14,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 METHOD_COLOURS = {"neurons": "#4d4d4d", "kmeans": "#d62728", "pca": "#1f77b4",
-                  "ica": "#2ca02c", "nmf": "#9467bd", "sae": "#ff7f0e", "random": "#bcbd22"}
+                  "ica": "#2ca02c", "nmf": "#9467bd", "sae": "#ff7f0e", "random": "#bcbd22",
+                  "kmeans_shuffled": "#f4a3a3"}
 
 
 def colour(method: str) -> str:
@@ -76,8 +77,10 @@ def mei_grid(scores: pd.DataFrame, images, metric: str, methods: list[str], n_sh
         rows += [(m, "best", r) for r in s.head(n_show).itertuples()]
         rows += [(m, "worst", r) for r in s.tail(n_show).iloc[::-1].itertuples()]
     k = len(rows[0][2].top_k.split()) if rows else 5
-    fig, axes = plt.subplots(len(rows), k, figsize=(1.0 * k + 1.6, 1.0 * len(rows) + 0.5),
-                             squeeze=False, gridspec_kw={"wspace": 0.04, "hspace": 0.08})
+    width, height = 1.0 * k + 1.6, 1.08 * len(rows) + 0.5  # square cells, room for labels
+    fig, axes = plt.subplots(len(rows), k, figsize=(width, height), squeeze=False)
+    fig.subplots_adjust(left=1.6 / width, right=0.99, bottom=0.1 / height,
+                        top=1 - 0.45 / height, wspace=0.04, hspace=0.08)
     for i, (m, kind, r) in enumerate(rows):
         for j, idx in enumerate(map(int, r.top_k.split())):
             ax = axes[i, j]

@@ -32,6 +32,49 @@ rule synthetic_population:
         "../../scripts/synthetic_population.py"
 
 
+rule ingest_recording:
+    input:
+        pool=lambda wc: pool_zarr(wc.source),
+        recording=lambda wc: BRAIN[wc.source]["path"],
+    output:
+        directory("results/responses/{source}/{layer}.zarr"),
+    log:
+        "logs/ingest_recording/{source}/{layer}.log",
+    wildcard_constraints:
+        source=alternatives(RECORDED),
+    conda:
+        "../../envs/analysis.yaml"
+    resources:
+        mem_mb=lambda wc, attempt: 4000 * attempt,
+        runtime="30m",
+    params:
+        adapter=lambda wc: BRAIN[wc.source]["adapter"],
+        options=lambda wc: {
+            k: v for k, v in BRAIN[wc.source].items() if k in ("path", "layout")
+        },
+        zscore=lambda wc: BRAIN[wc.source].get("zscore", False),
+        min_std=lambda wc: BRAIN[wc.source].get("min_std", 0.0),
+    script:
+        "../../scripts/ingest_recording.py"
+
+
+rule download_dataset:
+    output:
+        "resources/datasets/{dataset}/{file}",
+    log:
+        "logs/download_dataset/{dataset}/{file}.log",
+    wildcard_constraints:
+        dataset="[^/]+",
+        file=".+",
+    localrule: True
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        base_url=lambda wc: config.get("downloads", {}).get(wc.dataset),
+    script:
+        "../../scripts/download_dataset.py"
+
+
 rule ground_truth_recovery:
     input:
         directions=lambda wc: expand(

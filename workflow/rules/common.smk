@@ -30,9 +30,9 @@ ALL_METRICS = [SCORING["metric"]] + [
 
 def _check_config():
     for name, pool in POOLS_CFG.items():
-        if pool["kind"] == "folder" and "path" not in pool:
-            config_error(f"image_pools.{name}: kind folder needs a path")
-        if pool["kind"] != "folder" and "n_images" not in pool:
+        if pool["kind"] in ("folder", "zip") and "path" not in pool:
+            config_error(f"image_pools.{name}: kind {pool['kind']} needs a path")
+        if pool["kind"] in ("photos", "shapes") and "n_images" not in pool:
             config_error(f"image_pools.{name}: kind {pool['kind']} needs n_images")
     both = set(MODELS) & set(BRAIN)
     if both:
@@ -45,10 +45,19 @@ def _check_config():
                     f"{sorted(POOLS_CFG)}"
                 )
     for name, row in BRAIN.items():
-        required = ["factors", "n_neurons", "features_per_neuron", "gain", "baseline"]
+        required = {
+            "synthetic": [
+                "factors",
+                "n_neurons",
+                "features_per_neuron",
+                "gain",
+                "baseline",
+            ],
+            "npy": ["path"],
+        }[row["adapter"]]
         missing = [key for key in required if key not in row]
-        if row["adapter"] == "synthetic" and missing:
-            config_error(f"brain.{name}: the synthetic adapter needs {missing}")
+        if missing:
+            config_error(f"brain.{name}: the {row['adapter']} adapter needs {missing}")
     for metric in ALL_METRICS:
         if metric not in METRICS:
             config_error(
@@ -102,6 +111,7 @@ SOURCES = {
     for name, row in BRAIN.items()
 }
 SYNTHETIC = [name for name, row in BRAIN.items() if row["adapter"] == "synthetic"]
+RECORDED = [name for name, row in BRAIN.items() if row["adapter"] != "synthetic"]
 
 
 def alternatives(names):
@@ -142,7 +152,14 @@ def model_weights(wildcards):
 
 
 def method_params(method):
-    return DIRECTIONS.get(method, {})
+    """Settings of a method; the shuffle control shares K-means' settings."""
+    return DIRECTIONS.get("kmeans" if method == "kmeans_shuffled" else method, {})
+
+
+def pool_inputs(pool):
+    """The file or folder a folder/zip pool reads, so Snakemake tracks (or downloads) it."""
+    row = POOLS_CFG[pool]
+    return [row["path"]] if row["kind"] in ("folder", "zip") else []
 
 
 def scores(source, layers=None, methods=None):

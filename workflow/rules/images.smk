@@ -2,6 +2,8 @@
 
 
 rule build_image_pool:
+    input:
+        lambda wc: pool_inputs(wc.pool),
     output:
         directory("results/pools/{pool}.zarr"),
     log:

@@ -1,0 +1,8 @@
+"""Fetch one file of a public dataset into resources/, checking its sha256."""
+
+from superposition.pipeline import download_dataset
+from superposition.runner import logged
+
+with logged(snakemake):
+    download_dataset(snakemake.wildcards.dataset, snakemake.wildcards.file,
+                     snakemake.params.base_url, snakemake.output[0])

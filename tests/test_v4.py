@@ -1,0 +1,83 @@
+"""The brain branch on real recordings: macaque V4 (Cowley et al. 2023), two sessions.
+
+The data is read from the shared research-data folder beside the checkout (set
+SUPERPOSITION_V4_DATA to another copy); the workflow's own download rule fetches
+it from there through a file:// URL and checks the published sha256 sums.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+import xarray as xr
+import yaml
+
+from superposition.pipeline import read_table
+from test_workflow import ROOT, snakemake
+
+DATA = Path(os.environ.get("SUPERPOSITION_V4_DATA",
+                           ROOT.parent / "shared/research-data/cowley2023_v4"))
+SESSIONS = {"190923": 33, "201025": 89}
+METHODS = ["neurons", "kmeans", "kmeans_shuffled", "pca", "ica", "nmf", "sae", "random"]
+pytestmark = [pytest.mark.workflow,
+              pytest.mark.skipif(not DATA.is_dir(), reason=f"V4 data not found at {DATA}")]
+
+
+@pytest.fixture(scope="module")
+def v4_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("v4")
+    base = yaml.safe_load((ROOT / "config/v4.yaml").read_text())
+    cfg = yaml.safe_load((ROOT / "tests/data/config.yaml").read_text())
+    cfg["image_pools"] = base["image_pools"]
+    cfg["brain"] = base["brain"]
+    cfg["models"] = {}
+    cfg["downloads"] = {"cowley2023_v4": DATA.resolve().as_uri()}
+    cfg["directions"]["methods"] = METHODS
+    (workdir / "config.yaml").write_text(yaml.safe_dump(cfg))
+    out = snakemake("--cores", 2, "-d", workdir, "--configfile", workdir / "config.yaml",
+                    timeout=1200)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    report = snakemake("-d", workdir, "--configfile", workdir / "config.yaml",
+                       "--report", workdir / "report.html")
+    assert report.returncode == 0, report.stderr[-2000:]
+    return workdir
+
+
+def test_sessions_are_downloaded_checked_and_ingested(v4_run):
+    for session, n_neurons in SESSIONS.items():
+        assert (v4_run / f"resources/datasets/cowley2023_v4/images/images_{session}.zip").exists()
+        ds = xr.open_zarr(v4_run / f"results/responses/v4_{session}/V4.zarr")
+        assert ds["responses"].shape == (1200, n_neurons)
+        assert ds.attrs["kind"] == "brain" and ds.attrs["pool"] == f"v4_{session}"
+        pool = xr.open_zarr(v4_run / f"results/pools/v4_{session}.zarr")
+        assert pool["images"].shape == (1200, 112, 112, 3)
+        assert str(pool["label"].values[0]) == "image0001"
+
+
+def test_neurons_vs_directions_with_confidence_intervals(v4_run):
+    summary = read_table(v4_run / "results/tables/ii_summary.csv")
+    for session in SESSIONS:
+        rows = summary[summary.source == f"v4_{session}"].set_index("method")
+        assert set(rows.index) == set(METHODS)
+        assert (rows.ci_low <= rows.mean_ii).all() and (rows.mean_ii <= rows.ci_high).all()
+    for name in ("ii_by_method.png", "meis_V4.png", "psychophysics.png"):
+        for session in SESSIONS:
+            assert (v4_run / f"results/figures/v4_{session}" / name).stat().st_size > 10_000
+    assert "v4_201025" in (v4_run / "report.html").read_text(errors="ignore")
+
+
+def test_a_response_matrix_that_does_not_match_its_images_is_refused(tmp_path):
+    import numpy as np
+
+    bad = tmp_path / "responses.npy"
+    np.save(bad, np.zeros((5, 1199)))
+    cfg = yaml.safe_load((ROOT / "tests/data/config.yaml").read_text())
+    cfg["models"] = {}
+    cfg["image_pools"] = {"v4": {"kind": "zip", "path": str(DATA / "images/images_190923.zip"),
+                                 "size": 16}}
+    cfg["brain"] = {"v4": {"adapter": "npy", "path": str(bad), "pool": "v4", "area": "V4"}}
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(cfg))
+    out = snakemake("results/responses/v4/V4.zarr", "--cores", 2, "-d", tmp_path / "run",
+                    "--show-failed-logs", "--configfile", tmp_path / "config.yaml")
+    assert out.returncode != 0
+    assert "has 1199 images but the image pool v4 has 1200" in out.stdout + out.stderr
