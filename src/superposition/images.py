@@ -205,3 +205,22 @@ def image_zip(path: str, size: int, seed: int = 0, n_images: int | None = None) 
                 raise ValueError(f"cannot read image {name} in {archive}: {err}") from err
     return Pool(np.stack(images), [Path(n).stem for n in names],
                 {"file": np.asarray([Path(n).name for n in names])})
+
+
+@POOLS.register("cadena2019")
+def cadena_images(path: str, size: int, seed: int = 0, crop: int | None = 80,
+                  image_types: tuple[str, ...] = ("original",)) -> Pool:
+    """Stimuli of Cadena et al. 2019: grey images, centre-cropped, resized, tiled to RGB."""
+    from .recordings import load_cadena
+
+    data = load_cadena(path, tuple(image_types))
+    raw = data["images"].astype(np.float64)
+    if raw.max() <= 1.0:
+        raw = raw * 255
+    if crop:
+        h, w = raw.shape[1:3]
+        top, left = max(0, (h - crop) // 2), max(0, (w - crop) // 2)
+        raw = raw[:, top:top + crop, left:left + crop]
+    grey = np.clip(raw, 0, 255).astype(np.uint8)
+    images = np.stack([resize(np.repeat(g[..., None], 3, axis=2), size) for g in grey])
+    return Pool(images, list(data["types"]), {"index": np.arange(len(images))})

@@ -65,3 +65,80 @@ def preprocess(rec: Recording, n_images: int, pool: str, zscore: bool = False,
     units = [u for u, k in zip(rec.units, keep) if k]
     return Recording(x, units, rec.info | {"zscore": zscore, "dropped_units":
                                            [u for u, k in zip(rec.units, keep) if not k]})
+
+
+def load_cadena(path: str, image_types: tuple[str, ...] = ("original",)) -> dict:
+    """The pickle of Cadena et al. 2019 (macaque V1), restricted to some image types.
+
+    Keys used: ``images`` (images x H x W, grey), ``responses`` (repeats x images x
+    units, NaN where a repeat is missing) and ``image_types`` (one label per image).
+    """
+    import pickle
+
+    file = Path(path)
+    if not file.is_file():
+        raise FileNotFoundError(f"Cadena 2019 pickle {file} does not exist; set its path")
+    with open(file, "rb") as fh:
+        data = pickle.load(fh)
+    missing = {"images", "responses", "image_types"} - set(data)
+    if missing:
+        raise ValueError(f"{file} lacks {sorted(missing)}: not the Cadena et al. 2019 pickle")
+    types = np.asarray(data["image_types"]).astype(str).ravel()
+    keep = np.isin(types, list(image_types))
+    if not keep.any():
+        raise ValueError(f"no images of types {list(image_types)} in {file}; it has "
+                         f"{sorted(set(types))}")
+    responses = np.asarray(data["responses"], dtype=np.float64)
+    if responses.ndim != 3 or responses.shape[1] != len(types):
+        raise ValueError(f"responses of shape {responses.shape} do not match {len(types)} images "
+                         f"(expected repeats x images x units)")
+    return {"images": np.asarray(data["images"])[keep], "responses": responses[:, keep],
+            "types": types[keep]}
+
+
+def split_half_reliability(responses: np.ndarray) -> np.ndarray:
+    """Per unit: correlation across images of the mean of odd vs even repeats."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # pairs with no valid repeat -> NaN
+        a = np.nanmean(responses[0::2], axis=0)
+        b = np.nanmean(responses[1::2], axis=0)
+    out = np.empty(responses.shape[2])
+    for u in range(len(out)):
+        ok = np.isfinite(a[:, u]) & np.isfinite(b[:, u])
+        out[u] = np.corrcoef(a[ok, u], b[ok, u])[0, 1] if ok.sum() > 2 else np.nan
+    return out
+
+
+@ADAPTERS.register("cadena2019")
+def cadena2019(path: str, area: str = "V1", image_types: tuple[str, ...] = ("original",),
+               min_repeats: int = 2, min_reliability: float | None = None) -> Recording:
+    """Macaque V1 (Cadena et al. 2019): average the valid repeats of every image.
+
+    Image-unit pairs with fewer than ``min_repeats`` valid repeats are filled with
+    the unit's mean over its valid images (they then never reach a unit's top-k);
+    units whose split-half reliability is below ``min_reliability`` are dropped.
+    """
+    import warnings
+
+    data = load_cadena(path, tuple(image_types))
+    r = data["responses"]
+    valid = np.isfinite(r).sum(axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices are handled below
+        mean = np.nanmean(r, axis=0)
+    mean[valid < min_repeats] = np.nan
+    filled = int(np.isnan(mean).sum())
+    unit_mean = np.nanmean(mean, axis=0)
+    mean = np.where(np.isnan(mean), unit_mean[None], mean)
+    reliability = split_half_reliability(r)
+    keep = np.ones(r.shape[2], bool) if min_reliability is None else reliability >= min_reliability
+    if not keep.any():
+        raise ValueError(f"no unit reaches split-half reliability {min_reliability}")
+    units = [f"{area}:{i}" for i in np.flatnonzero(keep)]
+    return Recording(mean[:, keep], units,
+                     {"file": str(path), "image_types": list(image_types),
+                      "min_repeats": min_repeats, "filled_pairs": filled,
+                      "reliability": reliability[keep].round(4).tolist(),
+                      "dropped_unreliable": int((~keep).sum())})

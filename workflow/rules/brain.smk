@@ -50,7 +50,9 @@ rule ingest_recording:
     params:
         adapter=lambda wc: BRAIN[wc.source]["adapter"],
         options=lambda wc: {
-            k: v for k, v in BRAIN[wc.source].items() if k in ("path", "layout")
+            k: v
+            for k, v in BRAIN[wc.source].items()
+            if k in ("path", "layout", "image_types", "min_repeats", "min_reliability")
         },
         zscore=lambda wc: BRAIN[wc.source].get("zscore", False),
         min_std=lambda wc: BRAIN[wc.source].get("min_std", 0.0),

@@ -30,7 +30,7 @@ ALL_METRICS = [SCORING["metric"]] + [
 
 def _check_config():
     for name, pool in POOLS_CFG.items():
-        if pool["kind"] in ("folder", "zip") and "path" not in pool:
+        if pool["kind"] in ("folder", "zip", "cadena2019") and "path" not in pool:
             config_error(f"image_pools.{name}: kind {pool['kind']} needs a path")
         if pool["kind"] in ("photos", "shapes") and "n_images" not in pool:
             config_error(f"image_pools.{name}: kind {pool['kind']} needs n_images")
@@ -54,6 +54,7 @@ def _check_config():
                 "baseline",
             ],
             "npy": ["path"],
+            "cadena2019": ["path"],
         }[row["adapter"]]
         missing = [key for key in required if key not in row]
         if missing:
@@ -157,9 +158,9 @@ def method_params(method):
 
 
 def pool_inputs(pool):
-    """The file or folder a folder/zip pool reads, so Snakemake tracks (or downloads) it."""
+    """The file or folder a pool reads, so Snakemake tracks (or downloads) it."""
     row = POOLS_CFG[pool]
-    return [row["path"]] if row["kind"] in ("folder", "zip") else []
+    return [row["path"]] if row["kind"] in ("folder", "zip", "cadena2019") else []
 
 
 def scores(source, layers=None, methods=None):
