@@ -224,3 +224,23 @@ def cadena_images(path: str, size: int, seed: int = 0, crop: int | None = 80,
     grey = np.clip(raw, 0, 255).astype(np.uint8)
     images = np.stack([resize(np.repeat(g[..., None], 3, axis=2), size) for g in grey])
     return Pool(images, list(data["types"]), {"index": np.arange(len(images))})
+
+
+@POOLS.register("nsd")
+def nsd_images(path: str, expdesign: str, subject: int, sessions: list[int], size: int,
+               seed: int = 0, shared_only: bool = True) -> Pool:
+    """Stimuli of the Natural Scenes Dataset that a subject saw in some sessions.
+
+    ``path`` is ``nsd_stimuli.hdf5`` (dataset ``imgBrick``: 73,000 x 425 x 425 x 3);
+    the images are those of :func:`superposition.recordings.nsd_image_ids`, in
+    NSD-id order, recorded as factor ``id``.
+    """
+    import h5py
+
+    from .recordings import nsd_image_ids
+
+    ids = nsd_image_ids(expdesign, subject, sessions, shared_only)
+    with h5py.File(path, "r") as fh:
+        brick = fh["imgBrick"]
+        images = np.stack([resize(np.asarray(brick[i]), size) for i in ids])
+    return Pool(images, [f"nsd{i + 1:05d}" for i in ids], {"id": ids})

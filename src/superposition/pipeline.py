@@ -325,7 +325,9 @@ def ingest_recording(pool: str, source: str, area: str, adapter: str, params: di
     from .recordings import ADAPTERS, preprocess
 
     rec = ADAPTERS.get(adapter)(area=area, **params)
-    rec = preprocess(rec, len(pool_images(pool)), Path(pool).stem, zscore, min_std)
+    table = pool_table(pool)
+    ids = table["factor_id"].to_numpy() if "factor_id" in table else None
+    rec = preprocess(rec, len(table), Path(pool).stem, zscore, min_std, ids)
     log.info("%s: %d images x %d units (%d flat units dropped)", source, *rec.responses.shape,
              len(rec.info["dropped_units"]))
     store.write_dataset(store.responses_dataset(

@@ -22,6 +22,7 @@ class Recording:
     responses: np.ndarray  # images x units
     units: list[str]
     info: dict = field(default_factory=dict)
+    image_ids: np.ndarray | None = None  # dataset ids of the rows, checked against the pool
 
 
 @ADAPTERS.register("npy")
@@ -46,13 +47,19 @@ def npy_matrix(path: str, layout: str = "units_by_images", area: str = "unit") -
 
 
 def preprocess(rec: Recording, n_images: int, pool: str, zscore: bool = False,
-               min_std: float = 0.0) -> Recording:
-    """Check the rows match the pool, fill nothing, drop flat units, optionally z-score."""
+               min_std: float = 0.0, pool_ids: np.ndarray | None = None) -> Recording:
+    """Check the rows match the pool, drop flat units, optionally z-score."""
     n_rows = rec.responses.shape[0]
     if n_rows != n_images:
         raise ValueError(f"the response matrix has {n_rows} images but the image pool {pool} has "
                          f"{n_images}: they must be the same stimuli in the same order (check "
                          f"the layout setting and the pool's path)")
+    if rec.image_ids is not None and pool_ids is not None:
+        wrong = np.flatnonzero(np.asarray(rec.image_ids) != np.asarray(pool_ids))
+        if len(wrong):
+            raise ValueError(f"row {wrong[0]} of the responses is image {rec.image_ids[wrong[0]]} "
+                             f"but pool {pool} has image {pool_ids[wrong[0]]} there: the pool "
+                             f"and the dataset select different images")
     x = rec.responses
     if not np.isfinite(x).all():
         raise ValueError(f"responses contain {int((~np.isfinite(x)).sum())} NaN/inf values; "
@@ -64,7 +71,8 @@ def preprocess(rec: Recording, n_images: int, pool: str, zscore: bool = False,
         x = (x - x.mean(0)) / x.std(0)
     units = [u for u, k in zip(rec.units, keep) if k]
     return Recording(x, units, rec.info | {"zscore": zscore, "dropped_units":
-                                           [u for u, k in zip(rec.units, keep) if not k]})
+                                           [u for u, k in zip(rec.units, keep) if not k]},
+                     rec.image_ids)
 
 
 def load_cadena(path: str, image_types: tuple[str, ...] = ("original",)) -> dict:
@@ -142,3 +150,87 @@ def cadena2019(path: str, area: str = "V1", image_types: tuple[str, ...] = ("ori
                       "min_repeats": min_repeats, "filled_pairs": filled,
                       "reliability": reliability[keep].round(4).tolist(),
                       "dropped_unreliable": int((~keep).sum())})
+
+
+NSD_TRIALS_PER_SESSION = 750
+
+
+def nsd_trial_images(expdesign: str, subject: int, sessions: list[int]) -> np.ndarray:
+    """0-based NSD image id (row of ``imgBrick``) of every trial of these sessions.
+
+    ``nsd_expdesign.mat``: ``masterordering`` (trial -> 1-based index into the
+    subject's 10,000 images) and ``subjectim`` (8 x 10,000 1-based NSD ids).
+    """
+    from scipy.io import loadmat
+
+    design = loadmat(expdesign)
+    order = np.asarray(design["masterordering"]).ravel().astype(int) - 1
+    subject_images = np.asarray(design["subjectim"])[subject - 1].astype(int) - 1
+    trials = np.concatenate([np.arange((s - 1) * NSD_TRIALS_PER_SESSION,
+                                       s * NSD_TRIALS_PER_SESSION) for s in sessions])
+    if trials.max() >= len(order):
+        raise ValueError(f"{expdesign} has {len(order)} trials, fewer than sessions {sessions} need")
+    return subject_images[order[trials]]
+
+
+def nsd_image_ids(expdesign: str, subject: int, sessions: list[int],
+                  shared_only: bool) -> np.ndarray:
+    """Sorted NSD ids of the images the subject saw in these sessions (optionally only
+    the 1,000 shown to every subject, ``sharedix``)."""
+    from scipy.io import loadmat
+
+    ids = np.unique(nsd_trial_images(expdesign, subject, sessions))
+    if shared_only:
+        shared = np.asarray(loadmat(expdesign)["sharedix"]).ravel().astype(int) - 1
+        ids = ids[np.isin(ids, shared)]
+    if not len(ids):
+        raise ValueError(f"no images for subject {subject} in sessions {sessions}"
+                         + (" among the shared 1,000" if shared_only else ""))
+    return ids
+
+
+@ADAPTERS.register("nsd")
+def nsd(path: str, expdesign: str, roi: str, subject: int, sessions: list[int],
+        area: str = "roi", roi_labels: list[int] = (1,), shared_only: bool = True,
+        zscore_sessions: bool = True, chunk: int = 50) -> Recording:
+    """Natural Scenes Dataset (Allen et al. 2022): voxels of an ROI as units.
+
+    ``path``: the folder of ``betas_sessionNN.hdf5`` (dataset ``betas``: trials x Z x
+    Y x X, int16 = percent signal change x 300); ``roi``: a NIfTI label volume (X x
+    Y x Z) in the same space (e.g. ``prf-visualrois.nii.gz``, hV4 = 7, or
+    ``nsdgeneral.nii.gz``, 1). Betas are z-scored per session and voxel, then
+    averaged over the repeats of each image.
+    """
+    import h5py
+    import nibabel
+
+    labels = np.asarray(nibabel.load(roi).get_fdata()).astype(int)
+    mask = np.isin(labels, list(roi_labels)).transpose(2, 1, 0)  # NIfTI XYZ -> HDF5 ZYX
+    if not mask.any():
+        raise ValueError(f"no voxel of {roi} has a label in {list(roi_labels)}")
+    trial_ids = nsd_trial_images(expdesign, subject, sessions)
+    parts = []
+    for s in sessions:
+        file = Path(path) / f"betas_session{s:02d}.hdf5"
+        if not file.is_file():
+            raise FileNotFoundError(f"NSD betas {file} do not exist; check brain.<name>.path "
+                                    f"and sessions")
+        with h5py.File(file, "r") as fh:
+            betas = fh["betas"]
+            if betas.shape[1:] != mask.shape:
+                raise ValueError(f"{file} betas have volume {betas.shape[1:]} but the ROI "
+                                 f"{roi} has {mask.shape} (Z, Y, X): not the same space")
+            vox = np.concatenate([betas[t:t + chunk][:, mask].astype(np.float64) / 300
+                                  for t in range(0, betas.shape[0], chunk)])
+        if zscore_sessions:
+            vox = (vox - vox.mean(0)) / np.where(vox.std(0) > 0, vox.std(0), 1)
+        parts.append(vox)
+    trials = np.concatenate(parts)
+    ids = nsd_image_ids(expdesign, subject, sessions, shared_only)
+    responses = np.stack([trials[trial_ids == i].mean(0) for i in ids])
+    repeats = np.array([(trial_ids == i).sum() for i in ids])
+    return Recording(responses, [f"{area}:{v}" for v in range(mask.sum())],
+                     {"subject": subject, "sessions": list(sessions), "roi": str(roi),
+                      "roi_labels": list(roi_labels), "n_voxels": int(mask.sum()),
+                      "mean_repeats": float(repeats.mean()), "zscore_sessions": zscore_sessions},
+                     image_ids=ids)

@@ -35,7 +35,7 @@ rule synthetic_population:
 rule ingest_recording:
     input:
         pool=lambda wc: pool_zarr(wc.source),
-        recording=lambda wc: BRAIN[wc.source]["path"],
+        recording=lambda wc: data_inputs(BRAIN[wc.source]),
     output:
         directory("results/responses/{source}/{layer}.zarr"),
     log:
@@ -52,7 +52,7 @@ rule ingest_recording:
         options=lambda wc: {
             k: v
             for k, v in BRAIN[wc.source].items()
-            if k in ("path", "layout", "image_types", "min_repeats", "min_reliability")
+            if k not in ("adapter", "pool", "area", "zscore", "min_std", "k_ratio")
         },
         zscore=lambda wc: BRAIN[wc.source].get("zscore", False),
         min_std=lambda wc: BRAIN[wc.source].get("min_std", 0.0),

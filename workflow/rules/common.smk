@@ -30,10 +30,15 @@ ALL_METRICS = [SCORING["metric"]] + [
 
 def _check_config():
     for name, pool in POOLS_CFG.items():
-        if pool["kind"] in ("folder", "zip", "cadena2019") and "path" not in pool:
-            config_error(f"image_pools.{name}: kind {pool['kind']} needs a path")
-        if pool["kind"] in ("photos", "shapes") and "n_images" not in pool:
-            config_error(f"image_pools.{name}: kind {pool['kind']} needs n_images")
+        needs = {
+            "folder": ["path"],
+            "zip": ["path"],
+            "cadena2019": ["path"],
+            "nsd": ["path", "expdesign", "subject", "sessions"],
+        }.get(pool["kind"], ["n_images"])
+        missing = [key for key in needs if key not in pool]
+        if missing:
+            config_error(f"image_pools.{name}: kind {pool['kind']} needs {missing}")
     both = set(MODELS) & set(BRAIN)
     if both:
         config_error(f"{sorted(both)} named both as model and as brain dataset")
@@ -55,6 +60,7 @@ def _check_config():
             ],
             "npy": ["path"],
             "cadena2019": ["path"],
+            "nsd": ["path", "expdesign", "roi", "subject", "sessions"],
         }[row["adapter"]]
         missing = [key for key in required if key not in row]
         if missing:
@@ -157,10 +163,12 @@ def method_params(method):
     return DIRECTIONS.get("kmeans" if method == "kmeans_shuffled" else method, {})
 
 
-def pool_inputs(pool):
-    """The file or folder a pool reads, so Snakemake tracks (or downloads) it."""
-    row = POOLS_CFG[pool]
-    return [row["path"]] if row["kind"] in ("folder", "zip", "cadena2019") else []
+DATA_KEYS = ("path", "expdesign", "roi")
+
+
+def data_inputs(row):
+    """The files or folders a config row reads, so Snakemake tracks (or downloads) them."""
+    return [row[key] for key in DATA_KEYS if key in row]
 
 
 def scores(source, layers=None, methods=None):

@@ -3,7 +3,7 @@
 
 rule build_image_pool:
     input:
-        lambda wc: pool_inputs(wc.pool),
+        lambda wc: data_inputs(POOLS_CFG[wc.pool]),
     output:
         directory("results/pools/{pool}.zarr"),
     log:
