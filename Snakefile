@@ -19,6 +19,7 @@ include: "workflow/rules/brain.smk"
 include: "workflow/rules/directions.smk"
 include: "workflow/rules/scoring.smk"
 include: "workflow/rules/psychophysics.smk"
+include: "workflow/rules/analyses.smk"
 include: "workflow/rules/figures.smk"
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 import xarray as xr
 
 from . import store
+from .analyses import lifetime_sparseness
 from .provenance import provenance
 
 log = logging.getLogger("superposition")
@@ -152,7 +153,8 @@ def synthetic_population(pool: str, source: str, area: str, factors: list[str],
 # -- directions ---------------------------------------------------------------------------
 
 def find_directions(responses: str, method: str, k_ratio: float, params: dict, seed: int,
-                    out: str) -> None:
+                    out: str, name: str | None = None) -> None:
+    """Fit one method; ``name`` labels the set (e.g. ``kmeans@2`` in a K sweep)."""
     from .directions import find_directions as fit
 
     ds = store.open_dataset(responses)
@@ -160,13 +162,14 @@ def find_directions(responses: str, method: str, k_ratio: float, params: dict, s
     n_components = max(1, int(round(k_ratio * x.shape[1])))
     log.info("%s on %s: %d images x %d units, K=%d", method, responses, *x.shape, n_components)
     result = fit(x, method, n_components, seed, **params)
-    names = [f"{method}:{i}" for i in range(result.components.shape[0])]
+    name = name or method
+    names = [f"{name}:{i}" for i in range(result.components.shape[0])]
     out_ds = xr.Dataset(
         {"components": (("direction", "unit"), result.components.astype(np.float32)),
          "responses": (("image", "direction"), result.responses.astype(np.float32))},
         coords={"direction": names, "unit": ds["unit"].values, "image": ds["image"].values},
         attrs={k: v for k, v in ds.attrs.items() if k != "provenance"}
-        | {"method": method, "info": result.info,
+        | {"method": name, "base_method": method, "k_ratio": k_ratio, "info": result.info,
            "provenance": provenance(method=method, k_ratio=k_ratio, seed=seed, **params)})
     store.write_dataset(out_ds, out)
 
@@ -196,16 +199,10 @@ def score_directions(directions: str, pool: str, metrics: list[str], weights: di
             "method": ds.attrs["method"], "direction": ds["direction"].values,
             "metric": metric.name, "ii_pairs": scores["ii_pairs"], "ii_code": scores["ii_code"],
             "top_k": [" ".join(map(str, row)) for row in scores["top_k"]],
-            "sparsity": _sparsity(resp)}))
+            "sparsity": lifetime_sparseness(resp)}))
         log.info("%s: mean II (%s) = %.4f over %d directions", directions, metric.name,
                  scores["ii_pairs"].mean(), len(resp.T))
     _write_csv(pd.concat(frames), out, metric_info(built, weights))
-
-
-def _sparsity(resp: np.ndarray) -> np.ndarray:
-    """Kurtosis-free sparsity: share of images below 10% of the unit's range."""
-    lo, hi = resp.min(0), resp.max(0)
-    return ((resp - lo) < 0.1 * (hi - lo + 1e-12)).mean(0)
 
 
 def metric_info(metrics, weights: dict) -> dict:
@@ -342,3 +339,101 @@ def download_dataset(dataset: str, file: str, base_url: str | None, out: str) ->
 
     url = download(dataset, file, out, base_url)
     log.info("downloaded %s to %s (sha256 checked)", url, out)
+
+
+# -- further analyses ---------------------------------------------------------------------
+
+def _scorer(pool: str, metric: str, weights: dict, k: int, device: str, metric_size):
+    """II (primary metric) of every column of a response matrix over ``pool``."""
+    from .interpretability import interpretability_index
+
+    m = _metrics([metric], weights, resolve_device(device), metric_size)[0]
+    images = pool_images(pool)
+    return m, lambda resp: interpretability_index(resp, images, m, k)["ii_pairs"]
+
+
+def _neuron_ii(scores: str, metric: str) -> np.ndarray:
+    table = read_table(scores)
+    return table[table.metric == metric].ii_pairs.to_numpy()
+
+
+def _write_analysis(table: pd.DataFrame, attrs: dict, out: str, metrics=()) -> None:
+    for key in ("source", "layer"):
+        table.insert(0, key, attrs[key])
+    _write_csv(table, out, metric_info(metrics, {}) if metrics else {})
+
+
+def analysis_synergy(responses: str, neuron_scores: str, pool: str, metric: str, weights: dict,
+                     k: int, n_pairs: int, seed: int, device: str, metric_size, out: str) -> None:
+    from .analyses import synergy
+
+    ds = store.open_dataset(responses)
+    m, score = _scorer(pool, metric, weights, k, device, metric_size)
+    table = synergy(ds["responses"].values, _neuron_ii(neuron_scores, metric), score, n_pairs,
+                    seed)
+    log.info("synergy > 0 for %d of %d pairs", (table.synergy > 0).sum(), len(table))
+    _write_analysis(table, ds.attrs, out, [m])
+
+
+def analysis_interpolation(responses: str, directions: str, pool: str, metric: str,
+                           weights: dict, k: int, n_pairs: int, alphas: list[float], seed: int,
+                           device: str, metric_size, out: str) -> None:
+    from .analyses import interpolation
+
+    ds = store.open_dataset(responses)
+    comps = store.open_dataset(directions)["components"].values
+    m, score = _scorer(pool, metric, weights, k, device, metric_size)
+    table = interpolation(ds["responses"].values, comps, score, n_pairs, alphas, seed)
+    _write_analysis(table, ds.attrs, out, [m])
+
+
+def analysis_split(responses: str, neuron_scores: str, pool: str, metric: str, weights: dict,
+                   k: int, seed: int, device: str, metric_size, out: str) -> None:
+    from .analyses import split_halves
+
+    ds = store.open_dataset(responses)
+    m, score = _scorer(pool, metric, weights, k, device, metric_size)
+    table = split_halves(ds["responses"].values, _neuron_ii(neuron_scores, metric), score, seed)
+    _write_analysis(table, ds.attrs, out, [m])
+
+
+def analysis_semantics(scores: list[str], pool: str, metric: str, out: str) -> None:
+    """Purity of the top-k images' labels and factors, per unit or direction, with chance."""
+    from .analyses import chance_purity, top_k_purity
+
+    table = pool_table(pool)
+    columns = [c for c in table if c == "label" or c.startswith("factor_")]
+    columns = [c for c in columns if table[c].nunique() <= 50]  # categorical ones only
+    all_scores = _read_all(scores)
+    all_scores = all_scores[all_scores.metric == metric]
+    top = np.array([list(map(int, t.split())) for t in all_scores.top_k])
+    k = top.shape[1]
+    frames = []
+    for c in columns:
+        labels = table[c].to_numpy()
+        frames.append(pd.DataFrame({
+            "source": all_scores.source.values, "layer": all_scores.layer.values,
+            "method": all_scores.method.values, "direction": all_scores.direction.values,
+            "ii": all_scores.ii_pairs.values, "attribute": c.removeprefix("factor_"),
+            "purity": top_k_purity(top, labels), "chance": chance_purity(labels, k)}))
+    _write_csv(pd.concat(frames), out, {})
+
+
+def analysis_spectrum(responses: str, lo: float, hi: float, out: str) -> None:
+    from .analyses import power_law_spectrum
+
+    ds = store.open_dataset(responses)
+    fit = power_law_spectrum(ds["responses"].values.astype(np.float64), lo, hi)
+    eig = fit.pop("eigenvalues")
+    table = pd.DataFrame({"rank": np.arange(1, len(eig) + 1), "eigenvalue": eig,
+                          "alpha": fit["alpha"], "intercept": fit["intercept"],
+                          "fit_first": fit["fit_ranks"][0], "fit_last": fit["fit_ranks"][1]})
+    log.info("%s: power-law exponent alpha = %.3f", responses, fit["alpha"])
+    _write_analysis(table, ds.attrs, out)
+
+
+def figure_analysis(name: str, tables: list[str], metric: str, title: str, out: str) -> None:
+    """Draw one of the further analyses from its tables (all layers of a source)."""
+    from .plotting import ANALYSIS_FIGURES
+
+    ANALYSIS_FIGURES.get(name)(_read_all(tables), metric, title, out)

@@ -19,7 +19,8 @@ METHOD_COLOURS = {"neurons": "#4d4d4d", "kmeans": "#d62728", "pca": "#1f77b4",
 
 
 def colour(method: str) -> str:
-    return METHOD_COLOURS.get(method, "#17becf")
+    """One colour per method; K-sweep variants (kmeans@2) share their method's."""
+    return METHOD_COLOURS.get(method.split("@")[0], "#17becf")
 
 
 def bootstrap_ci(values: np.ndarray, n: int = 1000, seed: int = 0) -> tuple[float, float]:
@@ -162,3 +163,133 @@ def summary(scores: pd.DataFrame, metric: str, out: str) -> pd.DataFrame:
     ax.legend(fontsize=7, frameon=False, bbox_to_anchor=(1, 1), loc="upper left")
     _save(fig, out)
     return table
+
+
+# -- further analyses: one figure each, all layers of a source as panels -------------------
+
+from .registry import Registry  # noqa: E402
+
+ANALYSIS_FIGURES: Registry = Registry("analysis figure")
+
+
+def _layer_axes(table: pd.DataFrame, width: float = 3.2, height: float = 3.2, sharey=True):
+    layers = list(dict.fromkeys(table.layer))
+    fig, axes = plt.subplots(1, len(layers), figsize=(width * len(layers), height),
+                             sharey=sharey, squeeze=False, layout="constrained")
+    return fig, list(zip(axes[0], layers))
+
+
+@ANALYSIS_FIGURES.register("synergy")
+def synergy_figure(table, metric, title, out):
+    """Histogram of synergy per layer; inset relation to the better constituent's II."""
+    fig, panels = _layer_axes(table, height=3.4)
+    for ax, layer in panels:
+        t = table[table.layer == layer]
+        ax.hist(t.synergy, bins=30, color=colour("neurons"), alpha=0.8)
+        ax.axvline(0, color="k", lw=0.8)
+        share = (t.synergy > 0).mean()
+        ax.set_title(f"{layer}: {share:.0%} of {len(t)} pairs > 0", fontsize=9)
+        ax.set_xlabel("synergy: II(pair) - max(II(i), II(j))")
+        inset = ax.inset_axes([0.62, 0.55, 0.35, 0.4])
+        inset.scatter(np.maximum(t.ii_i, t.ii_j), t.synergy, s=3, color="0.3")
+        inset.set_xlabel("better constituent II", fontsize=6)
+        inset.tick_params(labelsize=5)
+    panels[0][0].set_ylabel("neuron pairs")
+    fig.suptitle(title)
+    _save(fig, out)
+
+
+@ANALYSIS_FIGURES.register("interpolation")
+def interpolation_figure(table, metric, title, out):
+    fig, panels = _layer_axes(table)
+    for ax, layer in panels:
+        t = table[table.layer == layer]
+        alphas = sorted(t.alpha.unique())
+        for _, g in t.groupby("pair"):
+            ax.plot(g.alpha, g.ii, color=colour("kmeans"), alpha=0.15, lw=0.8)
+        means = [t[t.alpha == a].ii.mean() for a in alphas]
+        cis = np.array([bootstrap_ci(t[t.alpha == a].ii) for a in alphas])
+        ax.plot(alphas, means, "-o", color=colour("kmeans"), ms=3, label="mean (95% CI)")
+        ax.fill_between(alphas, cis[:, 0], cis[:, 1], color=colour("kmeans"), alpha=0.3)
+        ax.set_title(layer)
+        ax.set_xlabel("mixing weight between two K-means directions")
+    panels[0][0].set_ylabel(f"II ({metric})")
+    panels[0][0].legend(fontsize=7, frameon=False)
+    fig.suptitle(title)
+    _save(fig, out)
+
+
+@ANALYSIS_FIGURES.register("split")
+def split_figure(table, metric, title, out):
+    fig, panels = _layer_axes(table)
+    for ax, layer in panels:
+        t = table[table.layer == layer]
+        groups = [(h, b) for h in dict.fromkeys(t.half) for b in ("neurons", "kmeans")]
+        data = [t[(t.half == h) & (t.basis == b)].ii for h, b in groups]
+        box = ax.boxplot(data, patch_artist=True, showfliers=False, widths=0.6)
+        for patch, (_, b) in zip(box["boxes"], groups):
+            patch.set_facecolor(colour(b))
+            patch.set_alpha(0.55)
+        ax.set_xticks(range(1, len(groups) + 1),
+                      [f"{h.split()[0]}\n{b}" for h, b in groups], fontsize=7)
+        ax.set_title(layer)
+    panels[0][0].set_ylabel(f"II ({metric})")
+    fig.suptitle(title)
+    _save(fig, out)
+
+
+@ANALYSIS_FIGURES.register("semantics")
+def semantics_figure(table, metric, title, out):
+    """Mean top-k label/factor purity per method (bars) against chance (ticks)."""
+    attributes = list(dict.fromkeys(table.attribute))
+    fig, axes = plt.subplots(1, len(attributes), figsize=(3.4 * len(attributes), 3.4),
+                             squeeze=False, sharey=True, layout="constrained")
+    for ax, attr in zip(axes[0], attributes):
+        t = table[table.attribute == attr]
+        methods = list(dict.fromkeys(t.method))
+        means = [t[t.method == m].purity.mean() for m in methods]
+        ax.bar(methods, means, color=[colour(m) for m in methods])
+        ax.axhline(t.chance.iloc[0], color="k", ls="--", lw=1, label="chance")
+        rho = t[["ii", "purity"]].corr(method="spearman").iloc[0, 1]
+        ax.set_title(f"{attr} (Spearman II-purity {rho:.2f})", fontsize=9)
+        ax.tick_params(axis="x", rotation=60, labelsize=7)
+    axes[0, 0].set_ylabel("top-k purity (share with the modal value)")
+    axes[0, 0].legend(fontsize=7, frameon=False)
+    fig.suptitle(title)
+    _save(fig, out)
+
+
+@ANALYSIS_FIGURES.register("spectrum")
+def spectrum_figure(table, metric, title, out):
+    fig, ax = plt.subplots(figsize=(4.5, 3.6), layout="constrained")
+    for i, layer in enumerate(dict.fromkeys(table.layer)):
+        t = table[table.layer == layer]
+        line, = ax.loglog(t["rank"], t.eigenvalue / t.eigenvalue.iloc[0], lw=1.2,
+                          label=f"{layer}: alpha = {t.alpha.iloc[0]:.2f}")
+        first, last = t.fit_first.iloc[0], t.fit_last.iloc[0]
+        r = np.arange(first, last + 1)
+        fit = np.exp(t.intercept.iloc[0]) * r ** (-t.alpha.iloc[0]) / t.eigenvalue.iloc[0]
+        ax.loglog(r, fit, "--", color=line.get_color(), lw=0.8)
+    ax.set_xlabel("component rank")
+    ax.set_ylabel("variance (relative to the first)")
+    ax.legend(fontsize=7, frameon=False)
+    ax.set_title(title, fontsize=9)
+    _save(fig, out)
+
+
+@ANALYSIS_FIGURES.register("sparsity")
+def sparsity_figure(table, metric, title, out):
+    """II against lifetime sparseness, per unit or direction, neurons and K-means."""
+    table = table[(table.metric == metric) & table.method.isin(["neurons", "kmeans"])]
+    fig, panels = _layer_axes(table, sharey=False)
+    for ax, layer in panels:
+        t = table[table.layer == layer]
+        for m, g in t.groupby("method", sort=False):
+            rho = g[["sparsity", "ii_pairs"]].corr(method="spearman").iloc[0, 1]
+            ax.scatter(g.sparsity, g.ii_pairs, s=8, color=colour(m), label=f"{m} (rho {rho:.2f})")
+        ax.set_xlabel("lifetime sparseness")
+        ax.set_title(layer)
+        ax.legend(fontsize=7, frameon=False)
+    panels[0][0].set_ylabel(f"II ({metric})")
+    fig.suptitle(title)
+    _save(fig, out)

@@ -82,7 +82,7 @@ rule ground_truth_recovery:
         directions=lambda wc: expand(
             "results/directions/{{source}}/{layer}/{method}.zarr",
             layer=SOURCES[wc.source]["layers"],
-            method=METHOD_NAMES,
+            method=DIRECTION_SETS,
         ),
         truth=lambda wc: expand(
             "results/brain/{{source}}/{layer}_ground_truth.zarr",

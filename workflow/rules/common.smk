@@ -23,6 +23,15 @@ SCORING = config["scoring"]
 PSYCHO = config["psychophysics"]
 FIGURES = config["figures"]
 METHOD_NAMES = DIRECTIONS["methods"]
+SWEEP = DIRECTIONS.get("k_sweep", {"methods": [], "ratios": []})
+# Direction sets: each method at the source's K, plus "<method>@<ratio>" for the K sweep
+# (K = ratio x number of units, e.g. the paper's n/2 and 2n).
+DIRECTION_SETS = METHOD_NAMES + [
+    f"{m}@{r:g}" for m in SWEEP["methods"] for r in SWEEP["ratios"]
+]
+ANALYSES = config.get("analyses", {})
+# figures of the further analyses: the enabled ones, plus II vs sparsity from the scores
+ANALYSIS_FIGURES = list(ANALYSES) + ["sparsity"]
 ALL_METRICS = [SCORING["metric"]] + [
     m for m in SCORING.get("controls", []) if m != SCORING["metric"]
 ]
@@ -70,7 +79,15 @@ def _check_config():
             config_error(
                 f"scoring: unknown metric {metric!r}; known: {METRICS.names()}"
             )
+    needed = {"interpolation": ["kmeans"], "synergy": ["neurons"], "split": ["neurons"]}
+    for analysis in ANALYSES:
+        for method in needed.get(analysis, []):
+            if method not in METHOD_NAMES:
+                config_error(
+                    f"analyses.{analysis} needs {method!r} in directions.methods"
+                )
     for section, methods in (
+        ("directions.k_sweep.methods", SWEEP["methods"]),
         ("psychophysics.methods", PSYCHO["methods"]),
         ("figures.mei_methods", FIGURES.get("mei_methods", [])),
     ):
@@ -131,7 +148,7 @@ def alternatives(names):
 wildcard_constraints:
     source=alternatives(SOURCES),
     pool=alternatives(POOLS_CFG),
-    method=alternatives(METHOD_NAMES),
+    method=alternatives(DIRECTION_SETS),
     metric=alternatives(METRICS.names()),
     layer="[^/]+",
 
@@ -158,8 +175,20 @@ def model_weights(wildcards):
     )
 
 
-def method_params(method):
+def base_method(direction_set):
+    """The method of a direction set name: kmeans@2 -> kmeans."""
+    return direction_set.split("@")[0]
+
+
+def k_ratio(wildcards):
+    """K / number of units for a direction set: its sweep ratio, else the source's."""
+    _, _, ratio = wildcards.method.partition("@")
+    return float(ratio) if ratio else SOURCES[wildcards.source]["k_ratio"]
+
+
+def method_params(direction_set):
     """Settings of a method; the shuffle control shares K-means' settings."""
+    method = base_method(direction_set)
     return DIRECTIONS.get("kmeans" if method == "kmeans_shuffled" else method, {})
 
 
@@ -176,7 +205,7 @@ def scores(source, layers=None, methods=None):
         "results/scores/{source}/{layer}/{method}.csv",
         source=source,
         layer=layers or SOURCES[source]["layers"],
-        method=methods or METHOD_NAMES,
+        method=methods or DIRECTION_SETS,
     )
 
 
@@ -192,7 +221,26 @@ def source_figures(source):
         out.append(f"results/figures/{source}/psychophysics.png")
     if source in SYNTHETIC:
         out.append(f"results/figures/{source}/recovery.png")
+    if "neurons" in METHOD_NAMES and "kmeans" in METHOD_NAMES:
+        out += expand(
+            "results/figures/{source}/{analysis}.png",
+            source=source,
+            analysis=ANALYSIS_FIGURES,
+        )
     return out
+
+
+def analysis_tables(wildcards):
+    """Inputs of one analysis figure: that analysis' table for every layer."""
+    layers = SOURCES[wildcards.source]["layers"]
+    if wildcards.analysis == "sparsity":
+        return scores(wildcards.source, layers, ["neurons", "kmeans"])
+    return expand(
+        "results/analyses/{source}/{layer}/{analysis}.csv",
+        source=wildcards.source,
+        layer=layers,
+        analysis=wildcards.analysis,
+    )
 
 
 def all_figures():

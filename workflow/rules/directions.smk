@@ -12,11 +12,12 @@ rule find_directions:
     conda:
         "../../envs/torch.yaml"
     resources:
-        gpu=lambda wc: int(wc.method == "sae"),
+        gpu=lambda wc: int(base_method(wc.method) == "sae"),
         mem_mb=lambda wc, attempt: 8000 * attempt,
         runtime="1h",
     params:
-        k_ratio=lambda wc: SOURCES[wc.source]["k_ratio"],
+        method=lambda wc: base_method(wc.method),
+        k_ratio=k_ratio,
         options=lambda wc: method_params(wc.method),
         seed=config["seed"],
     script:
