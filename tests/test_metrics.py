@@ -44,3 +44,32 @@ def test_pretrained_metric_finds_a_shifted_crop_closer_than_another_photo(tmp_pa
     e = m.embed(np.stack([a, b, c]))
     d = m.pairwise(e, e)
     assert d[0, 1] < 0.5 * d[0, 2]
+
+
+@pytest.mark.parametrize("net", ["alex", "vgg"])
+def test_lpips_embedding_reproduces_the_lpips_package(rng, net):
+    """Same random backbone, bundled linear heads: distances equal lpips.LPIPS's forward."""
+    import lpips
+    import torch
+
+    images = rng.integers(0, 256, (4, 32, 32, 3), dtype=np.uint8)
+    torch.manual_seed(0)
+    metric = build_metric(f"lpips_{net}_random")
+    torch.manual_seed(0)
+    reference = lpips.LPIPS(net=net, pnet_rand=True, verbose=False).eval()
+    x = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255
+    e = metric.embed(images)
+    ours = metric.pairwise(e, e)
+    with torch.no_grad():
+        for i in range(4):
+            for j in range(4):
+                ref = reference(x[i:i + 1], x[j:j + 1], normalize=True).item()
+                assert ours[i, j].item() == pytest.approx(ref, rel=1e-4, abs=1e-6)
+    assert "RANDOM" in metric.description
+
+
+def test_lpips_with_real_weights_needs_them_and_says_where_they_come_from():
+    spec = METRICS.get("lpips_alex")
+    source = spec.weights_source()
+    assert source.filename == "alexnet-owt-7be5be79.pth"
+    assert source.url.startswith("https://")

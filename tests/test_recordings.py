@@ -65,7 +65,7 @@ def test_download_checks_the_sha256(tmp_path, monkeypatch):
     src.parent.mkdir()
     src.write_bytes(b"published bytes")
     good = hashlib.sha256(b"published bytes").hexdigest()
-    monkeypatch.setitem(downloads.DATASETS, "demo", {"base_url": "", "files": {"f.bin": good}})
+    monkeypatch.setitem(downloads.DATASETS, "demo", {"base_url": "", "files": {"f.bin": f"sha256:{good}"}})
     url = downloads.download("demo", "f.bin", tmp_path / "out/f.bin",
                              (tmp_path / "mirror").as_uri())
     assert url.endswith("mirror/f.bin")
@@ -77,7 +77,7 @@ def test_download_checks_the_sha256(tmp_path, monkeypatch):
 
 
 def test_unreachable_download_says_what_to_do(tmp_path, monkeypatch):
-    monkeypatch.setitem(downloads.DATASETS, "demo", {"base_url": "", "files": {"f": "0"}})
+    monkeypatch.setitem(downloads.DATASETS, "demo", {"base_url": "", "files": {"f": "sha256:0"}})
     with pytest.raises(RuntimeError, match="copy the file to"):
         downloads.download("demo", "f", tmp_path / "f", (tmp_path / "absent").as_uri())
 

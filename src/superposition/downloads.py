@@ -2,7 +2,7 @@
 
 A config names a file under ``resources/datasets/<dataset>/``; the download rule
 fetches it from the dataset's base URL (which the config may override, e.g. with
-a ``file://`` mirror) and checks its sha256 before anything reads it.
+a ``file://`` mirror) and checks its published checksum before anything reads it.
 """
 
 from __future__ import annotations
@@ -20,31 +20,39 @@ DATASETS = {
                     "visual cortex, bioRxiv (GPL-3.0 repository)",
         "files": {
             "responses_repeat_averaged/responses_190923.npy":
-                "741672d36541ce39930c8a3b5bd1cfd33c187aa47b1549c9c5569bc21aa97a28",
+                "sha256:741672d36541ce39930c8a3b5bd1cfd33c187aa47b1549c9c5569bc21aa97a28",
             "responses_repeat_averaged/responses_201025.npy":
-                "f729f3dc0d29aa38bd380c0da9e39aba916f9e2580949929b65d1714e7217a8a",
+                "sha256:f729f3dc0d29aa38bd380c0da9e39aba916f9e2580949929b65d1714e7217a8a",
             "images/images_190923.zip":
-                "e99a4df1c7476bdc4d565ff4408bc421976ecc3a22c41af6bfd0cfbddb508c0c",
+                "sha256:e99a4df1c7476bdc4d565ff4408bc421976ecc3a22c41af6bfd0cfbddb508c0c",
             "images/images_201025.zip":
-                "3abb63679107665eab7220bdeaf7863832a1df943bf3d7792501f5082a55b2e8",
+                "sha256:3abb63679107665eab7220bdeaf7863832a1df943bf3d7792501f5082a55b2e8",
         },
+    },
+    "cifar10": {
+        "base_url": "https://www.cs.toronto.edu/~kriz",
+        "citation": "Krizhevsky 2009, Learning Multiple Layers of Features from Tiny Images",
+        # the checksum torchvision's CIFAR10 downloader uses
+        "files": {"cifar-10-python.tar.gz": "md5:c58f30108f718f92721af3b95e74349a"},
     },
 }
 
 
-def expected_sha256(dataset: str, file: str) -> str:
+def expected_checksum(dataset: str, file: str) -> tuple[str, str]:
+    """(algorithm, hex digest) published for one file of a dataset."""
     try:
         files = DATASETS[dataset]["files"]
     except KeyError:
         raise KeyError(f"unknown dataset {dataset!r}; known: {sorted(DATASETS)}") from None
     if file not in files:
         raise KeyError(f"{dataset} has no file {file!r}; known: {sorted(files)}")
-    return files[file]
+    algorithm, _, digest = files[file].partition(":")
+    return algorithm, digest
 
 
 def download(dataset: str, file: str, dest: str | Path, base_url: str | None = None) -> str:
-    """Fetch one file of a dataset to ``dest``, checking its sha256; return the URL."""
-    sha = expected_sha256(dataset, file)
+    """Fetch one file of a dataset to ``dest``, checking its checksum; return the URL."""
+    algorithm, expected = expected_checksum(dataset, file)
     url = f"{(base_url or DATASETS[dataset]['base_url']).rstrip('/')}/{file}"
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -56,9 +64,10 @@ def download(dataset: str, file: str, dest: str | Path, base_url: str | None = N
         tmp.unlink(missing_ok=True)
         raise RuntimeError(f"cannot download {url} ({err}); without a network, copy the file to "
                            f"{dest} by hand or point the config's path at a local copy") from err
-    digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
-    if digest != sha:
+    digest = hashlib.new(algorithm, tmp.read_bytes()).hexdigest()
+    if digest != expected:
         tmp.unlink()
-        raise ValueError(f"{url} has sha256 {digest}, expected {sha}: not the published file")
+        raise ValueError(f"{url} has {algorithm} {digest}, expected {expected}: not the "
+                         f"published file")
     tmp.replace(dest)
     return url

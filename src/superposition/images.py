@@ -244,3 +244,44 @@ def nsd_images(path: str, expdesign: str, subject: int, sessions: list[int], siz
         brick = fh["imgBrick"]
         images = np.stack([resize(np.asarray(brick[i]), size) for i in ids])
     return Pool(images, [f"nsd{i + 1:05d}" for i in ids], {"id": ids})
+
+
+CIFAR10_BATCHES = {"train": [f"data_batch_{i}" for i in range(1, 6)], "test": ["test_batch"]}
+
+
+@POOLS.register("cifar10")
+def cifar10(path: str, size: int = 32, seed: int = 0, split: str = "train",
+            n_images: int | None = None) -> Pool:
+    """CIFAR-10 from its python archive (``cifar-10-python.tar.gz``) or the extracted
+    ``cifar-10-batches-py`` folder (torchvision's layout), in the dataset's order."""
+    import pickle
+    import tarfile
+
+    source = Path(path)
+    if split not in CIFAR10_BATCHES:
+        raise ValueError(f"CIFAR-10 split must be train or test, not {split!r}")
+
+    def read(name: str) -> dict:
+        if source.is_dir():
+            with open(source / name, "rb") as fh:
+                return pickle.load(fh, encoding="latin1")
+        with tarfile.open(source) as tar:
+            return pickle.load(tar.extractfile(f"cifar-10-batches-py/{name}"), encoding="latin1")
+
+    if not source.exists():
+        raise FileNotFoundError(f"CIFAR-10 not found at {source}; set image_pools.<name>.path "
+                                f"(the workflow downloads resources/datasets/cifar10/"
+                                f"cifar-10-python.tar.gz)")
+    names = read("batches.meta")["label_names"]
+    data, labels = [], []
+    for batch in CIFAR10_BATCHES[split]:
+        b = read(batch)
+        data.append(np.asarray(b["data"], np.uint8))
+        labels += list(b["labels"])
+    images = np.concatenate(data).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+    if n_images is not None:
+        images, labels = images[:n_images], labels[:n_images]
+    if size != 32:
+        images = np.stack([resize(img, size) for img in images])
+    return Pool(np.ascontiguousarray(images), [names[i] for i in labels],
+                {"class": np.asarray(labels)})

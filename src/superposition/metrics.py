@@ -132,6 +132,55 @@ METRICS.register("deepfeat_efficientnet_lite0")(MetricSpec(
     "efficientnet_lite/efficientnet_lite0", "imagenet"))
 
 
+def lpips_metric(name: str, net: str, hub_dir: str | None, device="cpu",
+                 size: int | None = None) -> Metric:
+    """LPIPS (Zhang et al. 2018, v0.1) from the ``lpips`` package, as an embedding.
+
+    Per layer: unit-normalised channels scaled by the square root of LPIPS's
+    learned linear weights and by 1/sqrt(H W), so the squared Euclidean distance
+    of embeddings is exactly LPIPS (sum over layers of the spatial mean of the
+    weighted squared differences). Images go in as [0, 1] RGB mapped to [-1, 1],
+    the package's ``normalize=True``. ``hub_dir=None`` uses a random backbone
+    (``pnet_rand``), which is not the published metric and is named so.
+    """
+    import torch
+
+    import lpips
+
+    previous = torch.hub.get_dir()
+    if hub_dir is not None:
+        torch.hub.set_dir(str(hub_dir))
+    try:
+        model = lpips.LPIPS(net=net, pnet_rand=hub_dir is None, verbose=False).to(device).eval()
+    finally:
+        torch.hub.set_dir(previous)
+    weights = [lin.model[-1].weight.detach().clamp_min(0).sqrt() for lin in model.lins]
+
+    def embed(batch):
+        x = _to_unit(batch, device)
+        if size and x.shape[-1] != size:
+            x = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear",
+                                                align_corners=False, antialias=True)
+        feats = model.net.forward(model.scaling_layer(2 * x - 1))
+        parts = []
+        for f, w in zip(feats, weights):
+            f = lpips.normalize_tensor(f) * w
+            parts.append(f.flatten(1) / np.sqrt(f.shape[2] * f.shape[3]))
+        return torch.cat(parts, dim=1)
+
+    backbone = f"{net} ImageNet weights" if hub_dir else f"a RANDOM {net} backbone (pnet_rand)"
+    return Metric(name, f"LPIPS v0.1 (lpips package, linear heads) on {backbone}", embed)
+
+
+for _net, _arch in (("alex", "torchvision/alexnet"), ("vgg", "torchvision/vgg16")):
+    METRICS.register(f"lpips_{_net}")(MetricSpec(
+        lambda weights_dir=None, device="cpu", size=None, net=_net: lpips_metric(
+            f"lpips_{net}", net, weights_dir, device, size), _arch, "IMAGENET1K_V1"))
+    METRICS.register(f"lpips_{_net}_random")(MetricSpec(
+        lambda weights_dir=None, device="cpu", size=None, net=_net: lpips_metric(
+            f"lpips_{net}_random", net, None, device, size)))
+
+
 def build_metric(name: str, weights_dir: str | None = None, device="cpu",
                  size: int | None = None) -> Metric:
     return METRICS.get(name).build(weights_dir=weights_dir, device=device, size=size)

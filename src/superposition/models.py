@@ -103,6 +103,38 @@ FAMILIES.register("efficientnet_lite")(
            (0.5, 0.5, 0.5), (0.5, 0.5, 0.5)))
 
 
+CIFAR_MEAN = (0.4914, 0.4822, 0.4465)
+CIFAR_STD = (0.2471, 0.2435, 0.2616)
+CIFAR_WEIGHTS_ZIP = "https://rutgers.box.com/shared/static/gkw08ecs797j2et1ksmbg1w5t3idf5r5.zip"
+
+
+def _cifar_build(name: str):
+    """The CIFAR-10 ResNets of huyvnphan/PyTorch_CIFAR10 (the paper's model).
+
+    torchvision's ResNet with a 3x3 stride-1 stem (the max-pool kept) and 10
+    classes; its parameter names match that project's state dicts.
+    """
+    import torchvision
+    from torch import nn
+
+    model = torchvision.models.get_model(name, weights=None, num_classes=10)
+    model.conv1 = nn.Conv2d(3, 64, kernel_size=3, stride=1, padding=1, bias=False)
+    return model
+
+
+def _cifar_weights(name: str, tag: str) -> WeightsSource:
+    if tag != "huyvnphan":
+        raise KeyError(f"CIFAR-10 {name} has weights 'huyvnphan' only, not {tag!r}")
+    return WeightsSource(f"cifar10_{name}.pt", CIFAR_WEIGHTS_ZIP, f"state_dicts/{name}.pt")
+
+
+FAMILIES.register("cifar10")(
+    Family(_cifar_build, _cifar_weights,
+           lambda name, tag, hub_dir: _load_checkpoint(FAMILIES.get("cifar10"), name, tag,
+                                                       hub_dir),
+           CIFAR_MEAN, CIFAR_STD))
+
+
 def tiny_cnn(name: str, width: int = 16):
     """A small random CNN for tests and quick checks."""
     from torch import nn

@@ -19,10 +19,14 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class WeightsSource:
-    """One weight file: its canonical name, its URL and its offline carriers."""
+    """One weight file: its canonical name, its URL and its offline carriers.
+
+    ``member``: the URL is a zip archive and the file is this member of it.
+    """
 
     filename: str
     url: str | None = None
+    member: str | None = None
 
     @property
     def sha256_prefix(self) -> str | None:
@@ -88,11 +92,18 @@ def fetch(source: WeightsSource, hub_dir: str | Path) -> str:
     elif source.url:
         import torch.hub
 
+        download = tmp.with_name(tmp.name + ".zip") if source.member else tmp
         try:
-            torch.hub.download_url_to_file(source.url, str(tmp), progress=True)
+            torch.hub.download_url_to_file(source.url, str(download), progress=True)
         except Exception as err:
             raise RuntimeError(_missing_message(source, dest, err)) from err
-        origin = source.url
+        if source.member:
+            import zipfile
+
+            with zipfile.ZipFile(download) as zf, open(tmp, "wb") as out:
+                out.write(zf.read(source.member))
+            download.unlink()
+        origin = source.url + (f" ({source.member}, sha256 {sha256(tmp)})" if source.member else "")
     else:
         raise RuntimeError(_missing_message(source, dest, None))
     try:

@@ -43,6 +43,7 @@ def _check_config():
             "folder": ["path"],
             "zip": ["path"],
             "cadena2019": ["path"],
+            "cifar10": ["path"],
             "nsd": ["path", "expdesign", "subject", "sessions"],
         }.get(pool["kind"], ["n_images"])
         missing = [key for key in needs if key not in pool]

@@ -1,0 +1,123 @@
+"""The paper's configuration (config/paper.yaml): CIFAR-10 ResNet-50, LPIPS-AlexNet.
+
+CIFAR-10, the CIFAR ResNet weights and AlexNet's weights cannot be downloaded
+here, so the end-to-end run swaps in a CIFAR-10 archive in the real format made
+by the test, random network weights and LPIPS with a random backbone; every
+other setting is the paper's, shrunk in size.
+"""
+
+import io
+import pickle
+import tarfile
+import zipfile
+
+import numpy as np
+import pytest
+import torch
+import yaml
+
+from superposition.images import cifar10
+from superposition.models import build_model, layer_names
+from superposition.pipeline import read_table
+from superposition.weights import WeightsSource, fetch
+from test_workflow import ROOT, snakemake
+
+CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
+           "truck"]
+
+
+def write_cifar_archive(path, per_batch, rng):
+    """cifar-10-python.tar.gz as published: pickled batches of 3072-byte rows."""
+    with tarfile.open(path, "w:gz") as tar:
+        def add(name, obj):
+            data = pickle.dumps(obj)
+            info = tarfile.TarInfo(f"cifar-10-batches-py/{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+
+        add("batches.meta", {"label_names": CLASSES, "num_cases_per_batch": per_batch})
+        for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+            labels = rng.integers(0, 10, per_batch)
+            # each class has its own colour, so class semantics are checkable
+            rows = np.repeat((labels[:, None] * 25).astype(np.uint8), 3072, axis=1)
+            rows = np.clip(rows + rng.integers(0, 20, rows.shape), 0, 255).astype(np.uint8)
+            add(name, {"data": rows, "labels": labels.tolist(), "batch_label": name})
+
+
+@pytest.fixture
+def cifar_archive(tmp_path, rng):
+    path = tmp_path / "cifar-10-python.tar.gz"
+    write_cifar_archive(path, 60, rng)
+    return path
+
+
+def test_cifar10_pool_reads_the_published_archive(cifar_archive):
+    train = cifar10(str(cifar_archive), split="train")
+    test = cifar10(str(cifar_archive), split="test")
+    assert train.images.shape == (300, 32, 32, 3) and test.images.shape == (60, 32, 32, 3)
+    assert set(train.labels) <= set(CLASSES)
+    cls = train.factors["class"]
+    assert train.images[cls == 9].mean() > train.images[cls == 0].mean() + 100
+    with pytest.raises(ValueError, match="train or test"):
+        cifar10(str(cifar_archive), split="val")
+
+
+def test_cifar_resnet50_has_the_paper_architecture():
+    model = build_model("cifar10/resnet50", "random", None, seed=0)
+    assert model.conv1.kernel_size == (3, 3) and model.conv1.stride == (1, 1)
+    assert model.fc.out_features == 10
+    assert {"layer1", "layer2", "layer3", "layer4"} <= set(layer_names("cifar10/resnet50"))
+    with torch.no_grad():
+        assert model(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
+        # the max-pool is kept: layer1 maps are 16 x 16 for 32 px inputs
+        out = torch.nn.Sequential(model.conv1, model.bn1, model.relu, model.maxpool,
+                                  model.layer1)(torch.zeros(1, 3, 32, 32))
+    assert out.shape == (1, 256, 16, 16)
+
+
+def test_weights_are_extracted_from_the_release_archive(tmp_path):
+    state = build_model("cifar10/resnet18", "random", None, seed=1).state_dict()
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    with zipfile.ZipFile(tmp_path / "state_dicts.zip", "w") as zf:
+        zf.writestr("state_dicts/resnet18.pt", buf.getvalue())
+    source = WeightsSource("cifar10_resnet18.pt", (tmp_path / "state_dicts.zip").as_uri(),
+                           "state_dicts/resnet18.pt")
+    fetch(source, tmp_path / "hub")
+    loaded = build_model("cifar10/resnet18", "huyvnphan", str(tmp_path / "hub"), seed=2)
+    torch.testing.assert_close(loaded.state_dict()["fc.weight"], state["fc.weight"])
+
+
+def test_paper_config_dry_runs(tmp_path):
+    out = snakemake("-n", "-d", tmp_path, "--configfile", ROOT / "config/paper.yaml")
+    assert out.returncode == 0, out.stderr[-3000:]
+    for rule in ("download_dataset", "fetch_model_weights", "fetch_metric_weights",
+                 "cache_activations", "synergy", "figure_summary"):
+        assert rule in out.stdout
+
+
+@pytest.mark.workflow
+def test_paper_config_runs_offline_with_random_weights(tmp_path, rng):
+    write_cifar_archive(tmp_path / "cifar.tar.gz", 30, rng)
+    cfg = yaml.safe_load((ROOT / "config/paper.yaml").read_text())
+    cfg["image_pools"]["cifar10_train"]["path"] = str(tmp_path / "cifar.tar.gz")
+    for row in cfg["models"].values():
+        row["weights"] = "random"
+        row["batch_size"] = 64
+    cfg["scoring"].update(metric="lpips_alex_random", n_random=50)
+    cfg["directions"]["kmeans"]["n_init"] = 2
+    cfg["directions"]["sae"].update(steps=50, batch_size=64)
+    cfg["analyses"]["synergy"]["n_pairs"] = 10
+    cfg["analyses"]["interpolation"]["n_pairs"] = 3
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(cfg))
+    out = snakemake("--cores", 2, "-d", tmp_path / "run", "--configfile", tmp_path / "config.yaml",
+                    timeout=1500)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    summary = read_table(tmp_path / "run/results/tables/ii_summary.csv")
+    assert set(summary.layer) == {"layer1", "layer2", "layer3", "layer4"}
+    assert {"kmeans@0.5", "kmeans", "kmeans@2"} <= set(summary.method)
+    n = summary.set_index(["source", "layer", "method"]).n
+    assert n["resnet50_cifar10", "layer1", "kmeans@2"] == 2 * n["resnet50_cifar10", "layer1",
+                                                                "neurons"]
+    meta = (tmp_path / "run/results/scores/resnet50_cifar10/layer1/kmeans.json").read_text()
+    assert "RANDOM alex backbone" in meta
