@@ -23,16 +23,24 @@ def top_k(responses: np.ndarray, k: int) -> np.ndarray:
 
 
 def set_distances(index_sets: np.ndarray, embeddings: torch.Tensor, metric: Metric,
-                  chunk: int = 4096) -> torch.Tensor:
-    """(sets x k x k) distances within each set of image indices into ``embeddings``."""
+                  max_elements: int = 50_000_000) -> torch.Tensor:
+    """(sets x k x k) distances within each set of image indices into ``embeddings``.
+
+    Squared norms come from the embeddings once; each chunk of sets (bounded to
+    ``max_elements`` gathered values) needs one batched matrix product.
+    """
+    norms = (embeddings * embeddings).sum(-1)
+    k, dim = index_sets.shape[1], embeddings.shape[1]
+    chunk = max(1, max_elements // (k * dim))
     out = []
     for start in range(0, len(index_sets), chunk):
-        e = embeddings[torch.as_tensor(index_sets[start:start + chunk])].double()
-        sq = (e * e).sum(-1)
-        d = (sq[:, :, None] + sq[:, None, :] - 2 * e @ e.transpose(1, 2)).clamp_min(0)
+        idx = torch.as_tensor(index_sets[start:start + chunk], device=embeddings.device)
+        e = embeddings[idx]
+        sq = norms[idx]
+        d = (sq[:, :, None] + sq[:, None, :] - 2 * torch.bmm(e, e.transpose(1, 2))).clamp_min(0)
         d = d if metric.squared else d.sqrt()
         d.diagonal(dim1=1, dim2=2).zero_()
-        out.append(d.float())
+        out.append(d)
     return torch.cat(out)
 
 

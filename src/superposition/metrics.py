@@ -33,7 +33,7 @@ class Metric:
 
         from .activations import batches
 
-        with torch.no_grad():
+        with torch.inference_mode():
             return torch.cat([self.embed_batch(b) for b in batches(images, batch_size)])
 
     def pairwise(self, a, b):
@@ -162,11 +162,16 @@ def lpips_metric(name: str, net: str, hub_dir: str | None, device="cpu",
             x = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear",
                                                 align_corners=False, antialias=True)
         feats = model.net.forward(model.scaling_layer(2 * x - 1))
-        parts = []
+        out = torch.empty(len(x), sum(f[0].numel() for f in feats), device=x.device)
+        start = 0
         for f, w in zip(feats, weights):
-            f = lpips.normalize_tensor(f) * w
-            parts.append(f.flatten(1) / np.sqrt(f.shape[2] * f.shape[3]))
-        return torch.cat(parts, dim=1)
+            # lpips.normalize_tensor, times sqrt(linear weight) / sqrt(H W), in one pass
+            inv = 1 / ((f * f).sum(1, keepdim=True).sqrt_().add_(1e-10)
+                       * np.sqrt(f.shape[2] * f.shape[3]))
+            n = f[0].numel()
+            torch.mul(f, inv, out=out[:, start:start + n].view_as(f)).mul_(w)
+            start += n
+        return out
 
     backbone = f"{net} ImageNet weights" if hub_dir else f"a RANDOM {net} backbone (pnet_rand)"
     return Metric(name, f"LPIPS v0.1 (lpips package, linear heads) on {backbone}", embed)

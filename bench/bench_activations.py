@@ -1,0 +1,88 @@
+"""Activation caching vs a bare forward pass over the same tensors.
+
+The workflow's path: images read from a Zarr pool in batches (one batch read
+ahead), forward cut at the layer, statistic on the device, rows streamed into a
+Zarr store. The baseline: the model's full forward over the same images already
+in memory as one float tensor, nothing kept. Both in one run, best of 3.
+
+Usage: python bench/bench_activations.py [--arch cifar10/resnet50] [--layer layer4]
+"""
+
+import argparse
+import json
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import xarray as xr
+
+from superposition import store
+from superposition.activations import preprocess, stream_activations, unit_count
+from superposition.models import build_model, split_architecture
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--arch", default="cifar10/resnet50")
+    ap.add_argument("--layer", default="layer4")
+    ap.add_argument("--images", type=int, default=2048)
+    ap.add_argument("--size", type=int, default=32)
+    ap.add_argument("--batch", type=int, default=256)
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    args = ap.parse_args()
+    family, _ = split_architecture(args.arch)
+    model = build_model(args.arch, "random", None, seed=0).to(args.device)
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (args.images, args.size, args.size, 3), dtype=np.uint8)
+    tmp = Path(tempfile.mkdtemp())
+    store.write_dataset(xr.Dataset({"images": (("image", "y", "x", "channel"), images)}),
+                        tmp / "pool.zarr", chunk_images=args.batch)
+    lazy = store.open_images(tmp / "pool.zarr")
+    tensors = [preprocess(images[i:i + args.batch], family.mean, family.std, None, args.device)
+               for i in range(0, args.images, args.batch)]
+
+    def sync():
+        if args.device.startswith("cuda"):
+            torch.cuda.synchronize()
+
+    def bare():
+        with torch.no_grad():
+            for t in tensors:
+                model(t)
+        sync()
+
+    def cached():
+        n_units = unit_count(model, args.layer, (args.size, args.size), None, family.mean,
+                             family.std, args.device)
+        writer = store.ResponseWriter(tmp / "acts.zarr", args.images,
+                                      [str(i) for i in range(n_units)], {})
+        stream_activations(model, args.layer, lazy, "centre", args.batch, None, family.mean,
+                           family.std, args.device, writer.write)
+        writer.close()
+        sync()
+
+    def best(fn):
+        fn()
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    t_bare, t_cached = best(bare), best(cached)
+    print(json.dumps({
+        "machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} "
+                   f"torch threads, device {args.device}",
+        "arch": args.arch, "layer": args.layer, "images": args.images, "px": args.size,
+        "bare_forward_img_per_s": round(args.images / t_bare, 1),
+        "cached_img_per_s": round(args.images / t_cached, 1),
+        "cached_over_bare": round(t_bare / t_cached, 3),
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()
