@@ -3,7 +3,9 @@
 CIFAR-10, the CIFAR ResNet weights and AlexNet's weights cannot be downloaded
 here, so the end-to-end run swaps in a CIFAR-10 archive in the real format made
 by the test, random network weights and LPIPS with a random backbone; every
-other setting is the paper's, shrunk in size.
+other setting is the paper's, shrunk in size. The run covers layer1: K-means
+with K = 2n needs more images than 2n (4,096 for layer4's 2,048 channels), and
+ICA of 2,048 dimensions is too slow for a CPU test suite.
 """
 
 import io
@@ -98,12 +100,11 @@ def test_paper_config_dry_runs(tmp_path):
 
 @pytest.mark.workflow
 def test_paper_config_runs_offline_with_random_weights(tmp_path, rng):
-    write_cifar_archive(tmp_path / "cifar.tar.gz", 30, rng)
+    write_cifar_archive(tmp_path / "cifar.tar.gz", 120, rng)  # 600 training images
     cfg = yaml.safe_load((ROOT / "config/paper.yaml").read_text())
     cfg["image_pools"]["cifar10_train"]["path"] = str(tmp_path / "cifar.tar.gz")
     for row in cfg["models"].values():
-        row["weights"] = "random"
-        row["batch_size"] = 64
+        row.update(weights="random", batch_size=100, layers=["layer1"])
     cfg["scoring"].update(metric="lpips_alex_random", n_random=50)
     cfg["directions"]["kmeans"]["n_init"] = 2
     cfg["directions"]["sae"].update(steps=50, batch_size=64)
@@ -114,7 +115,7 @@ def test_paper_config_runs_offline_with_random_weights(tmp_path, rng):
                     timeout=1500)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     summary = read_table(tmp_path / "run/results/tables/ii_summary.csv")
-    assert set(summary.layer) == {"layer1", "layer2", "layer3", "layer4"}
+    assert set(summary.source) == {"resnet50_cifar10", "resnet50_cifar10_untrained"}
     assert {"kmeans@0.5", "kmeans", "kmeans@2"} <= set(summary.method)
     n = summary.set_index(["source", "layer", "method"]).n
     assert n["resnet50_cifar10", "layer1", "kmeans@2"] == 2 * n["resnet50_cifar10", "layer1",

@@ -203,6 +203,9 @@ def find_directions(x: np.ndarray, method: str, n_components: int, seed: int,
                     **params) -> DirectionSet:
     if not np.isfinite(x).all():
         raise ValueError("responses contain NaN or inf; fix the input before direction discovery")
+    if method != "neurons" and n_components > len(x):
+        raise ValueError(f"{method} with K={n_components} directions needs at least {n_components} "
+                         f"images, the pool has {len(x)}: use more images or a smaller k_ratio")
     result = METHODS.get(method)(x.astype(np.float64), n_components, seed, **params)
     result.info.update(method=method, n_components=int(result.components.shape[0]), seed=seed)
     return result

@@ -242,6 +242,14 @@ def split_figure(table, metric, title, out):
 def semantics_figure(table, metric, title, out):
     """Mean top-k label/factor purity per method (bars) against chance (ticks)."""
     attributes = list(dict.fromkeys(table.attribute))
+    if not attributes:
+        fig, ax = plt.subplots(figsize=(4, 1.5))
+        ax.axis("off")
+        ax.text(0.5, 0.5, "this image pool has no categorical labels or factors",
+                ha="center", va="center")
+        ax.set_title(title, fontsize=9)
+        _save(fig, out)
+        return
     fig, axes = plt.subplots(1, len(attributes), figsize=(3.4 * len(attributes), 3.4),
                              squeeze=False, sharey=True, layout="constrained")
     for ax, attr in zip(axes[0], attributes):
