@@ -73,3 +73,15 @@ def test_lpips_with_real_weights_needs_them_and_says_where_they_come_from():
     source = spec.weights_source()
     assert source.filename == "alexnet-owt-7be5be79.pth"
     assert source.url.startswith("https://")
+
+
+def test_clip_metric_is_one_minus_cosine(rng):
+    import torch
+
+    images = rng.integers(0, 256, (3, 64, 64, 3), dtype=np.uint8)
+    m = build_metric("clip_random")
+    e = m.embed(images)
+    d = m.pairwise(e, e)
+    cos = torch.nn.functional.cosine_similarity(e[0:1], e[1:2]).item()
+    assert d[0, 1].item() == pytest.approx(1 - cos, abs=1e-5)
+    assert "RANDOM" in m.description and (d.diagonal().abs() < 1e-5).all()

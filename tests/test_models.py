@@ -72,3 +72,40 @@ def test_real_mobilenet_weights_classify_a_real_photo(tmp_path):
     with torch.no_grad():
         top = model(x).argmax().item()
     assert top in (281, 282, 285)  # tabby, tiger cat, Egyptian cat
+
+
+def make_user_model(weights=None):
+    """A user's own model factory, as named in a config: python/test_models:make_user_model."""
+    from torch import nn
+
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU())
+    if weights == "ones":
+        nn.init.ones_(model[0].weight)
+    return model
+
+
+@pytest.mark.parametrize("architecture, layer", [
+    ("timm/resnet18", "layer2"),
+    ("open_clip/RN50", "layer1"),
+    ("cifar10/resnet18", "layer3"),
+    ("python/test_models:make_user_model", "0"),
+])
+def test_every_family_builds_and_taps_a_named_layer(architecture, layer):
+    assert layer in layer_names(architecture)
+    model = build_model(architecture, "random", None, seed=0)
+    out = LayerTap(model, layer)(torch.zeros(1, 3, 64, 64))
+    assert out.ndim == 4
+
+
+def test_user_models_receive_their_weights_tag():
+    model = build_model("python/test_models:make_user_model", "ones", None, seed=0)
+    assert float(model[0].weight.mean()) == 1.0
+
+
+def test_timm_and_open_clip_weights_name_their_download():
+    from superposition.models import FAMILIES
+
+    src = FAMILIES.get("timm").weights_source("resnet18", "a1_in1k")
+    assert src.url.startswith("https://") and src.filename.endswith((".pth", ".safetensors"))
+    clip = FAMILIES.get("open_clip").weights_source("ViT-B-32", "openai")
+    assert clip.url.startswith("https://") and "ViT-B-32" in clip.filename

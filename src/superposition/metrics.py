@@ -186,6 +186,37 @@ for _net, _arch in (("alex", "torchvision/alexnet"), ("vgg", "torchvision/vgg16"
             f"lpips_{net}_random", net, None, device, size)))
 
 
+def clip_metric(name: str, model: str, tag: str, hub_dir: str | None, device="cpu",
+                size: int | None = None) -> Metric:
+    """1 - cosine similarity of open_clip image embeddings (``hub_dir=None``: random weights)."""
+    import torch
+
+    from .activations import preprocess
+    from .models import FAMILIES
+
+    family = FAMILIES.get("open_clip")
+    visual = (family.load_pretrained(model, tag, hub_dir) if hub_dir
+              else family.build(model)).to(device).eval()
+    side = visual.image_size[0] if isinstance(visual.image_size, tuple) else visual.image_size
+
+    def embed(batch):
+        f = visual(preprocess(batch, family.mean, family.std, size or side, device))
+        return torch.nn.functional.normalize(f, dim=1) / np.sqrt(2)  # |a-b|^2 = 1 - cos
+
+    weights = f"{tag} weights" if hub_dir else "RANDOM weights"
+    return Metric(name, f"1 - cosine similarity of open_clip {model} image embeddings ({weights})",
+                  embed)
+
+
+METRICS.register("clip")(MetricSpec(
+    lambda weights_dir=None, device="cpu", size=None: clip_metric(
+        "clip", "ViT-B-32", "openai", weights_dir, device, size),
+    "open_clip/ViT-B-32", "openai"))
+METRICS.register("clip_random")(MetricSpec(
+    lambda weights_dir=None, device="cpu", size=None: clip_metric(
+        "clip_random", "RN50", "openai", None, device, size)))
+
+
 def build_metric(name: str, weights_dir: str | None = None, device="cpu",
                  size: int | None = None) -> Metric:
     return METRICS.get(name).build(weights_dir=weights_dir, device=device, size=size)

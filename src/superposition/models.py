@@ -135,6 +135,97 @@ FAMILIES.register("cifar10")(
            CIFAR_MEAN, CIFAR_STD))
 
 
+def _timm_build(name: str):
+    import timm
+
+    return timm.create_model(name, pretrained=False)
+
+
+def _timm_weights(name: str, tag: str) -> WeightsSource:
+    """A timm pretrained tag (e.g. a1_in1k): its release URL, else its Hub file."""
+    import timm
+
+    cfg = timm.models.get_pretrained_cfg(f"{name}.{tag}")
+    if cfg is None:
+        raise KeyError(f"timm has no pretrained weights {name}.{tag}")
+    cfg = cfg.to_dict()
+    if cfg.get("url"):
+        return WeightsSource(cfg["url"].rsplit("/", 1)[-1], cfg["url"])
+    hub = cfg.get("hf_hub_id")
+    return WeightsSource(f"timm-{name}.{tag}.safetensors",
+                         f"https://huggingface.co/{hub}/resolve/main/model.safetensors")
+
+
+def _timm_pretrained(name: str, tag: str, hub_dir: str):
+    import timm
+
+    from .weights import checkpoint
+
+    path = checkpoint(hub_dir, _timm_weights(name, tag))
+    return timm.create_model(f"{name}.{tag}", pretrained=True,
+                             pretrained_cfg_overlay={"file": str(path)})
+
+
+FAMILIES.register("timm")(Family(_timm_build, _timm_weights, _timm_pretrained))
+
+OPENAI_CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
+OPENAI_CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
+
+
+def _clip_build(name: str):
+    """The visual tower of an open_clip model (e.g. RN50, ViT-B-32), random weights."""
+    import open_clip
+
+    return open_clip.create_model(name, pretrained=None).visual
+
+
+def _clip_weights(name: str, tag: str) -> WeightsSource:
+    import open_clip
+
+    cfg = open_clip.get_pretrained_cfg(name, tag)
+    if not cfg or not cfg.get("url"):
+        raise KeyError(f"open_clip has no downloadable weights {name}/{tag!r}"
+                       + (f" (only on the Hugging Face Hub: {cfg.get('hf_hub')})" if cfg else ""))
+    return WeightsSource(f"open_clip-{name}-{tag}-{cfg['url'].rsplit('/', 1)[-1]}", cfg["url"])
+
+
+def _clip_pretrained(name: str, tag: str, hub_dir: str):
+    import open_clip
+
+    from .weights import checkpoint
+
+    path = checkpoint(hub_dir, _clip_weights(name, tag))
+    return open_clip.create_model(name, pretrained=str(path)).visual
+
+
+FAMILIES.register("open_clip")(
+    Family(_clip_build, _clip_weights, _clip_pretrained, OPENAI_CLIP_MEAN, OPENAI_CLIP_STD))
+
+
+def _python_build(name: str, weights: str | None = None):
+    """A user's own network: ``architecture: python/package.module:function``.
+
+    The function is called without arguments for ``weights: random`` and with
+    ``weights=<tag>`` otherwise; it returns a torch module and loads any
+    pretrained weights itself.
+    """
+    import importlib
+
+    module, sep, function = name.partition(":")
+    if not sep:
+        raise KeyError(f"python models are named module:function, not {name!r}")
+    try:
+        factory = getattr(importlib.import_module(module), function)
+    except (ImportError, AttributeError) as err:
+        raise KeyError(f"cannot import {name}: {err}") from None
+    return factory() if weights is None else factory(weights=weights)
+
+
+FAMILIES.register("python")(
+    Family(_python_build, lambda name, tag: None,
+           lambda name, tag, hub_dir: _python_build(name, tag)))
+
+
 def tiny_cnn(name: str, width: int = 16):
     """A small random CNN for tests and quick checks."""
     from torch import nn
@@ -167,7 +258,7 @@ def build_model(architecture: str, weights: str, hub_dir: str | None, seed: int)
     torch.manual_seed(seed)
     if weights == "random":
         return family.build(name).eval()
-    if hub_dir is None:
+    if hub_dir is None and family.weights_source(name, weights) is not None:
         raise ValueError(f"{architecture} weights {weights!r} need a weights directory")
     return family.load_pretrained(name, weights, hub_dir).eval()
 
@@ -177,7 +268,10 @@ def layer_names(architecture: str) -> list[str]:
     import torch
 
     family, name = split_architecture(architecture)
-    with torch.device("meta"):
+    try:
+        with torch.device("meta"):  # no memory, no initialisation
+            model = family.build(name)
+    except (NotImplementedError, RuntimeError):  # builders that move tensors themselves
         model = family.build(name)
     return [n for n, _ in model.named_modules() if n]
 

@@ -440,3 +440,10 @@ def figure_analysis(name: str, tables: list[str], metric: str, title: str, out: 
     from .plotting import ANALYSIS_FIGURES
 
     ANALYSIS_FIGURES.get(name)(_read_all(tables), metric, title, out)
+
+
+def record_config(config: dict, out: str) -> None:
+    import yaml
+
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Path(out).write_text(yaml.safe_dump({"provenance": provenance(), **config}, sort_keys=False))

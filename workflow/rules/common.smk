@@ -168,12 +168,11 @@ def metric_weights():
 
 
 def model_weights(wildcards):
+    """The hub directory of a model's pretrained weights; python/ models load their own."""
     row = MODELS[wildcards.source]
-    return (
-        []
-        if row["weights"] == "random"
-        else f"resources/weights/models/{wildcards.source}"
-    )
+    if row["weights"] == "random" or row["architecture"].startswith("python/"):
+        return []
+    return f"resources/weights/models/{wildcards.source}"
 
 
 def base_method(direction_set):
@@ -246,5 +245,6 @@ def analysis_tables(wildcards):
 
 def all_figures():
     return [f for s in SOURCES for f in source_figures(s)] + [
-        "results/figures/summary.png"
+        "results/figures/summary.png",
+        "results/config.yaml",
     ]

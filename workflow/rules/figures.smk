@@ -128,3 +128,22 @@ rule figure_summary:
         metric=SCORING["metric"],
     script:
         "../../scripts/figure_summary.py"
+
+
+rule record_config:
+    output:
+        report(
+            "results/config.yaml",
+            caption="../report/config.rst",
+            category="Configuration",
+            labels={"file": "the configuration of this run"},
+        ),
+    log:
+        "logs/record_config/config.log",
+    localrule: True
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        config=config,
+    script:
+        "../../scripts/record_config.py"
