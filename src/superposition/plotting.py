@@ -33,6 +33,15 @@ def bootstrap_ci(values: np.ndarray, n: int = 1000, seed: int = 0) -> tuple[floa
     return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
 
 
+def _curve_with_ci(ax, table: pd.DataFrame, x: str, y: str, color: str, label: str) -> None:
+    """Mean of ``y`` at each value of ``x`` with its 95% bootstrap CI as a band."""
+    xs = sorted(table[x].unique())
+    means = [table[table[x] == v][y].mean() for v in xs]
+    cis = np.array([bootstrap_ci(table[table[x] == v][y]) for v in xs])
+    ax.plot(xs, means, "-o", color=color, label=label, ms=3)
+    ax.fill_between(xs, cis[:, 0], cis[:, 1], color=color, alpha=0.2)
+
+
 def _save(fig, out: str) -> None:
     fig.savefig(out, dpi=120, bbox_inches="tight")
     plt.close(fig)
@@ -105,11 +114,7 @@ def psychophysics_curves(table: pd.DataFrame, title: str, out: str) -> None:
     for ax, layer in zip(axes[0], layers):
         sub = table[table.layer == layer]
         for m, g in sub.groupby("method", sort=False):
-            qs = sorted(g["quantile"].unique())
-            means = [g[g["quantile"] == q].accuracy.mean() for q in qs]
-            cis = np.array([bootstrap_ci(g[g["quantile"] == q].accuracy) for q in qs])
-            ax.plot(qs, means, "-o", color=colour(m), label=m, ms=3)
-            ax.fill_between(qs, cis[:, 0], cis[:, 1], color=colour(m), alpha=0.2)
+            _curve_with_ci(ax, g, "quantile", "accuracy", colour(m), m)
         ax.axhline(0.5, color="0.5", ls=":", lw=1)
         ax.set_title(layer)
         ax.set_xlabel("query quantile (0 = most extreme)")
@@ -204,15 +209,11 @@ def interpolation_figure(table, metric, title, out):
     fig, panels = _layer_axes(table)
     for ax, layer in panels:
         t = table[table.layer == layer]
-        alphas = sorted(t.alpha.unique())
         for _, g in t.groupby("pair"):
             ax.plot(g.alpha, g.ii, color=colour("kmeans"), alpha=0.15, lw=0.8)
-        means = [t[t.alpha == a].ii.mean() for a in alphas]
-        cis = np.array([bootstrap_ci(t[t.alpha == a].ii) for a in alphas])
-        ax.plot(alphas, means, "-o", color=colour("kmeans"), ms=3, label="mean (95% CI)")
-        ax.fill_between(alphas, cis[:, 0], cis[:, 1], color=colour("kmeans"), alpha=0.3)
+        _curve_with_ci(ax, t, "alpha", "ii", colour("kmeans"), "mean (95% CI)")
         ax.set_title(layer)
-        ax.set_xlabel("mixing weight between two K-means directions")
+        ax.set_xlabel("mixing weight w: (1-w) d1 + w d2")
     panels[0][0].set_ylabel(f"II ({metric})")
     panels[0][0].legend(fontsize=7, frameon=False)
     fig.suptitle(title)
