@@ -8,6 +8,7 @@ weights tag, and says how images are normalised.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from .registry import Registry
 from .weights import WeightsSource
@@ -23,9 +24,9 @@ class Family:
     """How to build one family of networks, where their weights come from and
     how to load them from a torch hub directory."""
 
-    build: callable
-    weights_source: callable
-    load_pretrained: callable
+    build: Callable  # name -> module with random weights
+    weights_source: Callable  # (name, tag) -> WeightsSource, or None if the model loads its own
+    load_pretrained: Callable | None  # (name, tag, hub_dir) -> module with pretrained weights
     mean: tuple[float, float, float] = IMAGENET_MEAN
     std: tuple[float, float, float] = IMAGENET_STD
 

@@ -119,12 +119,11 @@ class ResponseWriter:
             pass
 
 
-def responses_dataset(responses: np.ndarray, units: list[str], attrs: dict,
-                      name: str = "responses", dim: str = "unit") -> xr.Dataset:
+def responses_dataset(responses: np.ndarray, units: list[str], attrs: dict) -> xr.Dataset:
     """Build the (image x unit) contract in memory."""
     return xr.Dataset(
-        {name: (("image", dim), responses.astype(np.float32))},
-        coords={"image": np.arange(responses.shape[0]), dim: np.asarray(units, dtype=str)},
+        {"responses": (("image", "unit"), responses.astype(np.float32))},
+        coords={"image": np.arange(responses.shape[0]), "unit": np.asarray(units, dtype=str)},
         attrs=attrs,
     )
 
