@@ -128,7 +128,7 @@ rule figure_analysis:
         report(
             "results/figures/{source}/{analysis}.png",
             caption="../report/analysis.rst",
-            category="Further analyses",
+            category="Figs. 6-8 and Sec. 7: further analyses",
             subcategory="{analysis}",
             labels={"source": "{source}", "analysis": "{analysis}"},
         ),

@@ -10,7 +10,7 @@ rule figure_ii_by_method:
         report(
             "results/figures/{source}/ii_by_method.png",
             caption="../report/ii_by_method.rst",
-            category="Interpretability of neurons vs directions",
+            category="Figs. 3-4: neurons vs directions",
             subcategory="{source}",
             labels={"source": "{source}", "figure": "II by method"},
         ),
@@ -34,7 +34,7 @@ rule figure_meis:
         report(
             "results/figures/{source}/meis_{layer}.png",
             caption="../report/meis.rst",
-            category="Maximally exciting images",
+            category="Figs. 3-4: maximally exciting images",
             subcategory="{source}",
             labels={"source": "{source}", "layer": "{layer}"},
         ),
@@ -65,7 +65,7 @@ rule figure_psychophysics:
         report(
             "results/figures/{source}/psychophysics.png",
             caption="../report/psychophysics.rst",
-            category="In-silico psychophysics",
+            category="Fig. 5: in-silico psychophysics",
             subcategory="{source}",
             labels={"source": "{source}", "figure": "accuracy vs difficulty"},
         ),
@@ -88,7 +88,7 @@ rule figure_recovery:
         report(
             "results/figures/{source}/recovery.png",
             caption="../report/recovery.rst",
-            category="Ground-truth recovery",
+            category="New: recovery of planted features",
             subcategory="{source}",
             labels={"source": "{source}", "figure": "recovery"},
         ),
@@ -110,13 +110,13 @@ rule figure_summary:
         figure=report(
             "results/figures/summary.png",
             caption="../report/summary.rst",
-            category="Summary",
+            category="Summary: all sources and controls",
             labels={"figure": "directions vs neurons, all sources"},
         ),
         table=report(
             "results/tables/ii_summary.csv",
             caption="../report/summary_table.rst",
-            category="Summary",
+            category="Summary: all sources and controls",
             labels={"table": "mean II per source, layer and method"},
         ),
     log:
