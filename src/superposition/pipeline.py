@@ -408,8 +408,7 @@ def analysis_semantics(scores: list[str], pool: str, metric: str, out: str) -> N
     all_scores = all_scores[all_scores.metric == metric]
     top = np.array([list(map(int, t.split())) for t in all_scores.top_k])
     k = top.shape[1]
-    frames = [pd.DataFrame(columns=["source", "layer", "method", "direction", "ii", "attribute",
-                                    "purity", "chance"])]
+    frames = []
     if not columns:
         log.info("pool %s has no categorical labels or factors: nothing to check", pool)
     for c in columns:
@@ -419,7 +418,9 @@ def analysis_semantics(scores: list[str], pool: str, metric: str, out: str) -> N
             "method": all_scores.method.values, "direction": all_scores.direction.values,
             "ii": all_scores.ii_pairs.values, "attribute": c.removeprefix("factor_"),
             "purity": top_k_purity(top, labels), "chance": chance_purity(labels, k)}))
-    _write_csv(pd.concat(frames[1:]) if len(frames) > 1 else frames[0], out, {})
+    empty = pd.DataFrame(columns=["source", "layer", "method", "direction", "ii", "attribute",
+                                  "purity", "chance"])
+    _write_csv(pd.concat(frames) if frames else empty, out, {})
 
 
 def analysis_spectrum(responses: str, lo: float, hi: float, out: str) -> None:
