@@ -104,8 +104,8 @@ def deep_feature_metric(name: str, architecture: str, taps: list[str], descripti
     model = build_model(architecture, weights, hub_dir, seed=0).to(device)
     hooks = {}
     modules = dict(model.named_modules())
-    handles = [modules[t].register_forward_hook(
-        lambda m, i, o, t=t: hooks.__setitem__(t, o)) for t in taps]
+    for t in taps:
+        modules[t].register_forward_hook(lambda m, i, o, t=t: hooks.__setitem__(t, o))
     last = LayerTap(model, taps[-1])  # stop after the deepest tap
 
     def embed(batch):
@@ -118,7 +118,6 @@ def deep_feature_metric(name: str, architecture: str, taps: list[str], descripti
             parts.append(f.flatten(1) / np.sqrt(f.shape[2] * f.shape[3]))
         return torch.cat(parts, dim=1)
 
-    embed.handles = handles
     return Metric(name, description, embed)
 
 

@@ -344,12 +344,14 @@ def download_dataset(dataset: str, file: str, base_url: str | None, out: str) ->
 # -- further analyses ---------------------------------------------------------------------
 
 def _scorer(pool: str, metric: str, weights: dict, k: int, device: str, metric_size):
-    """II (primary metric) of every column of a response matrix over ``pool``."""
+    """II (primary metric) of every column of a response matrix over ``pool``, and the
+    record of which metric and weights produced it."""
     from .interpretability import interpretability_index
 
     m = _metrics([metric], weights, resolve_device(device), metric_size)[0]
     images = pool_images(pool)
-    return m, lambda resp: interpretability_index(resp, images, m, k)["ii_pairs"]
+    return (metric_info([m], weights),
+            lambda resp: interpretability_index(resp, images, m, k)["ii_pairs"])
 
 
 def _neuron_ii(scores: str, metric: str) -> np.ndarray:
@@ -357,10 +359,10 @@ def _neuron_ii(scores: str, metric: str) -> np.ndarray:
     return table[table.metric == metric].ii_pairs.to_numpy()
 
 
-def _write_analysis(table: pd.DataFrame, attrs: dict, out: str, metrics=()) -> None:
+def _write_analysis(table: pd.DataFrame, attrs: dict, out: str, meta: dict | None = None) -> None:
     for key in ("source", "layer"):
         table.insert(0, key, attrs[key])
-    _write_csv(table, out, metric_info(metrics, {}) if metrics else {})
+    _write_csv(table, out, meta or {})
 
 
 def analysis_synergy(responses: str, neuron_scores: str, pool: str, metric: str, weights: dict,
@@ -368,11 +370,11 @@ def analysis_synergy(responses: str, neuron_scores: str, pool: str, metric: str,
     from .analyses import synergy
 
     ds = store.open_dataset(responses)
-    m, score = _scorer(pool, metric, weights, k, device, metric_size)
+    meta, score = _scorer(pool, metric, weights, k, device, metric_size)
     table = synergy(ds["responses"].values, _neuron_ii(neuron_scores, metric), score, n_pairs,
                     seed)
     log.info("synergy > 0 for %d of %d pairs", (table.synergy > 0).sum(), len(table))
-    _write_analysis(table, ds.attrs, out, [m])
+    _write_analysis(table, ds.attrs, out, meta)
 
 
 def analysis_interpolation(responses: str, directions: str, pool: str, metric: str,
@@ -382,9 +384,9 @@ def analysis_interpolation(responses: str, directions: str, pool: str, metric: s
 
     ds = store.open_dataset(responses)
     comps = store.open_dataset(directions)["components"].values
-    m, score = _scorer(pool, metric, weights, k, device, metric_size)
+    meta, score = _scorer(pool, metric, weights, k, device, metric_size)
     table = interpolation(ds["responses"].values, comps, score, n_pairs, alphas, seed)
-    _write_analysis(table, ds.attrs, out, [m])
+    _write_analysis(table, ds.attrs, out, meta)
 
 
 def analysis_split(responses: str, neuron_scores: str, pool: str, metric: str, weights: dict,
@@ -392,9 +394,9 @@ def analysis_split(responses: str, neuron_scores: str, pool: str, metric: str, w
     from .analyses import split_halves
 
     ds = store.open_dataset(responses)
-    m, score = _scorer(pool, metric, weights, k, device, metric_size)
+    meta, score = _scorer(pool, metric, weights, k, device, metric_size)
     table = split_halves(ds["responses"].values, _neuron_ii(neuron_scores, metric), score, seed)
-    _write_analysis(table, ds.attrs, out, [m])
+    _write_analysis(table, ds.attrs, out, meta)
 
 
 def analysis_semantics(scores: list[str], pool: str, metric: str, out: str) -> None:
