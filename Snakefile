@@ -20,6 +20,7 @@ include: "workflow/rules/directions.smk"
 include: "workflow/rules/scoring.smk"
 include: "workflow/rules/psychophysics.smk"
 include: "workflow/rules/analyses.smk"
+include: "workflow/rules/imi.smk"
 include: "workflow/rules/figures.smk"
 
 

@@ -42,3 +42,18 @@ def test_mean_pooling_is_also_supported(rng, flat_images):
     d = design_trials(responses, 3, [0.0], 4, 0.1, seed=0)
     result = run_2afc(d, flat_images, build_metric("colour"), "mean")
     assert result["correct"].mean() == 1.0
+
+
+def test_softmax_observer_is_z_scored_per_trial():
+    """P(correct) is unchanged by an affine change of a trial's similarities, above
+    0.5 when the queries match their own side, and below when they are swapped."""
+    import torch
+
+    from superposition.psychophysics import softmax_correct
+
+    rng = np.random.default_rng(0)
+    near, far = torch.tensor(rng.normal(-1, 0.1, (2, 5, 4))), torch.tensor(rng.normal(-3, 0.1, (2, 5, 4)))
+    p = softmax_correct(near[0], far[0], far[1], near[1])  # s_pp, s_pn, s_np, s_nn
+    assert p.shape == (5,) and (p > 0.5).all()
+    assert torch.allclose(p, softmax_correct(*(3 * s + 7 for s in (near[0], far[0], far[1], near[1]))))
+    assert (softmax_correct(far[0], near[0], near[1], far[1]) < 0.5).all()

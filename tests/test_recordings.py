@@ -66,14 +66,24 @@ def test_download_checks_the_sha256(tmp_path, monkeypatch):
     src.write_bytes(b"published bytes")
     good = hashlib.sha256(b"published bytes").hexdigest()
     monkeypatch.setitem(downloads.DATASETS, "demo", {"base_url": "", "files": {"f.bin": f"sha256:{good}"}})
-    url = downloads.download("demo", "f.bin", tmp_path / "out/f.bin",
-                             (tmp_path / "mirror").as_uri())
-    assert url.endswith("mirror/f.bin")
+    url, digest = downloads.download("demo", "f.bin", tmp_path / "out/f.bin",
+                                     (tmp_path / "mirror").as_uri())
+    assert url.endswith("mirror/f.bin") and digest == f"sha256:{good}"
     assert (tmp_path / "out/f.bin").read_bytes() == b"published bytes"
     src.write_bytes(b"tampered")
     with pytest.raises(ValueError, match="not the published file"):
         downloads.download("demo", "f.bin", tmp_path / "out2/f.bin", (tmp_path / "mirror").as_uri())
     assert not (tmp_path / "out2/f.bin").exists()
+
+
+def test_download_without_a_pinned_checksum_records_the_digest(tmp_path, monkeypatch):
+    (tmp_path / "mirror").mkdir()
+    (tmp_path / "mirror" / "r.csv").write_bytes(b"a,b")
+    monkeypatch.setitem(downloads.DATASETS, "demo", {"base_url": "", "files": {"r.csv": None}})
+    _, digest = downloads.download("demo", "r.csv", tmp_path / "r.csv",
+                                   (tmp_path / "mirror").as_uri())
+    assert digest.startswith(f"sha256:{hashlib.sha256(b'a,b').hexdigest()}")
+    assert "no published checksum" in digest
 
 
 def test_unreachable_download_says_what_to_do(tmp_path, monkeypatch):

@@ -66,6 +66,10 @@ def test_dry_run_of_the_embedded_default_plans_every_stage(tmp_path):
     (lambda c: c["scoring"].update(metric="lpips-typo"), "unknown metric 'lpips-typo'"),
     (lambda c: c["models"]["mobilenet_v2"].update(weights="IMAGENET9"),
      "no weights 'IMAGENET9'"),
+    (lambda c: c.update(imi={"responses": "r.csv", "file_map": "m.json",
+                             "imagenet_root": "/no/imagenet"}), "imi.imagenet_root"),
+    (lambda c: c.update(imi={"responses": "r.csv", "file_map": "m.json", "imagenet_root": "/",
+                             "metrics": ["lpips_alexx"]}), "imi.metrics: unknown metric"),
 ])
 def test_bad_config_is_rejected_before_any_work_naming_the_problem(tmp_path, edit, expected):
     out = snakemake("-n", "-d", tmp_path / "run", "--configfile", write_config(tmp_path, edit))

@@ -160,6 +160,38 @@ def read_image(path: Path) -> np.ndarray:
                          f"and rerun; finished outputs are kept.") from err
 
 
+def resize_centre_crop(image: np.ndarray, short_side: int = 256, crop: int = 224) -> np.ndarray:
+    """torchvision's Resize(short_side) + CenterCrop(crop), the IMI stimulus transform."""
+    pil = Image.fromarray(image)
+    w, h = pil.size
+    scale = short_side / min(w, h)
+    pil = pil.resize((max(crop, round(w * scale)), max(crop, round(h * scale))),
+                     Image.Resampling.BILINEAR)
+    left, top = (pil.size[0] - crop) // 2, (pil.size[1] - crop) // 2
+    return np.asarray(pil.crop((left, top, left + crop, top + crop)))
+
+
+def listed_files(root: str | Path, files: list[str], size: int) -> Pool:
+    """Named files below ``root`` (e.g. ImageNet train), as IMI showed them.
+
+    Every file is checked before any is decoded, so a wrong root fails at once,
+    naming what is missing.
+    """
+    root = Path(root)
+    missing = [f for f in files if not (root / f).is_file()]
+    if missing:
+        raise FileNotFoundError(
+            f"{len(missing)} of {len(files)} images are missing under {root}, e.g. "
+            f"{', '.join(missing[:3])}; set imi.imagenet_root to the ImageNet-1k train folder "
+            f"(the one holding n01440764/ ...)")
+    images = []
+    for f in files:
+        image = resize_centre_crop(read_image(root / f))
+        images.append(image if size == image.shape[0] else resize(image, size))
+    return Pool(np.stack(images), [Path(f).parent.name for f in files],
+                {"file": np.asarray(files)})
+
+
 @POOLS.register("folder")
 def image_folder(path: str, size: int, seed: int = 0, n_images: int | None = None) -> Pool:
     """Every image below a folder, sorted by path; the parent folder is the label."""

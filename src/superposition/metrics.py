@@ -8,7 +8,7 @@ forward per pair as the paper's code does.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -27,6 +27,9 @@ class Metric:
     description: str
     embed_batch: Callable  # uint8 N x H x W x 3 -> torch float N x D
     squared: bool = True
+    # (layer name, width) blocks of a squared embedding whose distances sum to the
+    # metric: per-layer distances (LPIPS's retPerLayer). Filled by the first embed.
+    parts: list = field(default_factory=list)
 
     def embed(self, images, batch_size: int = 128):
         import torch
@@ -35,6 +38,14 @@ class Metric:
 
         with torch.inference_mode():
             return torch.cat([self.embed_batch(b) for b in batches(images, batch_size)])
+
+    def layer_slices(self) -> dict[str, slice]:
+        """Embedding columns of each layer (empty for single-block metrics)."""
+        out, start = {}, 0
+        for name, width in self.parts:
+            out[name] = slice(start, start + width)
+            start += width
+        return out
 
     def pairwise(self, a, b):
         """Distance matrix between two sets of embeddings."""
@@ -107,6 +118,7 @@ def deep_feature_metric(name: str, architecture: str, taps: list[str], descripti
     for t in taps:
         modules[t].register_forward_hook(lambda m, i, o, t=t: hooks.__setitem__(t, o))
     last = LayerTap(model, taps[-1])  # stop after the deepest tap
+    layout = []
 
     def embed(batch):
         hooks.clear()
@@ -116,9 +128,10 @@ def deep_feature_metric(name: str, architecture: str, taps: list[str], descripti
             f = hooks[t]
             f = f / (f.norm(dim=1, keepdim=True) + 1e-10)
             parts.append(f.flatten(1) / np.sqrt(f.shape[2] * f.shape[3]))
+        layout[:] = [(t, p.shape[1]) for t, p in zip(taps, parts)]
         return torch.cat(parts, dim=1)
 
-    return Metric(name, description, embed)
+    return Metric(name, description, embed, parts=layout)
 
 
 _LITE0_TAPS = ["_blocks.0", "_blocks.2", "_blocks.4", "_blocks.10", "_blocks.14"]
@@ -154,6 +167,7 @@ def lpips_metric(name: str, net: str, hub_dir: str | None, device="cpu",
     finally:
         torch.hub.set_dir(previous)
     weights = [lin.model[-1].weight.detach().clamp_min(0).sqrt() for lin in model.lins]
+    layout = []
 
     def embed(batch):
         x = _to_unit(batch, device)
@@ -170,10 +184,12 @@ def lpips_metric(name: str, net: str, hub_dir: str | None, device="cpu",
             n = f[0].numel()
             torch.mul(f, inv, out=out[:, start:start + n].view_as(f)).mul_(w)
             start += n
+        layout[:] = [(f"lpips{i + 1}", f[0].numel()) for i, f in enumerate(feats)]
         return out
 
     backbone = f"{net} ImageNet weights" if hub_dir else f"a RANDOM {net} backbone (pnet_rand)"
-    return Metric(name, f"LPIPS v0.1 (lpips package, linear heads) on {backbone}", embed)
+    return Metric(name, f"LPIPS v0.1 (lpips package, linear heads) on {backbone}", embed,
+                  parts=layout)
 
 
 for _net, _arch in (("alex", "torchvision/alexnet"), ("vgg", "torchvision/vgg16")):

@@ -39,12 +39,16 @@ def build_pool(name: str, kind: str, params: dict, seed: int, out: str) -> None:
 
     log.info("building image pool %s (%s) with %s", name, kind, params)
     pool = POOLS.get(kind)(seed=seed, **params)
+    _write_pool(pool, {"pool": name, "kind": kind,
+                       "provenance": provenance(kind=kind, seed=seed, **params)}, out)
+
+
+def _write_pool(pool, attrs: dict, out: str) -> None:
     coords = {"image": np.arange(len(pool.images)),
               "label": ("image", np.asarray(pool.labels, dtype=str))}
     coords.update({f"factor_{k}": ("image", v) for k, v in pool.factors.items()})
     ds = xr.Dataset({"images": (("image", "y", "x", "channel"), pool.images)}, coords=coords,
-                    attrs={"pool": name, "kind": kind,
-                           "provenance": provenance(kind=kind, seed=seed, **params)})
+                    attrs=attrs)
     store.write_dataset(ds, out, chunk_images=256)
     log.info("wrote %d images of %s px to %s", len(pool.images), pool.images.shape[1:3], out)
 
@@ -255,6 +259,118 @@ def psychophysics(directions: str, pool: str, metric: str, weights: dict, n_refe
     _write_csv(table, out, metric_info([m], weights))
 
 
+# -- IMI human psychophysics --------------------------------------------------------------
+
+def imi_trials(responses: str, file_map: str, models, modes, passed_checks: bool,
+               drop_multi_participation: bool, out: str) -> None:
+    """Filtered IMI trials, each checked to have its stimulus set in the file map."""
+    from .imi import load_file_map, load_trials, stimulus_files, stimulus_sets
+
+    trials, counts = load_trials(responses, models, modes, passed_checks,
+                                 drop_multi_participation)
+    stimulus_files(load_file_map(file_map), stimulus_sets(trials), trials, file_map)
+    log.info("IMI trials: %s", counts)
+    log.info("per model: %s", trials.groupby("model").size().to_dict())
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    trials.to_csv(out, index=False)
+    Path(out).with_suffix(".json").write_text(json.dumps(
+        {"filter_counts": counts, "responses": responses, "file_map": file_map,
+         "provenance": provenance(models=models, modes=modes, passed_checks=passed_checks,
+                                  drop_multi_participation=drop_multi_participation)},
+        indent=2))
+
+
+def _imi_files(trials: str, file_map: str, k: int):
+    from .imi import load_file_map, stimulus_files, stimulus_sets, unit_top_files
+
+    mapping = load_file_map(file_map)
+    sets = stimulus_sets(pd.read_csv(trials))
+    return sets, stimulus_files(mapping, sets), unit_top_files(mapping, sets, k)
+
+
+def imi_stimuli(trials: str, file_map: str, imagenet_root: str, size: int, k: int,
+                out: str) -> None:
+    """Every ImageNet image the IMI trials and the units' top-k need, once, as a pool."""
+    from .images import listed_files
+
+    _, set_files, top = _imi_files(trials, file_map, k)
+    files = sorted({f for fs in set_files for f in fs} | {f for fs in top.files for f in fs})
+    log.info("rebuilding %d IMI stimuli from %s at %d px", len(files), imagenet_root, size)
+    pool = listed_files(imagenet_root, files, size)
+    _write_pool(pool, {"pool": "imi_stimuli", "kind": "imagenet_files",
+                       "provenance": provenance(imagenet_root=imagenet_root, size=size)}, out)
+
+
+def imi_evidence(trials: str, file_map: str, stimuli: str, metric: str, weights: dict,
+                 pooling: str, k: int, device: str, metric_size, out_sets: str,
+                 out_units: str) -> None:
+    """In-silico 2-AFC evidence of every IMI stimulus set, per metric layer and in all,
+    and the II of every unit from its top-k exemplars."""
+    from .interpretability import embed_subset, ii_from_distances, set_distances
+    from .psychophysics import evidence_difference
+
+    device = resolve_device(device)
+    sets, set_files, top = _imi_files(trials, file_map, k)
+    with xr.open_zarr(stimuli) as ds:
+        position = {f: i for i, f in enumerate(ds["factor_file"].values)}
+    m = _metrics([metric], weights, device, metric_size)[0]
+    set_idx = np.array([[position[f] for f in fs] for fs in set_files])
+    top_idx = np.array([[position[f] for f in fs] for fs in top.files])
+    emb, local = embed_subset(pool_images(stimuli), np.concatenate([set_idx, top_idx], None), m)
+    local_sets = local[:set_idx.size].reshape(set_idx.shape)
+    local_top = local[set_idx.size:].reshape(top_idx.shape)
+    n = 10  # images per side, in STIMULI order; index 9 is the query
+    for name, cols in ({"all": slice(None)} | m.layer_slices()).items():
+        part = emb[:, cols]
+        d = set_distances(local_sets, part, m)
+        s = -d.double()
+        sims = (s[:, n - 1, :n - 1], s[:, n - 1, n:2 * n - 1], s[:, 2 * n - 1, :n - 1],
+                s[:, 2 * n - 1, n:2 * n - 1])  # q+ vs refs+, q+ vs refs-, q- vs refs+, q- vs refs-
+        sets[f"evidence_{name}"] = evidence_difference(*sims, pooling).cpu().numpy()
+        if name == "all":
+            ii = ii_from_distances(set_distances(local_top, part, m))
+            top["ii"] = ii["ii_pairs"]
+    top["files"] = [" ".join(fs) for fs in top.files]
+    meta = metric_info([m], weights) | {"pooling": pooling, "k": k}
+    _write_csv(sets.assign(metric=m.name), out_sets, meta)
+    _write_csv(top.assign(metric=m.name), out_units, meta)
+    log.info("evidence of %d stimulus sets and II of %d units under %s", len(sets), len(top),
+             m.name)
+
+
+def imi_validation(trials: str, evidence: list[str], unit_ii: list[str], n_boot: int,
+                   n_splits: int, seed: int, out_trials: str, out_units: str,
+                   out_unit_table: str) -> None:
+    """In-silico evidence and II against human correctness: trial-level AUC and r,
+    unit-level Spearman with bootstrap CIs and the split-half noise ceiling."""
+    from .imi import trial_statistics, unit_scores, unit_statistics
+
+    table = pd.read_csv(trials)
+    keys = ["model", "layer", "channel", "batch"]
+    units = unit_scores(table)
+    predictors = []
+    for ev_path, ii_path in zip(evidence, unit_ii):
+        ev, ii = pd.read_csv(ev_path), pd.read_csv(ii_path)
+        metric = ev.metric.iloc[0]
+        cols = [c for c in ev.columns if c.startswith("evidence_")]
+        renamed = {c: f"{metric}:{c.removeprefix('evidence_')}" for c in cols}
+        table = table.merge(ev[keys + cols].rename(columns=renamed), on=keys, how="left")
+        predictors += list(renamed.values())
+        silico = table.groupby(["model", "layer", "channel"])[f"{metric}:all"].mean()
+        units = units.merge(
+            ii[["model", "layer", "channel", "ii"]].rename(columns={"ii": f"ii:{metric}"}),
+            on=["model", "layer", "channel"], how="left")
+        units = units.merge(silico.rename(f"evidence:{metric}").reset_index(),
+                            on=["model", "layer", "channel"], how="left")
+    if table[predictors].isna().any().any():
+        raise ValueError("some trials have no in-silico evidence; rerun imi_evidence")
+    unit_preds = [c for c in units.columns if c.startswith(("ii:", "evidence:"))]
+    _write_csv(trial_statistics(table, predictors), out_trials, {"predictors": predictors})
+    _write_csv(unit_statistics(units, table, unit_preds, n_boot, n_splits, seed), out_units,
+               {"predictors": unit_preds, "n_boot": n_boot, "n_splits": n_splits})
+    _write_csv(units, out_unit_table, {"predictors": unit_preds})
+
+
 # -- ground truth -------------------------------------------------------------------------
 
 def recovery(directions: list[str], truth: str, out: str) -> None:
@@ -302,6 +418,17 @@ def figure_psychophysics(tables: list[str], title: str, out: str) -> None:
     psychophysics_curves(_read_all(tables), title, out)
 
 
+def figure_imi(trial_stats: str, unit_stats: str, units: str, model: str, metric: str,
+               out_auc: str, out_units: str) -> None:
+    from .plotting import imi_auc, imi_units
+
+    imi_auc(read_table(trial_stats), model, metric,
+            f"IMI {model}: does in-silico evidence ({metric}) predict human correctness?",
+            out_auc)
+    imi_units(read_table(units), read_table(unit_stats), metric,
+              f"IMI units: human score vs II ({metric})", out_units)
+
+
 def figure_recovery(table: str, title: str, out: str) -> None:
     from .plotting import recovery_bars
 
@@ -337,8 +464,8 @@ def ingest_recording(pool: str, source: str, area: str, adapter: str, params: di
 def download_dataset(dataset: str, file: str, base_url: str | None, out: str) -> None:
     from .downloads import download
 
-    url = download(dataset, file, out, base_url)
-    log.info("downloaded %s to %s (sha256 checked)", url, out)
+    url, digest = download(dataset, file, out, base_url)
+    log.info("downloaded %s to %s (%s)", url, out, digest)
 
 
 # -- further analyses ---------------------------------------------------------------------

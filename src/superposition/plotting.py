@@ -107,7 +107,8 @@ def mei_grid(scores: pd.DataFrame, images, metric: str, methods: list[str], n_sh
 
 
 def psychophysics_curves(table: pd.DataFrame, title: str, out: str) -> None:
-    """In-silico 2-AFC accuracy vs query difficulty, per layer and method."""
+    """In-silico 2-AFC accuracy vs query difficulty, per layer and method: the hard
+    observer (solid, 95% CI) and the z-scored softmax observer's P(correct) (dashed)."""
     layers = list(dict.fromkeys(table.layer))
     fig, axes = plt.subplots(1, len(layers), figsize=(3.2 * len(layers), 3.4), sharey=True,
                              squeeze=False, layout="constrained")
@@ -115,12 +116,80 @@ def psychophysics_curves(table: pd.DataFrame, title: str, out: str) -> None:
         sub = table[table.layer == layer]
         for m, g in sub.groupby("method", sort=False):
             _curve_with_ci(ax, g, "quantile", "accuracy", colour(m), m)
+            soft = g.groupby("quantile").p_softmax.mean()
+            ax.plot(soft.index, soft.values, "--", color=colour(m), lw=1)
         ax.axhline(0.5, color="0.5", ls=":", lw=1)
         ax.set_title(layer)
         ax.set_xlabel("query quantile (0 = most extreme)")
     axes[0, 0].set_ylabel("2-AFC accuracy (mean over units, 95% CI)")
     axes[0, 0].set_ylim(0.3, 1.02)
     axes[0, -1].legend(fontsize=7, frameon=False)
+    fig.suptitle(title)
+    _save(fig, out)
+
+
+def imi_auc(stats: pd.DataFrame, model: str, metric: str, title: str, out: str) -> None:
+    """The paper's Fig. 2: AUC of in-silico evidence for human correctness, per layer
+    stage (panels) and confidence (x), for the metric in all and per metric layer."""
+    t = stats[(stats.model == model) & stats.predictor.str.startswith(f"{metric}:")]
+    if t.empty:
+        raise ValueError(f"no IMI trials of model {model!r} with metric {metric!r}; set "
+                         f"imi.figure_model to one of {sorted(set(stats.model) - {'all'})}")
+    groups = [g for g in dict.fromkeys(t.layer_group) if g != "all"] + ["all"]
+    parts = list(dict.fromkeys(t.predictor))
+    confs = ["1", "2", "3", "all"]
+    fig, axes = plt.subplots(1, len(groups), figsize=(2.6 * len(groups), 3.3), sharey=True,
+                             squeeze=False, layout="constrained")
+    cmap = plt.get_cmap("viridis")
+    for ax, group in zip(axes[0], groups):
+        g = t[t.layer_group == group]
+        for i, pred in enumerate(parts):
+            rows = g[g.predictor == pred].set_index("confidence").reindex(confs)
+            whole = pred == f"{metric}:all"
+            ax.plot(range(len(confs)), rows.auc, "-o", ms=3 if whole else 2,
+                    lw=2 if whole else 0.8, color="k" if whole else cmap(i / len(parts)),
+                    label=("all layers" if whole else pred.split(":", 1)[1]))
+        n = g[g.confidence == "all"].n_trials.max()
+        ax.set_title(f"{group} (n = {n:.0f})", fontsize=9)
+        ax.set_xticks(range(len(confs)), confs)
+        ax.set_xlabel("human confidence")
+        ax.axhline(0.5, color="0.5", ls=":", lw=1)
+    axes[0, 0].set_ylabel("ROC AUC: evidence predicts human correct")
+    axes[0, -1].legend(fontsize=6, frameon=False, loc="lower right")
+    fig.suptitle(title)
+    _save(fig, out)
+
+
+def imi_units(units: pd.DataFrame, unit_stats: pd.DataFrame, metric: str, title: str,
+              out: str) -> None:
+    """Per unit: human score vs II (scatter, one colour per model), and per model the
+    Spearman rho with its 95% bootstrap CI against the split-half noise ceiling."""
+    ii = f"ii:{metric}"
+    fig, (ax, bars) = plt.subplots(1, 2, figsize=(9, 3.8), layout="constrained",
+                                   width_ratios=[1.1, 1])
+    models = sorted(units.model.unique())
+    cmap = plt.get_cmap("tab10")
+    for i, m in enumerate(models):
+        g = units[units.model == m]
+        ax.scatter(g[ii], g.human_score, s=10, color=cmap(i % 10), label=m, alpha=0.8)
+    ax.set_xlabel(f"II of the unit's top-k exemplars ({metric})")
+    ax.set_ylabel("human score (share of trials correct)")
+    ax.legend(fontsize=6, frameon=False)
+    s = unit_stats[unit_stats.predictor == ii].set_index("model")
+    order = ["all", *models]
+    s = s.reindex([m for m in order if m in s.index])
+    y = np.arange(len(s))
+    bars.errorbar(s.spearman, y, xerr=[s.spearman - s.ci_low, s.ci_high - s.spearman],
+                  fmt="o", color="k", ms=4, label="Spearman rho (95% CI)")
+    bars.scatter(s.ceiling, y, marker="|", s=200, color="tab:red", label="noise ceiling")
+    bars.axvline(0, color="0.5", lw=0.8)
+    bars.set_yticks(y, [f"{m} ({n:.0f} units)" for m, n in zip(s.index, s.n_units)],
+                    fontsize=7)
+    bars.invert_yaxis()
+    bars.set_xlabel("Spearman rho, human score vs II")
+    bars.set_xlim(-1.05, 1.05)
+    bars.legend(fontsize=6, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.15),
+                ncol=2)
     fig.suptitle(title)
     _save(fig, out)
 

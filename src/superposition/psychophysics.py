@@ -10,6 +10,8 @@ over references (the paper's Eq. 2-3):
     e1 = pool_k s(ref+_k, q-) + pool_k s(ref-_k, q+)
 
 with s = -distance; the observer is correct when e0 > e1 (a tie scores 0.5).
+The refactored code's soft variant z-scores a trial's similarities, pools by mean
+and reads P(correct) = softmax(e0, e1)[0] = sigmoid(e0 - e1).
 """
 
 from __future__ import annotations
@@ -22,6 +24,25 @@ from .interpretability import embed_subset
 from .metrics import Metric
 
 POOLING = {"max": lambda s: s.max(-1).values, "mean": lambda s: s.mean(-1)}
+
+
+def evidence_difference(s_pp, s_pn, s_np, s_nn, pooling: str = "max"):
+    """e0 - e1 from query-to-reference similarities (... x references each).
+
+    ``s_pn`` is the max-side query against the min references, ``s_np`` the
+    min-side query against the max references.
+    """
+    pool = POOLING[pooling]
+    return pool(s_pp) + pool(s_nn) - pool(s_np) - pool(s_pn)
+
+
+def softmax_correct(s_pp, s_pn, s_np, s_nn):
+    """P(correct) of the z-scored, mean-pooled softmax observer."""
+    sims = torch.stack([s_pp, s_pn, s_np, s_nn]).double()  # z-scored per trial
+    mean = sims.mean(dim=(0, -1), keepdim=True)
+    std = sims.std(dim=(0, -1), keepdim=True).clamp_min(1e-12)
+    z = (sims - mean) / std
+    return torch.sigmoid(evidence_difference(*z, pooling="mean"))
 
 
 def design_trials(responses: np.ndarray, n_references: int, quantiles: list[float],
@@ -54,14 +75,14 @@ def design_trials(responses: np.ndarray, n_references: int, quantiles: list[floa
 
 def run_2afc(design: dict[str, np.ndarray], images, metric: Metric,
              pooling: str = "max") -> dict[str, np.ndarray]:
-    """Evidence difference e0 - e1 and correctness for every designed trial."""
-    pool = POOLING[pooling]
+    """Evidence difference e0 - e1, correctness and the soft observer's P(correct)
+    for every designed trial."""
     all_idx = np.concatenate([a.reshape(len(a), -1) for a in design.values()], axis=1)
     emb, local = embed_subset(images, all_idx, metric)
     n_ref = design["refs_max"].shape[1]
     shape = design["q_max"].shape
     n_q = shape[1] * shape[2]
-    diffs = np.empty(shape)
+    diffs, soft = np.empty(shape), np.empty(shape)
     for u in range(len(local)):
         row = torch.as_tensor(local[u])
         r_max, r_min = emb[row[:n_ref]], emb[row[n_ref:2 * n_ref]]
@@ -69,11 +90,15 @@ def run_2afc(design: dict[str, np.ndarray], images, metric: Metric,
         qn = emb[row[2 * n_ref + n_q:]]
         s = {name: -metric.pairwise(q, r) for name, q, r in
              (("pp", qp, r_max), ("pn", qp, r_min), ("np", qn, r_max), ("nn", qn, r_min))}
-        e0 = pool(s["pp"]) + pool(s["nn"])
-        e1 = pool(s["np"]) + pool(s["pn"])
-        diffs[u] = (e0 - e1).double().cpu().numpy().reshape(shape[1:])
-    correct = np.where(diffs > 0, 1.0, np.where(diffs == 0, 0.5, 0.0))
-    return {"evidence": diffs, "correct": correct}
+        sims = (s["pp"], s["pn"], s["np"], s["nn"])
+        diffs[u] = evidence_difference(*sims, pooling).double().cpu().numpy().reshape(shape[1:])
+        soft[u] = softmax_correct(*sims).cpu().numpy().reshape(shape[1:])
+    return {"evidence": diffs, "correct": decisions(diffs), "p_softmax": soft}
+
+
+def decisions(diffs: np.ndarray) -> np.ndarray:
+    """Correctness of the hard observer: 1 if e0 > e1, 0.5 on a tie, else 0."""
+    return np.where(diffs > 0, 1.0, np.where(diffs == 0, 0.5, 0.0))
 
 
 def accuracy_table(result: dict[str, np.ndarray], directions: list[str],
@@ -84,5 +109,6 @@ def accuracy_table(result: dict[str, np.ndarray], directions: list[str],
         for j, q in enumerate(quantiles):
             rows.append({"direction": name, "quantile": q,
                          "accuracy": float(result["correct"][u, j].mean()),
+                         "p_softmax": float(result["p_softmax"][u, j].mean()),
                          "evidence": float(result["evidence"][u, j].mean())})
     return pd.DataFrame(rows)

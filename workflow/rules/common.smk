@@ -2,6 +2,8 @@
 # Checks that need torch (layer names, weight tags) run in the main process only,
 # so jobs start fast.
 
+import os
+
 from snakemake.utils import validate
 
 from superposition.directions import METHODS
@@ -35,6 +37,8 @@ ANALYSIS_FIGURES = list(ANALYSES) + ["sparsity"]
 ALL_METRICS = [SCORING["metric"]] + [
     m for m in SCORING.get("controls", []) if m != SCORING["metric"]
 ]
+IMI = config.get("imi", {})  # the IMI branch runs when the section is present
+IMI_METRICS = IMI.get("metrics", ALL_METRICS)
 
 
 def _check_config():
@@ -75,11 +79,17 @@ def _check_config():
         missing = [key for key in required if key not in row]
         if missing:
             config_error(f"brain.{name}: the {row['adapter']} adapter needs {missing}")
-    for metric in ALL_METRICS:
-        if metric not in METRICS:
-            config_error(
-                f"scoring: unknown metric {metric!r}; known: {METRICS.names()}"
-            )
+    for section, metrics in (("scoring", ALL_METRICS), ("imi.metrics", IMI_METRICS)):
+        for metric in metrics:
+            if metric not in METRICS:
+                config_error(
+                    f"{section}: unknown metric {metric!r}; known: {METRICS.names()}"
+                )
+    if IMI and not os.path.isdir(IMI["imagenet_root"]):
+        config_error(
+            f"imi.imagenet_root {IMI['imagenet_root']!r} is not a folder; set it to the "
+            f"ImageNet-1k train folder that the IMI file map's paths are relative to"
+        )
     needed = {"interpolation": ["kmeans"], "synergy": ["neurons"], "split": ["neurons"]}
     for analysis in ANALYSES:
         for method in needed.get(analysis, []):
@@ -158,11 +168,11 @@ def pool_zarr(source):
     return f"results/pools/{SOURCES[source]['pool']}.zarr"
 
 
-def metric_weights():
+def metric_weights(metrics=ALL_METRICS):
     """Torch hub directories of the metrics in use that need pretrained weights."""
     return {
         m: f"resources/weights/metrics/{m}"
-        for m in ALL_METRICS
+        for m in metrics
         if METRICS.get(m).architecture is not None
     }
 
@@ -243,8 +253,12 @@ def analysis_tables(wildcards):
     )
 
 
+IMI_FIGURES = ["results/figures/imi/fig2_auc.png", "results/figures/imi/units.png"]
+
+
 def all_figures():
-    return [f for s in SOURCES for f in source_figures(s)] + [
-        "results/figures/summary.png",
-        "results/config.yaml",
-    ]
+    return (
+        [f for s in SOURCES for f in source_figures(s)]
+        + ["results/figures/summary.png", "results/config.yaml"]
+        + (IMI_FIGURES if IMI else [])
+    )

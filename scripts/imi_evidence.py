@@ -1,0 +1,10 @@
+"""IMI: in-silico evidence per stimulus set and II per unit, under one metric."""
+
+from superposition.pipeline import imi_evidence
+from superposition.runner import logged
+
+p = snakemake.params
+with logged(snakemake):
+    imi_evidence(snakemake.input.trials, snakemake.input.file_map, snakemake.input.stimuli,
+                 snakemake.wildcards.metric, dict(snakemake.input.items()), p.pooling, p.k,
+                 p.device, p.metric_size, snakemake.output.sets, snakemake.output.units)

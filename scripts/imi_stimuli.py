@@ -1,0 +1,9 @@
+"""IMI: the trials' ImageNet stimuli, rebuilt from the file map."""
+
+from superposition.pipeline import imi_stimuli
+from superposition.runner import logged
+
+p = snakemake.params
+with logged(snakemake):
+    imi_stimuli(snakemake.input.trials, snakemake.input.file_map, p.imagenet_root, p.size, p.k,
+                snakemake.output[0])

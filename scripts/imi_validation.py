@@ -1,0 +1,10 @@
+"""IMI: in-silico evidence and II against human correctness."""
+
+from superposition.pipeline import imi_validation
+from superposition.runner import logged
+
+p = snakemake.params
+with logged(snakemake):
+    imi_validation(snakemake.input.trials, list(snakemake.input.evidence),
+                   list(snakemake.input.unit_ii), p.n_boot, p.n_splits, p.seed,
+                   snakemake.output.trials, snakemake.output.units, snakemake.output.unit_table)
