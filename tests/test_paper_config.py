@@ -98,6 +98,15 @@ def test_paper_config_dry_runs(tmp_path):
         assert rule in out.stdout
 
 
+def test_paper_config_with_the_imi_validation_dry_runs(tmp_path):
+    out = snakemake("-n", "-d", tmp_path, "--configfile", ROOT / "config/paper.yaml",
+                    ROOT / "config/imi.yaml", "--config", f'imi={{"imagenet_root": "{tmp_path}"}}')
+    assert out.returncode == 0, out.stderr[-3000:]
+    for rule in ("imi_trials", "imi_stimuli", "imi_evidence", "imi_validation", "figure_imi"):
+        assert rule in out.stdout
+    assert "resources/datasets/imi2023/responses_main.csv" in out.stdout
+
+
 @pytest.mark.workflow
 def test_paper_config_runs_offline_with_random_weights(tmp_path, rng):
     write_cifar_archive(tmp_path / "cifar.tar.gz", 120, rng)  # 600 training images
