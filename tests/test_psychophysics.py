@@ -52,8 +52,26 @@ def test_softmax_observer_is_z_scored_per_trial():
     from superposition.psychophysics import softmax_correct
 
     rng = np.random.default_rng(0)
-    near, far = torch.tensor(rng.normal(-1, 0.1, (2, 5, 4))), torch.tensor(rng.normal(-3, 0.1, (2, 5, 4)))
-    p = softmax_correct(near[0], far[0], far[1], near[1])  # s_pp, s_pn, s_np, s_nn
+    near = torch.tensor(rng.normal(-1, 0.1, (2, 5, 4)))
+    far = torch.tensor(rng.normal(-3, 0.1, (2, 5, 4)))
+    sims = (near[0], far[0], far[1], near[1])  # s_pp, s_pn, s_np, s_nn
+    p = softmax_correct(*sims)
     assert p.shape == (5,) and (p > 0.5).all()
-    assert torch.allclose(p, softmax_correct(*(3 * s + 7 for s in (near[0], far[0], far[1], near[1]))))
+    assert torch.allclose(p, softmax_correct(*(3 * s + 7 for s in sims)))
     assert (softmax_correct(far[0], near[0], near[1], far[1]) < 0.5).all()
+
+
+def test_stimulus_set_evidence_does_not_depend_on_the_chunk_size(rng):
+    from superposition.metrics import build_metric
+    from superposition.psychophysics import stimulus_set_evidence
+
+    images = rng.integers(0, 255, (60, 16, 16, 3), dtype=np.uint8)
+    sets = np.stack([rng.choice(60, 20, replace=False) for _ in range(9)])
+    metric = build_metric("lpips_alex_random", size=32)
+    whole = stimulus_set_evidence(sets, images, metric, max_images=10_000)
+    chunked = stimulus_set_evidence(sets, images, metric, max_images=40)  # 2 sets a chunk
+    assert set(whole) == {"all", "lpips1", "lpips2", "lpips3", "lpips4", "lpips5"}
+    for name in whole:
+        assert np.allclose(whole[name], chunked[name], atol=1e-6)
+    mean = stimulus_set_evidence(sets, images, metric, "mean")  # additive over layers
+    assert np.allclose(sum(mean[f"lpips{i}"] for i in range(1, 6)), mean["all"], atol=1e-5)

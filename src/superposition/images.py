@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -171,8 +172,8 @@ def resize_centre_crop(image: np.ndarray, short_side: int = 256, crop: int = 224
     return np.asarray(pil.crop((left, top, left + crop, top + crop)))
 
 
-def listed_files(root: str | Path, files: list[str], size: int) -> Pool:
-    """Named files below ``root`` (e.g. ImageNet train), as IMI showed them.
+def listed_files(root: str | Path, files: list[str], size: int) -> Iterator[np.ndarray]:
+    """Named files below ``root`` (e.g. ImageNet train), one by one, as IMI showed them.
 
     Every file is checked before any is decoded, so a wrong root fails at once,
     naming what is missing.
@@ -184,12 +185,12 @@ def listed_files(root: str | Path, files: list[str], size: int) -> Pool:
             f"{len(missing)} of {len(files)} images are missing under {root}, e.g. "
             f"{', '.join(missing[:3])}; set imi.imagenet_root to the ImageNet-1k train folder "
             f"(the one holding n01440764/ ...)")
-    images = []
-    for f in files:
+
+    def prepare(f):
         image = resize_centre_crop(read_image(root / f))
-        images.append(image if size == image.shape[0] else resize(image, size))
-    return Pool(np.stack(images), [Path(f).parent.name for f in files],
-                {"file": np.asarray(files)})
+        return image if size == image.shape[0] else resize(image, size)
+
+    return (prepare(f) for f in files)
 
 
 @POOLS.register("folder")

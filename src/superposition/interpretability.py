@@ -68,12 +68,23 @@ def interpretability_index(responses: np.ndarray, images, metric: Metric,
     return scores
 
 
+def set_ii(index_sets: np.ndarray, images, metric: Metric,
+           max_images: int = 4096) -> dict[str, np.ndarray]:
+    """II of given image sets (sets x k indices into ``images``), embedding at most
+    about ``max_images`` images at a time so memory stays bounded for large sets."""
+    chunk = max(1, max_images // index_sets.shape[1])
+    parts = []
+    for start in range(0, len(index_sets), chunk):
+        emb, local = embed_subset(images, index_sets[start:start + chunk], metric)
+        parts.append(ii_from_distances(set_distances(local, emb, metric)))
+    return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+
+
 def random_baseline(n_images: int, images, metric: Metric, k: int = 5, n_sets: int = 500,
                     seed: int = 0) -> dict[str, np.ndarray]:
     """II of random k-image sets from the same pool: the chance level."""
     rng = np.random.default_rng(seed)
     sets = np.stack([rng.choice(n_images, size=k, replace=False) for _ in range(n_sets)])
-    emb, local = embed_subset(images, sets, metric)
-    scores = ii_from_distances(set_distances(local, emb, metric))
+    scores = set_ii(sets, images, metric)
     scores["top_k"] = sets
     return scores

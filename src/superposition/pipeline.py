@@ -293,12 +293,30 @@ def imi_stimuli(trials: str, file_map: str, imagenet_root: str, size: int, k: in
     """Every ImageNet image the IMI trials and the units' top-k need, once, as a pool."""
     from .images import listed_files
 
+    from tqdm import tqdm
+
     _, set_files, top = _imi_files(trials, file_map, k)
     files = sorted({f for fs in set_files for f in fs} | {f for fs in top.files for f in fs})
     log.info("rebuilding %d IMI stimuli from %s at %d px", len(files), imagenet_root, size)
-    pool = listed_files(imagenet_root, files, size)
-    _write_pool(pool, {"pool": "imi_stimuli", "kind": "imagenet_files",
-                       "provenance": provenance(imagenet_root=imagenet_root, size=size)}, out)
+    images = listed_files(imagenet_root, files, size)
+    writer = store.PoolWriter(out, (len(files), size, size, 3),
+                              {"label": [Path(f).parent.name for f in files],
+                               "factor_file": files},
+                              {"pool": "imi_stimuli", "kind": "imagenet_files",
+                               "provenance": provenance(imagenet_root=imagenet_root, size=size)})
+    try:
+        batch = []
+        for image in tqdm(images, total=len(files), desc="stimuli", mininterval=10):
+            batch.append(image)
+            if len(batch) == 256:
+                writer.write(np.stack(batch))
+                batch = []
+        if batch:
+            writer.write(np.stack(batch))
+    except BaseException:
+        writer.abort()
+        raise
+    writer.close()
 
 
 def imi_evidence(trials: str, file_map: str, stimuli: str, metric: str, weights: dict,
@@ -306,30 +324,21 @@ def imi_evidence(trials: str, file_map: str, stimuli: str, metric: str, weights:
                  out_units: str) -> None:
     """In-silico 2-AFC evidence of every IMI stimulus set, per metric layer and in all,
     and the II of every unit from its top-k exemplars."""
-    from .interpretability import embed_subset, ii_from_distances, set_distances
-    from .psychophysics import evidence_difference
+    from .interpretability import set_ii
+    from .psychophysics import stimulus_set_evidence
 
     device = resolve_device(device)
     sets, set_files, top = _imi_files(trials, file_map, k)
     with xr.open_zarr(stimuli) as ds:
         position = {f: i for i, f in enumerate(ds["factor_file"].values)}
     m = _metrics([metric], weights, device, metric_size)[0]
-    set_idx = np.array([[position[f] for f in fs] for fs in set_files])
-    top_idx = np.array([[position[f] for f in fs] for fs in top.files])
-    emb, local = embed_subset(pool_images(stimuli), np.concatenate([set_idx, top_idx], None), m)
-    local_sets = local[:set_idx.size].reshape(set_idx.shape)
-    local_top = local[set_idx.size:].reshape(top_idx.shape)
-    n = 10  # images per side, in STIMULI order; index 9 is the query
-    for name, cols in ({"all": slice(None)} | m.layer_slices()).items():
-        part = emb[:, cols]
-        d = set_distances(local_sets, part, m)
-        s = -d.double()
-        sims = (s[:, n - 1, :n - 1], s[:, n - 1, n:2 * n - 1], s[:, 2 * n - 1, :n - 1],
-                s[:, 2 * n - 1, n:2 * n - 1])  # q+ vs refs+, q+ vs refs-, q- vs refs+, q- vs refs-
-        sets[f"evidence_{name}"] = evidence_difference(*sims, pooling).cpu().numpy()
-        if name == "all":
-            ii = ii_from_distances(set_distances(local_top, part, m))
-            top["ii"] = ii["ii_pairs"]
+    images = pool_images(stimuli)
+    evidence = stimulus_set_evidence(np.array([[position[f] for f in fs] for fs in set_files]),
+                                     images, m, pooling)
+    for name, values in evidence.items():
+        sets[f"evidence_{name}"] = values
+    top["ii"] = set_ii(np.array([[position[f] for f in fs] for fs in top.files]), images,
+                       m)["ii_pairs"]
     top["files"] = [" ".join(fs) for fs in top.files]
     meta = metric_info([m], weights) | {"pooling": pooling, "k": k}
     _write_csv(sets.assign(metric=m.name), out_sets, meta)

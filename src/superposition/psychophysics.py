@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .interpretability import embed_subset
+from .interpretability import embed_subset, set_distances
 from .metrics import Metric
 
 POOLING = {"max": lambda s: s.max(-1).values, "mean": lambda s: s.mean(-1)}
@@ -112,3 +112,26 @@ def accuracy_table(result: dict[str, np.ndarray], directions: list[str],
                          "p_softmax": float(result["p_softmax"][u, j].mean()),
                          "evidence": float(result["evidence"][u, j].mean())})
     return pd.DataFrame(rows)
+
+
+def stimulus_set_evidence(index_sets: np.ndarray, images, metric: Metric, pooling: str = "max",
+                          max_images: int = 640) -> dict[str, np.ndarray]:
+    """e0 - e1 of fixed 2-AFC stimulus sets, for the metric in all and per metric layer.
+
+    Each row of ``index_sets`` holds one trial's images as IMI orders them: the
+    max side's references then its query, the min side's references then its
+    query. Sets are embedded a chunk at a time (about ``max_images`` images), so
+    memory stays bounded however many trials there are.
+    """
+    n = index_sets.shape[1] // 2  # images per side; the last is the query
+    q_max, q_min, refs_max, refs_min = n - 1, 2 * n - 1, slice(0, n - 1), slice(n, 2 * n - 1)
+    chunk = max(1, max_images // index_sets.shape[1])
+    out: dict[str, list] = {}
+    for start in range(0, len(index_sets), chunk):
+        emb, local = embed_subset(images, index_sets[start:start + chunk], metric)
+        for name, cols in ({"all": slice(None)} | metric.layer_slices()).items():
+            s = -set_distances(local, emb[:, cols], metric).double()
+            diff = evidence_difference(s[:, q_max, refs_max], s[:, q_max, refs_min],
+                                       s[:, q_min, refs_max], s[:, q_min, refs_min], pooling)
+            out.setdefault(name, []).append(diff.cpu().numpy())
+    return {name: np.concatenate(parts) for name, parts in out.items()}

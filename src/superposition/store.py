@@ -71,38 +71,41 @@ def open_dataset(path: str | os.PathLike) -> xr.Dataset:
         return ds.load()
 
 
-class ResponseWriter:
-    """Stream an (image x unit) response matrix to Zarr one batch at a time.
+class ArrayWriter:
+    """Stream one array to Zarr one batch of images (first axis) at a time.
 
-    Memory stays bounded by one batch; the store appears under its final name
-    only after :meth:`close` succeeds.
+    Memory stays bounded by one batch; the store, with its coordinates, appears
+    under its final name only after :meth:`close` succeeds.
     """
 
-    def __init__(self, path: str | os.PathLike, n_images: int, units: list[str],
-                 attrs: dict, chunk_images: int = 1024):
+    def __init__(self, path: str | os.PathLike, name: str, shape: tuple, dtype, dims: list[str],
+                 coords: dict[str, tuple[str, np.ndarray]], attrs: dict, chunk_images: int,
+                 fill_value=None):
         self._ctx = atomic_path(path)
         self._tmp = self._ctx.__enter__()
         group = zarr.open_group(self._tmp, mode="w")
         group.attrs.update(jsonable(attrs))
         self._array = group.create_array(
-            "responses", shape=(n_images, len(units)), dtype="float32",
-            chunks=(min(chunk_images, max(n_images, 1)), len(units)),
-            dimension_names=["image", "unit"], fill_value=np.nan,
-        )
-        image = group.create_array("image", shape=(n_images,), dtype="int64",
-                                   dimension_names=["image"])
-        image[:] = np.arange(n_images)
-        unit = group.create_array("unit", shape=(len(units),), dtype=str,
-                                  dimension_names=["unit"])
-        unit[:] = np.asarray(units, dtype=str)
-        self.n_images = n_images
+            name, shape=shape, dtype=dtype, chunks=(min(chunk_images, max(shape[0], 1)),
+                                                    *shape[1:]),
+            dimension_names=dims, fill_value=fill_value)
+        extra = [c for c, (dim, _) in coords.items() if c != dim]
+        if extra:  # non-dimension coordinates, as xarray marks them
+            self._array.attrs["coordinates"] = " ".join(extra)
+        for cname, (dim, values) in coords.items():
+            values = np.asarray(values)
+            arr = group.create_array(cname, shape=values.shape,
+                                     dtype=str if values.dtype.kind in "UO" else values.dtype,
+                                     dimension_names=[dim])
+            arr[:] = values.astype(str) if values.dtype.kind in "UO" else values
+        self.n_images = shape[0]
         self.filled = 0
 
     def write(self, batch: np.ndarray) -> None:
         stop = self.filled + len(batch)
         if stop > self.n_images:
             raise ValueError(f"more rows than the {self.n_images} images announced")
-        self._array[self.filled:stop] = batch.astype(np.float32)
+        self._array[self.filled:stop] = batch.astype(self._array.dtype)
         self.filled = stop
 
     def close(self) -> None:
@@ -117,6 +120,28 @@ class ResponseWriter:
             self._ctx.__exit__(RuntimeError, RuntimeError("aborted"), None)
         except RuntimeError:
             pass
+
+
+class ResponseWriter(ArrayWriter):
+    """Stream an (image x unit) response matrix, the data contract, batch by batch."""
+
+    def __init__(self, path: str | os.PathLike, n_images: int, units: list[str],
+                 attrs: dict, chunk_images: int = 1024):
+        super().__init__(path, "responses", (n_images, len(units)), "float32", ["image", "unit"],
+                         {"image": ("image", np.arange(n_images)),
+                          "unit": ("unit", np.asarray(units, dtype=str))},
+                         attrs, chunk_images, fill_value=np.nan)
+
+
+class PoolWriter(ArrayWriter):
+    """Stream an image pool (uint8 images with per-image coordinates) batch by batch."""
+
+    def __init__(self, path: str | os.PathLike, shape: tuple, coords: dict[str, np.ndarray],
+                 attrs: dict, chunk_images: int = 256):
+        super().__init__(path, "images", shape, "uint8", ["image", "y", "x", "channel"],
+                         {"image": ("image", np.arange(shape[0]))}
+                         | {c: ("image", v) for c, v in coords.items()},
+                         attrs, chunk_images, fill_value=0)
 
 
 def responses_dataset(responses: np.ndarray, units: list[str], attrs: dict) -> xr.Dataset:
