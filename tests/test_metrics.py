@@ -85,3 +85,41 @@ def test_clip_metric_is_one_minus_cosine(rng):
     cos = torch.nn.functional.cosine_similarity(e[0:1], e[1:2]).item()
     assert d[0, 1].item() == pytest.approx(1 - cos, abs=1e-5)
     assert "RANDOM" in m.description and (d.diagonal().abs() < 1e-5).all()
+
+
+def test_a_config_row_defines_a_deep_feature_metric_on_any_registered_model(rng):
+    """metrics: {name: {architecture, weights, layers}} -> a registered metric whose
+    per-layer distances are the spatial mean of squared differences of unit-normalised
+    channel vectors, computed here again from the model's own feature maps."""
+    import torch
+
+    from superposition.metrics import register_config_metrics
+    from superposition.models import build_model
+
+    row = {"architecture": "torchvision/resnet18", "weights": "random",
+           "layers": ["layer1", "layer2"]}
+    register_config_metrics({"metrics": {"deepfeat_resnet18_test": row}})
+    register_config_metrics({"metrics": {"deepfeat_resnet18_test": row}})  # every job again
+    assert METRICS.get("deepfeat_resnet18_test").weights_source() is None  # random: no file
+    metric = build_metric("deepfeat_resnet18_test", size=64)
+    images = rng.integers(0, 255, (3, 64, 64, 3), dtype=np.uint8)
+    emb = metric.embed(images)
+    assert [name for name, _ in metric.parts] == ["layer1", "layer2"]
+
+    model = build_model("torchvision/resnet18", "random", None, seed=0)
+    feats = {}
+    for layer in row["layers"]:
+        dict(model.named_modules())[layer].register_forward_hook(
+            lambda m, i, o, layer=layer: feats.__setitem__(layer, o))
+    mean = torch.tensor([0.485, 0.456, 0.406])[:, None, None]
+    std = torch.tensor([0.229, 0.224, 0.225])[:, None, None]
+    x = (torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255 - mean) / std
+    with torch.no_grad():
+        model(x)
+    for layer, cols in metric.layer_slices().items():
+        f = feats[layer] / (feats[layer].norm(dim=1, keepdim=True) + 1e-10)
+        by_hand = ((f[0] - f[2]) ** 2).sum(0).mean()
+        assert metric.pairwise(emb[:1, cols], emb[2:, cols])[0, 0] == pytest.approx(
+            float(by_hand), rel=1e-4)
+    with pytest.raises(ValueError, match="built-in metric"):
+        register_config_metrics({"metrics": {"pixel": row}})

@@ -129,12 +129,15 @@ def test_models_and_brain_share_the_response_contract(tiny_run):
 
 def test_scores_record_metric_and_both_conventions(tiny_run):
     scores = read_table(tiny_run / "results/scores/mobilenet_v2/features.2/kmeans.csv")
-    assert set(scores.metric) == {"deepfeat_efficientnet_lite0", "pixel", "colour"}
+    # deepfeat_tiny is defined by a row of the config's metrics section
+    assert set(scores.metric) == {"deepfeat_efficientnet_lite0", "pixel", "colour",
+                                  "deepfeat_tiny"}
     assert (scores.ii_pairs <= 0).all()
     assert ((scores.ii_code - scores.ii_pairs * 4 / 5).abs() < 1e-5).all()
     meta = (tiny_run / "results/scores/mobilenet_v2/features.2/kmeans.json").read_text()
     assert "EfficientNet-Lite0" in meta
     assert "resources/weights/metrics/deepfeat_efficientnet_lite0" in meta
+    assert "tiny/cnn (random weights; layers 0, 2)" in meta
 
 
 def test_recovery_and_psychophysics_tables_are_well_formed(tiny_run):

@@ -134,14 +134,46 @@ def deep_feature_metric(name: str, architecture: str, taps: list[str], descripti
     return Metric(name, description, embed, parts=layout)
 
 
-_LITE0_TAPS = ["_blocks.0", "_blocks.2", "_blocks.4", "_blocks.10", "_blocks.14"]
-METRICS.register("deepfeat_efficientnet_lite0")(MetricSpec(
-    lambda weights_dir=None, device="cpu", size=None: deep_feature_metric(
-        "deepfeat_efficientnet_lite0", "efficientnet_lite/efficientnet_lite0", _LITE0_TAPS,
-        "LPIPS-style unweighted deep-feature distance on ImageNet-pretrained EfficientNet-Lite0 "
-        "(5 stages); a stand-in for the paper's LPIPS-AlexNet, whose weights are not available "
-        "offline", "imagenet", weights_dir, device, size),
-    "efficientnet_lite/efficientnet_lite0", "imagenet"))
+def register_deep_feature_metric(name: str, architecture: str, weights: str, layers: list[str],
+                                 description: str | None = None, replace: bool = False) -> None:
+    """Register the deep-feature distance on any model of the model registry.
+
+    The config's ``metrics:`` rows come here, so a new metric is one config row;
+    ``weights: random`` gives a metric that needs no weight file (for tests).
+    """
+    description = description or (
+        f"LPIPS-style unweighted deep-feature distance on {architecture} ({weights} weights; "
+        f"layers {', '.join(layers)})")
+
+    def build(weights_dir=None, device="cpu", size=None):
+        return deep_feature_metric(name, architecture, list(layers), description, weights,
+                                   weights_dir, device, size)
+
+    random = weights == "random"
+    METRICS.register(name, replace=replace)(
+        MetricSpec(build, None if random else architecture, None if random else weights))
+
+
+register_deep_feature_metric(
+    "deepfeat_efficientnet_lite0", "efficientnet_lite/efficientnet_lite0", "imagenet",
+    ["_blocks.0", "_blocks.2", "_blocks.4", "_blocks.10", "_blocks.14"],
+    "LPIPS-style unweighted deep-feature distance on ImageNet-pretrained EfficientNet-Lite0 "
+    "(5 stages); a stand-in for the paper's LPIPS-AlexNet, whose weights are not available "
+    "offline")
+
+
+_FROM_CONFIG: set[str] = set()
+
+
+def register_config_metrics(config: dict) -> None:
+    """Register the deep-feature metrics a workflow config defines under ``metrics:``
+    (again in every job, which runs in a fresh process)."""
+    for name, row in config.get("metrics", {}).items():
+        if name in METRICS and name not in _FROM_CONFIG:
+            raise ValueError(f"metrics.{name}: a built-in metric has this name; choose another")
+        register_deep_feature_metric(name, row["architecture"], row["weights"], row["layers"],
+                                     replace=True)
+        _FROM_CONFIG.add(name)
 
 
 def lpips_metric(name: str, net: str, hub_dir: str | None, device="cpu",

@@ -18,9 +18,9 @@ class Registry(Generic[T]):
         self.kind = kind
         self._entries: dict[str, T] = {}
 
-    def register(self, name: str) -> Callable[[T], T]:
+    def register(self, name: str, replace: bool = False) -> Callable[[T], T]:
         def add(factory: T) -> T:
-            if name in self._entries:
+            if name in self._entries and not replace:
                 raise ValueError(f"{self.kind} {name!r} is registered twice")
             self._entries[name] = factory
             return factory

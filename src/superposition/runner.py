@@ -7,10 +7,13 @@ import os
 import sys
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 
+from .metrics import register_config_metrics
+
 
 @contextmanager
 def logged(snakemake):
-    """Send logging, prints and progress bars of the step to ``snakemake.log[0]``.
+    """Send logging, prints and progress bars of the step to ``snakemake.log[0]``,
+    with the metrics the config defines registered.
 
     Errors are logged with their traceback and re-raised, so Snakemake marks the
     job failed and names the log.
@@ -25,6 +28,7 @@ def logged(snakemake):
     try:
         with redirect_stdout(stream), redirect_stderr(stream):
             logging.info("rule %s, wildcards %s", snakemake.rule, dict(snakemake.wildcards))
+            register_config_metrics(snakemake.config)
             if "SLURM_JOB_ID" in os.environ:
                 logging.info("running as SLURM job %s on %s", os.environ["SLURM_JOB_ID"],
                              os.environ.get("SLURMD_NODENAME", "?"))

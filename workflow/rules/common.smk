@@ -8,13 +8,19 @@ from snakemake.utils import validate
 
 from superposition.directions import METHODS
 from superposition.images import POOLS
-from superposition.metrics import METRICS
+from superposition.metrics import METRICS, register_config_metrics
 
 validate(config, "../schemas/config.schema.yaml")
 
 
 def config_error(message):
     raise ValueError(f"config error: {message}")
+
+
+try:
+    register_config_metrics(config)  # metrics defined by config rows
+except ValueError as err:
+    config_error(err)
 
 
 POOLS_CFG = config["image_pools"]
@@ -113,14 +119,15 @@ def _check_models():
     """Layer names and weight tags, checked against the real architectures."""
     from superposition.models import check_layers, split_architecture
 
-    for name, row in MODELS.items():
-        try:
-            family, arch = split_architecture(row["architecture"])
-            check_layers(row["architecture"], row["layers"])
-            if row["weights"] != "random":
-                family.weights_source(arch, row["weights"])
-        except (KeyError, ValueError) as err:
-            config_error(f"models.{name}: {err}")
+    for section in ("models", "metrics"):
+        for name, row in config.get(section, {}).items():
+            try:
+                family, arch = split_architecture(row["architecture"])
+                check_layers(row["architecture"], row["layers"])
+                if row["weights"] != "random":
+                    family.weights_source(arch, row["weights"])
+            except (KeyError, ValueError) as err:
+                config_error(f"{section}.{name}: {err}")
 
 
 _check_config()
