@@ -23,11 +23,12 @@ def top_k(responses: np.ndarray, k: int) -> np.ndarray:
 
 
 def set_distances(index_sets: np.ndarray, embeddings: torch.Tensor, metric: Metric,
-                  max_elements: int = 50_000_000) -> torch.Tensor:
+                  max_elements: int = 4_000_000) -> torch.Tensor:
     """(sets x k x k) distances within each set of image indices into ``embeddings``.
 
     Squared norms come from the embeddings once; each chunk of sets (bounded to
-    ``max_elements`` gathered values) needs one batched matrix product.
+    ``max_elements`` gathered values, small enough to stay in cache: the gather
+    is memory-bound) needs one batched matrix product.
     """
     norms = (embeddings * embeddings).sum(-1)
     k, dim = index_sets.shape[1], embeddings.shape[1]

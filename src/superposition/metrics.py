@@ -211,8 +211,8 @@ def lpips_metric(name: str, net: str, hub_dir: str | None, device="cpu",
         start = 0
         for f, w in zip(feats, weights):
             # lpips.normalize_tensor, times sqrt(linear weight) / sqrt(H W), in one pass
-            inv = 1 / ((f * f).sum(1, keepdim=True).sqrt_().add_(1e-10)
-                       * np.sqrt(f.shape[2] * f.shape[3]))
+            norm = torch.linalg.vector_norm(f, dim=1, keepdim=True)  # one fused pass
+            inv = 1 / (norm.add_(1e-10) * np.sqrt(f.shape[2] * f.shape[3]))
             n = f[0].numel()
             torch.mul(f, inv, out=out[:, start:start + n].view_as(f)).mul_(w)
             start += n

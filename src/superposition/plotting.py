@@ -123,6 +123,7 @@ def psychophysics_curves(table: pd.DataFrame, title: str, out: str) -> None:
         ax.set_xlabel("query quantile (0 = most extreme)")
     axes[0, 0].set_ylabel("2-AFC accuracy (mean over units, 95% CI)")
     axes[0, 0].set_ylim(0.3, 1.02)
+    axes[0, -1].plot([], [], "--", color="0.4", lw=1, label="soft observer, P(correct)")
     axes[0, -1].legend(fontsize=7, frameon=False)
     fig.suptitle(title)
     _save(fig, out)
