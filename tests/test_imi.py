@@ -241,3 +241,7 @@ def test_workflow_downloads_the_release_and_draws_fig_2(release, tmp_path):
     assert "RANDOM alex backbone" in meta["metrics"]["lpips_alex_random"]["description"]
     log = (tmp_path / "logs/download_dataset/imi2023/responses_main.csv.log").read_text()
     assert "no published checksum pinned" in log
+    out = snakemake(*targets, "-d", tmp_path, "--configfile", tmp_path / "config.yaml",
+                    "--report", tmp_path / "report.html")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "validation against human judgments" in (tmp_path / "report.html").read_text()

@@ -78,8 +78,18 @@ rule imi_validation:
         evidence=expand("results/imi/evidence/{metric}.csv", metric=IMI_METRICS),
         unit_ii=expand("results/imi/unit_ii/{metric}.csv", metric=IMI_METRICS),
     output:
-        trials="results/imi/trial_stats.csv",
-        units="results/imi/unit_stats.csv",
+        trials=report(
+            "results/imi/trial_stats.csv",
+            caption="../report/imi_tables.rst",
+            category="Fig. 2: validation against human judgments (IMI)",
+            labels={"table": "per trial: AUC and r by model, layer, confidence"},
+        ),
+        units=report(
+            "results/imi/unit_stats.csv",
+            caption="../report/imi_tables.rst",
+            category="Fig. 2: validation against human judgments (IMI)",
+            labels={"table": "per unit: Spearman by model, noise ceiling"},
+        ),
         unit_table="results/imi/units.csv",
     log:
         "logs/imi_validation.log",
