@@ -51,6 +51,8 @@ def test_filters_drop_demo_catch_failed_repeat_and_other_modes(release):
     assert counts["rows"] == len(raw)
     assert counts["demo_or_catch"] == int((raw.is_demo | raw.catch_trial).sum())
     assert set(trials.participant_id) == {f"worker_{p}" for p in range(2, 12)}  # 0 failed, 1 repeat
+    # a rater is one response to one task (here: each worker did one task per model)
+    assert trials.rater.nunique() == 10 * len(trials.model.unique())
     assert (trials["mode"] == "natural").all() and len(trials) == counts["trials"] == 10 * 12 * 2
     assert trials.layer_group[trials.layer == "layer3_4_conv1"].unique().tolist() == ["layer3"]
     # the line numbers point back into the CSV
@@ -196,7 +198,7 @@ def test_split_half_ceiling_is_high_for_consistent_humans_and_low_for_coin_flips
     rows = []
     for person in range(40):
         for (m, layer, c), p in zip(units, p_unit):
-            rows.append({"model": m, "layer": layer, "channel": c, "participant_id": person,
+            rows.append({"model": m, "layer": layer, "channel": c, "rater": person,
                          "correct": int(rng.random() < p)})
     consistent = pd.DataFrame(rows)
     flips = consistent.assign(correct=rng.integers(0, 2, len(consistent)))

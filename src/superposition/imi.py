@@ -47,8 +47,6 @@ REQUIRED = ["confidence", "correct", "catch_trial", "is_demo", "participant_id",
 BOOLEAN = ["correct", "catch_trial", "is_demo", "passed_checks", "multi_participation"]
 N_REFERENCES = 9  # per side; index 9 is the query
 STIMULI = [f"max_{i}.png" for i in range(10)] + [f"min_{i}.png" for i in range(10)]
-TRIAL_COLUMNS = ["row", "participant_id", "task_id", "model", "layer", "layer_group",
-                 "channel", "batch", "mode", "confidence", "correct"]
 
 
 class IMIFormatError(ValueError):
@@ -148,6 +146,12 @@ def load_trials(path: str | Path, models: list[str] | None = None,
         "confidence": _as_int(df["confidence"], "confidence", path, {1, 2, 3}),
         "correct": _as_bool(df["correct"], "correct", path).astype(np.int64),
     })
+    # One rater = one response to one task (HIT). With repeat participations removed
+    # that is one person, and it does not rely on participant_id, which the public
+    # export may anonymise.
+    trials.insert(2, "rater", (df["task_id"].astype(str) + "#"
+                               + df["response_index"].astype(str)).to_numpy()
+                  if "response_index" in df.columns else trials["participant_id"].to_numpy())
     counts["trials"] = len(trials)
     return trials.reset_index(drop=True), counts
 
@@ -271,11 +275,11 @@ def trial_statistics(trials: pd.DataFrame, predictors: list[str]) -> pd.DataFram
 
 
 def unit_scores(trials: pd.DataFrame) -> pd.DataFrame:
-    """Per unit: human score (mean correct), number of trials and participants."""
+    """Per unit: human score (mean correct), number of trials and raters."""
     keys = ["model", "layer", "layer_group", "channel"]
     return (trials.groupby(keys).agg(human_score=("correct", "mean"),
                                      n_trials=("correct", "size"),
-                                     n_participants=("participant_id", "nunique"))
+                                     n_raters=("rater", "nunique"))
             .reset_index())
 
 
@@ -296,20 +300,21 @@ def spearman_ci(x: np.ndarray, y: np.ndarray, n_boot: int, seed: int) -> tuple[f
 
 
 def split_half_ceiling(trials: pd.DataFrame, n_splits: int, seed: int) -> dict[str, float]:
-    """Reliability of the per-unit human score from random halves of participants.
+    """Reliability of the per-unit human score from random halves of raters.
 
-    Each split assigns every participant to one half; the per-unit scores of the
-    halves (units seen in both) are rank-correlated. The mean split-half rho is
-    stepped up to the full data with Spearman-Brown (2r / (1 + r)); the ceiling
-    for a predictor's rho with the full-data human score is its square root.
+    Each split assigns every rater (one participant's response to one task) to one
+    half; the per-unit scores of the halves (units seen in both) are rank-correlated.
+    The mean split-half rho is stepped up to the full data with Spearman-Brown
+    (2r / (1 + r)); the ceiling for a predictor's rho with the full-data human
+    score is its square root.
     """
-    people = np.asarray(sorted(trials.participant_id.unique()))
+    raters = np.asarray(sorted(trials.rater.unique()))
     keys = ["model", "layer", "channel"]
     rng = np.random.default_rng(seed)
     rhos = []
     for _ in range(n_splits):
-        half = set(rng.permutation(people)[: len(people) // 2])
-        in_a = trials.participant_id.isin(half)
+        half = set(rng.permutation(raters)[: len(raters) // 2])
+        in_a = trials.rater.isin(half)
         a = trials[in_a].groupby(keys).correct.mean()
         b = trials[~in_a].groupby(keys).correct.mean()
         both = a.index.intersection(b.index)
