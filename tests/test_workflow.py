@@ -70,6 +70,8 @@ def test_dry_run_of_the_embedded_default_plans_every_stage(tmp_path):
                              "imagenet_root": "/no/imagenet"}), "imi.imagenet_root"),
     (lambda c: c.update(imi={"responses": "r.csv", "file_map": "m.json", "imagenet_root": "/",
                              "metrics": ["lpips_alexx"]}), "imi.metrics: unknown metric"),
+    (lambda c: c.update(imi={"responses": "r.csv", "file_map": "m.json", "imagenet_root": "/",
+                             "models": ["googlenet"]}), "imi.figure_model 'resnet50' is not in"),
 ])
 def test_bad_config_is_rejected_before_any_work_naming_the_problem(tmp_path, edit, expected):
     out = snakemake("-n", "-d", tmp_path / "run", "--configfile", write_config(tmp_path, edit))

@@ -96,6 +96,10 @@ def _check_config():
             f"imi.imagenet_root {IMI['imagenet_root']!r} is not a folder; set it to the "
             f"ImageNet-1k train folder that the IMI file map's paths are relative to"
         )
+    if IMI.get("models") and IMI["figure_model"] not in IMI["models"]:
+        config_error(
+            f"imi.figure_model {IMI['figure_model']!r} is not in imi.models {IMI['models']}"
+        )
     needed = {"interpolation": ["kmeans"], "synergy": ["neurons"], "split": ["neurons"]}
     for analysis in ANALYSES:
         for method in needed.get(analysis, []):
