@@ -125,6 +125,8 @@ def test_evidence_matches_eq_2_3_computed_by_hand(release, run):
         e0 = max(sim(qp, r) for r in refs_max) + max(sim(qn, r) for r in refs_min)
         e1 = max(sim(qn, r) for r in refs_max) + max(sim(qp, r) for r in refs_min)
         assert s.evidence_all == pytest.approx(e0 - e1, rel=1e-4, abs=1e-7)
+        top = max(sim(qp, r) for r in refs_max) - max(sim(qn, r) for r in refs_max)
+        assert s.evidence_max_side == pytest.approx(top, rel=1e-4, abs=1e-7)
 
 
 def test_trial_statistics_match_sklearn_and_numpy(run):
@@ -237,8 +239,8 @@ def test_workflow_downloads_the_release_and_draws_fig_2(release, tmp_path):
     for target in targets:
         assert (tmp_path / target).stat().st_size > 10_000
     table = pd.read_csv(tmp_path / "results/imi/trial_stats.csv")
-    assert {"pixel:all", "lpips_alex_random:all", "lpips_alex_random:lpips5"} <= set(
-        table.predictor)
+    assert {"pixel:all", "pixel:max_side", "lpips_alex_random:all",
+            "lpips_alex_random:lpips5"} <= set(table.predictor)
     meta = json.loads((tmp_path / "results/imi/evidence/lpips_alex_random.json").read_text())
     assert "RANDOM alex backbone" in meta["metrics"]["lpips_alex_random"]["description"]
     log = (tmp_path / "logs/download_dataset/imi2023/responses_main.csv.log").read_text()

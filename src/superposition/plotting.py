@@ -131,13 +131,15 @@ def psychophysics_curves(table: pd.DataFrame, title: str, out: str) -> None:
 
 def imi_auc(stats: pd.DataFrame, model: str, metric: str, title: str, out: str) -> None:
     """The paper's Fig. 2: AUC of in-silico evidence for human correctness, per layer
-    stage (panels) and confidence (x), for the metric in all and per metric layer."""
+    stage (panels) and confidence (x), for the metric in all and per metric layer, and
+    from the max-side references alone (dashed)."""
     t = stats[(stats.model == model) & stats.predictor.str.startswith(f"{metric}:")]
     if t.empty:
         raise ValueError(f"no IMI trials of model {model!r} with metric {metric!r}; set "
                          f"imi.figure_model to one of {sorted(set(stats.model) - {'all'})}")
     groups = [g for g in dict.fromkeys(t.layer_group) if g != "all"] + ["all"]
-    parts = list(dict.fromkeys(t.predictor))
+    side = f"{metric}:max_side"
+    parts = [p for p in dict.fromkeys(t.predictor) if p != side] + [side]
     confs = ["1", "2", "3", "all"]
     fig, axes = plt.subplots(1, len(groups), figsize=(2.6 * len(groups), 3.3), sharey=True,
                              squeeze=False, layout="constrained")
@@ -146,10 +148,12 @@ def imi_auc(stats: pd.DataFrame, model: str, metric: str, title: str, out: str) 
         g = t[t.layer_group == group]
         for i, pred in enumerate(parts):
             rows = g[g.predictor == pred].set_index("confidence").reindex(confs)
-            whole = pred == f"{metric}:all"
-            ax.plot(range(len(confs)), rows.auc, "-o", ms=3 if whole else 2,
-                    lw=2 if whole else 0.8, color="k" if whole else cmap(i / len(parts)),
-                    label=("all layers" if whole else pred.split(":", 1)[1]))
+            whole = pred in (f"{metric}:all", side)
+            ax.plot(range(len(confs)), rows.auc, "--" if pred == side else "-o",
+                    ms=3 if whole else 2, lw=1.5 if whole else 0.8,
+                    color="k" if whole else cmap(i / len(parts)),
+                    label={f"{metric}:all": metric, side: f"{metric}, max side only"}
+                    .get(pred, pred.split(":", 1)[1]))
         n = g[g.confidence == "all"].n_trials.max()
         ax.set_title(f"{group} (n = {n:.0f})", fontsize=9)
         ax.set_xticks(range(len(confs)), confs)

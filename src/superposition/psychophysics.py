@@ -24,6 +24,7 @@ from .interpretability import embed_subset, set_distances
 from .metrics import Metric
 
 POOLING = {"max": lambda s: s.max(-1).values, "mean": lambda s: s.mean(-1)}
+MAX_SIDE = "max_side"  # evidence from the max-side references only
 
 
 def evidence_difference(s_pp, s_pn, s_np, s_nn, pooling: str = "max"):
@@ -116,7 +117,8 @@ def accuracy_table(result: dict[str, np.ndarray], directions: list[str],
 
 def stimulus_set_evidence(index_sets: np.ndarray, images, metric: Metric, pooling: str = "max",
                           max_images: int = 640) -> dict[str, np.ndarray]:
-    """e0 - e1 of fixed 2-AFC stimulus sets, for the metric in all and per metric layer.
+    """e0 - e1 of fixed 2-AFC stimulus sets, for the metric in all and per metric layer,
+    and (as ``max_side``) the evidence from the max references alone.
 
     Each row of ``index_sets`` holds one trial's images as IMI orders them: the
     max side's references then its query, the min side's references then its
@@ -131,7 +133,10 @@ def stimulus_set_evidence(index_sets: np.ndarray, images, metric: Metric, poolin
         emb, local = embed_subset(images, index_sets[start:start + chunk], metric)
         for name, cols in ({"all": slice(None)} | metric.layer_slices()).items():
             s = -set_distances(local, emb[:, cols], metric).double()
-            diff = evidence_difference(s[:, q_max, refs_max], s[:, q_max, refs_min],
-                                       s[:, q_min, refs_max], s[:, q_min, refs_min], pooling)
-            out.setdefault(name, []).append(diff.cpu().numpy())
+            sims = (s[:, q_max, refs_max], s[:, q_max, refs_min], s[:, q_min, refs_max],
+                    s[:, q_min, refs_min])
+            out.setdefault(name, []).append(evidence_difference(*sims, pooling).cpu().numpy())
+            if name == "all":  # the paper's notebook variant: the max references alone
+                top = POOLING[pooling](sims[0]) - POOLING[pooling](sims[2])
+                out.setdefault(MAX_SIDE, []).append(top.cpu().numpy())
     return {name: np.concatenate(parts) for name, parts in out.items()}
