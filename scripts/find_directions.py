@@ -6,4 +6,4 @@ from superposition.runner import logged
 with logged(snakemake):
     find_directions(snakemake.input[0], snakemake.params.method, snakemake.params.k_ratio,
                     snakemake.params.options, snakemake.params.seed, snakemake.output[0],
-                    name=snakemake.wildcards.method)
+                    name=snakemake.wildcards.method, device=snakemake.params.device)

@@ -83,3 +83,22 @@ def test_non_finite_responses_are_refused():
     x[2, 1] = np.nan
     with pytest.raises(ValueError, match="NaN or inf"):
         find_directions(x, "pca", 2, seed=0)
+
+
+def test_torch_kmeans_matches_scikit_learn_on_clustered_data(rng):
+    """The GPU path's Lloyd loop, run here on the CPU: same objective as scikit-learn,
+    so on well-separated clusters both find the same centroids and inertia."""
+    from sklearn.cluster import KMeans
+
+    from superposition.directions import torch_kmeans, unit_rows
+
+    centres = unit_rows(rng.normal(size=(6, 20)))
+    x = unit_rows(np.repeat(centres, 80, axis=0) + 0.05 * rng.normal(size=(480, 20)))
+    ours = torch_kmeans(x, 6, seed=0, n_init=3)
+    ref = KMeans(6, n_init=3, random_state=0).fit(x)
+    assert ours.inertia_ == pytest.approx(ref.inertia_, rel=1e-3)
+    match = (unit_rows(ours.cluster_centers_) @ centres.T).max(axis=0)
+    assert (match > 0.99).all()
+    assert np.bincount(ours.labels_, minlength=6).tolist() == [80] * 6
+    start = torch_kmeans(x, 6, seed=0, init=centres, max_iter=1)  # given centroids
+    assert (unit_rows(start.cluster_centers_) @ centres.T).diagonal().min() > 0.99

@@ -95,6 +95,7 @@ def test_gpu_rules_resolve_to_one_gpu_in_a_slurm_dry_run(tmp_path):
     assert out.returncode == 0, out.stderr[-3000:]
     blocks = out.stdout.split("\n\n")
     for rule, gpus in (("cache_activations", 1), ("score_directions", 1),
+                       ("find_directions_gpu", 1), ("find_directions", 0),
                        ("build_image_pool", 0)):
         block = next(b for b in blocks if f"rule {rule}:" in b)
         res = dict(kv.split("=", 1) for kv in

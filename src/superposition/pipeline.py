@@ -157,14 +157,20 @@ def synthetic_population(pool: str, source: str, area: str, factors: list[str],
 # -- directions ---------------------------------------------------------------------------
 
 def find_directions(responses: str, method: str, k_ratio: float, params: dict, seed: int,
-                    out: str, name: str | None = None) -> None:
-    """Fit one method; ``name`` labels the set (e.g. ``kmeans@2`` in a K sweep)."""
-    from .directions import find_directions as fit
+                    out: str, name: str | None = None, device: str = "cpu") -> None:
+    """Fit one method; ``name`` labels the set (e.g. ``kmeans@2`` in a K sweep).
+    Methods that can use a GPU (K-means, the SAE) get the configured device."""
+    import inspect
+
+    from .directions import METHODS, find_directions as fit
 
     ds = store.open_dataset(responses)
     x = ds["responses"].values
     n_components = max(1, int(round(k_ratio * x.shape[1])))
-    log.info("%s on %s: %d images x %d units, K=%d", method, responses, *x.shape, n_components)
+    if "device" in inspect.signature(METHODS.get(method)).parameters:
+        params = params | {"device": resolve_device(device)}
+    log.info("%s on %s: %d images x %d units, K=%d, %s", method, responses, *x.shape,
+             n_components, params)
     result = fit(x, method, n_components, seed, **params)
     name = name or method
     names = [f"{name}:{i}" for i in range(result.components.shape[0])]

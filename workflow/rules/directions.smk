@@ -1,5 +1,10 @@
 # Stage 3: directions in activation space (neurons, the paper's K-means, PCA,
 # ICA, NMF, a sparse autoencoder, random), each with its responses.
+# K-means and the SAE run on a GPU where the device allows (a torch Lloyd loop;
+# scikit-learn on the CPU): their own rule, so a cluster sends them, and only
+# them, to a GPU partition.
+
+GPU_METHODS = ["kmeans", "kmeans_shuffled", "sae"]
 
 
 rule find_directions:
@@ -9,10 +14,13 @@ rule find_directions:
         directory("results/directions/{source}/{layer}/{method}.zarr"),
     log:
         "logs/find_directions/{source}/{layer}/{method}.log",
+    wildcard_constraints:
+        method=alternatives(
+            d for d in DIRECTION_SETS if base_method(d) not in GPU_METHODS
+        ),
     conda:
         "../../envs/torch.yaml"
     resources:
-        gpu=lambda wc: int(base_method(wc.method) == "sae"),
         mem_mb=lambda wc, attempt: 8000 * attempt,
         runtime="1h",
     params:
@@ -20,5 +28,15 @@ rule find_directions:
         k_ratio=k_ratio,
         options=lambda wc: method_params(wc.method),
         seed=config["seed"],
+        device=config["device"],
     script:
         "../../scripts/find_directions.py"
+
+
+use rule find_directions as find_directions_gpu with:
+    wildcard_constraints:
+        method=alternatives(d for d in DIRECTION_SETS if base_method(d) in GPU_METHODS),
+    resources:
+        gpu=int(config["device"] != "cpu"),
+        mem_mb=lambda wc, attempt: 8000 * attempt,
+        runtime="1h",
