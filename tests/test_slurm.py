@@ -23,6 +23,7 @@ ENV = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.envi
        "HF_HUB_OFFLINE": "1"}
 # What the README tells users to change in the profile, for this one-node cluster:
 LOCAL = ["--default-resources", "slurm_partition=debug", "mem_mb=1000", "runtime=10m",
+         "--set-resources", "find_directions_gpu:slurm_partition=debug",  # no GPU partition
          "--slurm-no-account", "--slurm-status-command", "squeue",
          "--slurm-init-seconds-before-status-checks", "1", "--seconds-between-status-checks", "2"]
 
