@@ -10,9 +10,7 @@ Usage: python bench/bench_activations.py [--arch cifar10/resnet50] [--layer laye
 
 import argparse
 import json
-import platform
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +20,7 @@ import xarray as xr
 from superposition import store
 from superposition.activations import preprocess, stream_activations, unit_count
 from superposition.models import build_model, split_architecture
+from timing import machine, timed
 
 
 def main():
@@ -44,15 +43,10 @@ def main():
     tensors = [preprocess(images[i:i + args.batch], family.mean, family.std, None, args.device)
                for i in range(0, args.images, args.batch)]
 
-    def sync():
-        if args.device.startswith("cuda"):
-            torch.cuda.synchronize()
-
     def bare():
         with torch.no_grad():
             for t in tensors:
                 model(t)
-        sync()
 
     def cached():
         n_units = unit_count(model, args.layer, (args.size, args.size), None, family.mean,
@@ -62,21 +56,11 @@ def main():
         stream_activations(model, args.layer, lazy, "centre", args.batch, None, family.mean,
                            family.std, args.device, writer.write)
         writer.close()
-        sync()
 
-    def best(fn):
-        fn()
-        times = []
-        for _ in range(3):
-            start = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - start)
-        return min(times)
-
-    t_bare, t_cached = best(bare), best(cached)
+    bare(), cached()  # warm-up
+    (t_bare, _), (t_cached, _) = timed(bare, repeats=3), timed(cached, repeats=3)
     print(json.dumps({
-        "machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} "
-                   f"torch threads, device {args.device}",
+        "machine": machine(args.device),
         "arch": args.arch, "layer": args.layer, "images": args.images, "px": args.size,
         "bare_forward_img_per_s": round(args.images / t_bare, 1),
         "cached_img_per_s": round(args.images / t_cached, 1),

@@ -16,8 +16,6 @@ Usage: python bench/bench_ii_engine.py [--units 256] [--device cpu]
 
 import argparse
 import json
-import platform
-import time
 
 import numpy as np
 import torch
@@ -25,19 +23,7 @@ import torch
 import lpips
 from superposition.interpretability import embed_subset, ii_from_distances, set_distances
 from superposition.metrics import build_metric
-
-
-def timed(fn, repeats=1):
-    best = float("inf")
-    for _ in range(repeats):
-        if torch.cuda.is_available():
-            torch.cuda.synchronize()
-        start = time.perf_counter()
-        out = fn()
-        if torch.cuda.is_available():
-            torch.cuda.synchronize()
-        best = min(best, time.perf_counter() - start)
-    return best, out
+from timing import machine, timed
 
 
 def main():
@@ -87,8 +73,7 @@ def main():
     ii_a = ii_from_distances(torch.as_tensor(d_pair))["ii_pairs"]
     ii_b = ii_from_distances(torch.as_tensor(d_engine))["ii_pairs"]
     result = {
-        "machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} "
-                   f"torch threads, device {args.device}",
+        "machine": machine(args.device),
         "units": args.units, "k": args.k, "image_px": args.size,
         "unique_images": int(len(unique)),
         "per_pair_s": round(t_pair, 4), "engine_s": round(t_engine, 4),

@@ -11,24 +11,13 @@ Usage: python bench/bench_kmeans.py [--n 50000] [--d 256] [--k 256] [--device cu
 
 import argparse
 import json
-import platform
-import time
 
 import numpy as np
 import torch
 from sklearn.cluster import KMeans, MiniBatchKMeans
 
 from superposition.directions import torch_kmeans, unit_rows
-
-
-def timed(fn):
-    if torch.cuda.is_available():
-        torch.cuda.synchronize()
-    start = time.perf_counter()
-    out = fn()
-    if torch.cuda.is_available():
-        torch.cuda.synchronize()
-    return time.perf_counter() - start, out
+from timing import machine, timed
 
 
 def main():
@@ -49,8 +38,7 @@ def main():
     t_mini, mini = timed(lambda: MiniBatchKMeans(args.k, init=init, n_init=1,
                                                  max_iter=args.iters, random_state=0).fit(x))
     print(json.dumps({
-        "machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} "
-                   f"torch threads, device {args.device}",
+        "machine": machine(args.device),
         "n": args.n, "d": args.d, "k": args.k, "max_iter": args.iters,
         "torch_lloyd_s": round(t_torch, 3), "sklearn_kmeans_s": round(t_full, 3),
         "sklearn_minibatch_s": round(t_mini, 3),
