@@ -39,16 +39,12 @@ def build_pool(name: str, kind: str, params: dict, seed: int, out: str) -> None:
 
     log.info("building image pool %s (%s) with %s", name, kind, params)
     pool = POOLS.get(kind)(seed=seed, **params)
-    _write_pool(pool, {"pool": name, "kind": kind,
-                       "provenance": provenance(kind=kind, seed=seed, **params)}, out)
-
-
-def _write_pool(pool, attrs: dict, out: str) -> None:
     coords = {"image": np.arange(len(pool.images)),
               "label": ("image", np.asarray(pool.labels, dtype=str))}
     coords.update({f"factor_{k}": ("image", v) for k, v in pool.factors.items()})
     ds = xr.Dataset({"images": (("image", "y", "x", "channel"), pool.images)}, coords=coords,
-                    attrs=attrs)
+                    attrs={"pool": name, "kind": kind,
+                           "provenance": provenance(kind=kind, seed=seed, **params)})
     store.write_dataset(ds, out, chunk_images=256)
     log.info("wrote %d images of %s px to %s", len(pool.images), pool.images.shape[1:3], out)
 
