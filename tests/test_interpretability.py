@@ -65,3 +65,16 @@ def test_random_baseline_is_seeded_and_below_identical_sets(rng):
     np.testing.assert_array_equal(a["top_k"], b["top_k"])
     assert (a["ii_pairs"] < 0).all()
     assert all(len(set(row)) == 5 for row in a["top_k"])
+
+
+def test_set_ii_is_the_same_in_chunks_of_bounded_memory(rng):
+    from superposition.interpretability import embedded_chunks, set_ii
+
+    images = rng.integers(0, 256, (50, 8, 8, 3), dtype=np.uint8)
+    sets = np.stack([rng.choice(50, 5, replace=False) for _ in range(13)])
+    metric = build_metric("pixel")
+    budget = 2 * 5 * 4 * 8 * 8 * 3  # two sets' embeddings
+    chunks = list(embedded_chunks(sets, images, metric, max_bytes=budget))
+    assert len(chunks) == 7 and all(len(local) <= 2 for _, local in chunks)
+    whole, chunked = set_ii(sets, images, metric), set_ii(sets, images, metric, max_bytes=budget)
+    np.testing.assert_allclose(chunked["ii_pairs"], whole["ii_pairs"], rtol=1e-6)

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .interpretability import embed_subset, set_distances
+from .interpretability import EMBEDDING_BUDGET, embedded_chunks, set_distances
 from .metrics import Metric
 
 POOLING = {"max": lambda s: s.max(-1).values, "mean": lambda s: s.mean(-1)}
@@ -79,21 +79,22 @@ def run_2afc(design: dict[str, np.ndarray], images, metric: Metric,
     """Evidence difference e0 - e1, correctness and the soft observer's P(correct)
     for every designed trial."""
     all_idx = np.concatenate([a.reshape(len(a), -1) for a in design.values()], axis=1)
-    emb, local = embed_subset(images, all_idx, metric)
     n_ref = design["refs_max"].shape[1]
     shape = design["q_max"].shape
     n_q = shape[1] * shape[2]
     diffs, soft = np.empty(shape), np.empty(shape)
-    for u in range(len(local)):
-        row = torch.as_tensor(local[u])
-        r_max, r_min = emb[row[:n_ref]], emb[row[n_ref:2 * n_ref]]
-        qp = emb[row[2 * n_ref:2 * n_ref + n_q]]
-        qn = emb[row[2 * n_ref + n_q:]]
-        s = {name: -metric.pairwise(q, r) for name, q, r in
-             (("pp", qp, r_max), ("pn", qp, r_min), ("np", qn, r_max), ("nn", qn, r_min))}
-        sims = (s["pp"], s["pn"], s["np"], s["nn"])
-        diffs[u] = evidence_difference(*sims, pooling).double().cpu().numpy().reshape(shape[1:])
-        soft[u] = softmax_correct(*sims).cpu().numpy().reshape(shape[1:])
+    u = 0
+    for emb, local in embedded_chunks(all_idx, images, metric):  # a row per unit
+        for row in map(torch.as_tensor, local):
+            r_max, r_min = emb[row[:n_ref]], emb[row[n_ref:2 * n_ref]]
+            qp = emb[row[2 * n_ref:2 * n_ref + n_q]]
+            qn = emb[row[2 * n_ref + n_q:]]
+            s = {name: -metric.pairwise(q, r) for name, q, r in
+                 (("pp", qp, r_max), ("pn", qp, r_min), ("np", qn, r_max), ("nn", qn, r_min))}
+            sims = (s["pp"], s["pn"], s["np"], s["nn"])
+            diffs[u] = evidence_difference(*sims, pooling).double().cpu().numpy().reshape(shape[1:])
+            soft[u] = softmax_correct(*sims).cpu().numpy().reshape(shape[1:])
+            u += 1
     return {"evidence": diffs, "correct": decisions(diffs), "p_softmax": soft}
 
 
@@ -116,21 +117,19 @@ def accuracy_table(result: dict[str, np.ndarray], directions: list[str],
 
 
 def stimulus_set_evidence(index_sets: np.ndarray, images, metric: Metric, pooling: str = "max",
-                          max_images: int = 640) -> dict[str, np.ndarray]:
+                          max_bytes: int = EMBEDDING_BUDGET) -> dict[str, np.ndarray]:
     """e0 - e1 of fixed 2-AFC stimulus sets, for the metric in all and per metric layer,
     and (as ``max_side``) the evidence from the max references alone.
 
     Each row of ``index_sets`` holds one trial's images as IMI orders them: the
     max side's references then its query, the min side's references then its
-    query. Sets are embedded a chunk at a time (about ``max_images`` images), so
-    memory stays bounded however many trials there are.
+    query. Sets are embedded a chunk at a time (at most about ``max_bytes`` of
+    embeddings), so memory stays bounded however many trials there are.
     """
     n = index_sets.shape[1] // 2  # images per side; the last is the query
     q_max, q_min, refs_max, refs_min = n - 1, 2 * n - 1, slice(0, n - 1), slice(n, 2 * n - 1)
-    chunk = max(1, max_images // index_sets.shape[1])
     out: dict[str, list] = {}
-    for start in range(0, len(index_sets), chunk):
-        emb, local = embed_subset(images, index_sets[start:start + chunk], metric)
+    for emb, local in embedded_chunks(index_sets, images, metric, max_bytes):
         for name, cols in ({"all": slice(None)} | metric.layer_slices()).items():
             s = -set_distances(local, emb[:, cols], metric).double()
             sims = (s[:, q_max, refs_max], s[:, q_max, refs_min], s[:, q_min, refs_max],
