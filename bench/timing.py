@@ -23,3 +23,39 @@ def timed(fn, repeats: int = 1):
 def machine(device: str) -> str:
     return (f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} torch "
             f"threads, device {device}")
+
+
+class PeakMemory:
+    """Peak resident memory of this process (sampled every 10 ms) and, on a GPU, peak
+    allocated device memory, over a ``with`` block; in GiB."""
+
+    def __init__(self):
+        import os
+
+        self._page = os.sysconf("SC_PAGE_SIZE")
+        self.host_gib = self.device_gib = 0.0
+
+    def _rss(self) -> int:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * self._page
+
+    def _sample(self):
+        while not self._done.wait(0.01):
+            self._peak = max(self._peak, self._rss())
+
+    def __enter__(self):
+        import threading
+
+        if torch.cuda.is_available():
+            torch.cuda.reset_peak_memory_stats()
+        self._peak, self._done = self._rss(), threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._done.set()
+        self._thread.join()
+        self.host_gib = max(self._peak, self._rss()) / 2**30
+        if torch.cuda.is_available():
+            self.device_gib = torch.cuda.max_memory_allocated() / 2**30

@@ -78,3 +78,10 @@ def test_set_ii_is_the_same_in_chunks_of_bounded_memory(rng):
     assert len(chunks) == 7 and all(len(local) <= 2 for _, local in chunks)
     whole, chunked = set_ii(sets, images, metric), set_ii(sets, images, metric, max_bytes=budget)
     np.testing.assert_allclose(chunked["ii_pairs"], whole["ii_pairs"], rtol=1e-6)
+
+
+def test_top_k_in_unit_chunks_equals_one_sort(rng):
+    r = rng.integers(0, 4, size=(40, 7)).astype(float)  # many ties
+    np.testing.assert_array_equal(top_k(r, 5, chunk=3), top_k(r, 5, chunk=100))
+    np.testing.assert_array_equal(top_k(r, 5, chunk=3),
+                                  np.argsort(-r, axis=0, kind="stable")[:5].T)

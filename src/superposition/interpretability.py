@@ -14,12 +14,17 @@ import torch
 from .metrics import Metric
 
 
-def top_k(responses: np.ndarray, k: int) -> np.ndarray:
-    """(units x k) image indices, strongest first; ties broken by image order."""
+def top_k(responses: np.ndarray, k: int, chunk: int = 256) -> np.ndarray:
+    """(units x k) image indices, strongest first; ties broken by image order.
+
+    Sorted ``chunk`` units at a time: a full argsort of 50,000 images x 2,048 units
+    would hold 0.8 GB of indices to keep 0.04 MB of them.
+    """
     if responses.shape[0] < k:
         raise ValueError(f"need at least k={k} images, have {responses.shape[0]}")
-    order = np.argsort(-responses, axis=0, kind="stable")
-    return order[:k].T.copy()
+    parts = [np.argsort(-responses[:, s:s + chunk], axis=0, kind="stable")[:k].T
+             for s in range(0, responses.shape[1], chunk)]
+    return np.concatenate(parts) if parts else np.empty((0, k), np.int64)
 
 
 def set_distances(index_sets: np.ndarray, embeddings: torch.Tensor, metric: Metric,

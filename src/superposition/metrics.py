@@ -9,12 +9,14 @@ forward per pair as the paper's code does.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
 from .models import split_architecture
 from .registry import Registry
+from .weights import hub_dir as within
 
 METRICS: Registry = Registry("perceptual metric")
 
@@ -57,11 +59,18 @@ class Metric:
 
 @dataclass(frozen=True)
 class MetricSpec:
-    """A registered metric: its builder and the weights it needs (family, name, tag)."""
+    """A registered metric: its builder and the weights it needs, either one file of
+    the model registry (family, name, tag) or, for metrics whose package lays out
+    its own files, a ``fetch(out) -> origin`` that fills the weights directory."""
 
     build: Callable[..., Metric]
     architecture: str | None = None
     weights: str | None = None
+    fetch: Callable[[str], str] | None = None
+
+    @property
+    def needs_weights(self) -> bool:
+        return self.architecture is not None or self.fetch is not None
 
     def weights_source(self):
         if self.architecture is None:
@@ -191,13 +200,8 @@ def lpips_metric(name: str, net: str, hub_dir: str | None, device="cpu",
 
     import lpips
 
-    previous = torch.hub.get_dir()
-    if hub_dir is not None:
-        torch.hub.set_dir(str(hub_dir))
-    try:
+    with within(hub_dir):
         model = lpips.LPIPS(net=net, pnet_rand=hub_dir is None, verbose=False).to(device).eval()
-    finally:
-        torch.hub.set_dir(previous)
     weights = [lin.model[-1].weight.detach().clamp_min(0).sqrt() for lin in model.lins]
     layout = []
 
@@ -262,6 +266,81 @@ METRICS.register("clip")(MetricSpec(
 METRICS.register("clip_random")(MetricSpec(
     lambda weights_dir=None, device="cpu", size=None: clip_metric(
         "clip_random", "RN50", "openai", None, device, size)))
+
+
+DREAMSIM_FILES = {  # what dreamsim 0.2.1 needs in its cache directory, per variant
+    "ensemble": ["dino_vitb16_pretrain.pth", "open_clip_vitb16_pretrain.pth.tar",
+                 "clip_vitb16_pretrain.pth.tar", "ensemble_lora"],
+    "open_clip_vitb32": ["open_clip_vitb32_pretrain.pth.tar", "open_clip_vitb32_single_lora"],
+}
+DREAMSIM_INSTALL = "pip install dreamsim==0.2.1 (or: pip install -e '.[dreamsim]')"
+
+
+def _dreamsim_package():
+    try:
+        from dreamsim import dreamsim
+    except ImportError as err:
+        raise ImportError(f"metric dreamsim needs the optional dreamsim package ({err}): "
+                          f"{DREAMSIM_INSTALL}") from None
+    return dreamsim
+
+
+def fetch_dreamsim(variant: str, out: str) -> str:
+    """Let the dreamsim package download its checkpoints into ``out`` (it also
+    places the torch hub code and weights its DINO branch needs there)."""
+    from .weights import sha256
+
+    try:
+        with within(None):  # the package points torch.hub at its cache: undo it after
+            _dreamsim_package()(pretrained=True, device="cpu", cache_dir=str(out),
+                                dreamsim_type=variant)
+    except OSError as err:
+        raise RuntimeError(f"could not fetch the DreamSim {variant} checkpoints into {out} "
+                           f"({err}); run the workflow on a host with a network, or unzip the "
+                           f"release archive there by hand") from err
+    archive = Path(out) / "pretrained.zip"
+    return "dreamsim package" + (f" (archive sha256 {sha256(archive)})" if archive.exists() else "")
+
+
+def dreamsim_metric(name: str, variant: str, cache_dir: str | None, device="cpu",
+                    size: int | None = None) -> Metric:
+    """DreamSim (Fu et al. 2023): 1 - cosine similarity of its embeddings.
+
+    The ``dreamsim`` package's own model and embedding, fed [0, 1] RGB resized to
+    224 px (bicubic, as its preprocessing; ``size`` does not apply). Its
+    checkpoints must already be in
+    ``cache_dir`` (the fetch_metric_weights rule puts them there): else the package
+    would download inside a compute job, where there is often no network.
+    """
+    import torch
+
+    dreamsim = _dreamsim_package()
+    missing = [f for f in DREAMSIM_FILES[variant]
+               if cache_dir is None or not (Path(cache_dir) / f).exists()]
+    if missing:
+        raise FileNotFoundError(
+            f"DreamSim {variant} checkpoints {missing} are not in {cache_dir}; on a host with "
+            f"a network, the fetch_metric_weights rule downloads them: "
+            f"snakemake resources/weights/metrics/{name}")
+    with within(None):  # the package points torch.hub at its cache: undo it after
+        model, _ = dreamsim(pretrained=True, device=device, cache_dir=str(cache_dir),
+                            dreamsim_type=variant)
+
+    def embed(batch):
+        x = torch.nn.functional.interpolate(
+            _to_unit(batch, device), size=(224, 224), mode="bicubic", align_corners=False,
+            antialias=True).clamp_(0, 1)
+        return torch.nn.functional.normalize(model.embed(x), dim=1) / np.sqrt(2)
+
+    return Metric(name, f"DreamSim {variant} (dreamsim package, its pretrained checkpoints): "
+                        f"1 - cosine similarity of embeddings", embed)
+
+
+for _name, _variant in (("dreamsim", "ensemble"), ("dreamsim_open_clip_vitb32", "open_clip_vitb32")):
+    METRICS.register(_name)(MetricSpec(
+        lambda weights_dir=None, device="cpu", size=None, name=_name, variant=_variant:
+        dreamsim_metric(name, variant, weights_dir, device, size),
+        fetch=lambda out, variant=_variant: fetch_dreamsim(variant, out)))
 
 
 def build_metric(name: str, weights_dir: str | None = None, device="cpu",

@@ -51,15 +51,12 @@ def _torchvision_weights(name: str, tag: str) -> WeightsSource:
 
 def _torchvision_pretrained(name: str, tag: str, hub_dir: str):
     """torchvision's own weights API, reading (with its hash check) from ``hub_dir``."""
-    import torch
     import torchvision
 
-    previous = torch.hub.get_dir()
-    torch.hub.set_dir(str(hub_dir))
-    try:
+    from .weights import hub_dir as within
+
+    with within(hub_dir):
         return torchvision.models.get_model(name, weights=tag)
-    finally:
-        torch.hub.set_dir(previous)
 
 
 def _load_checkpoint(family: "Family", name: str, tag: str, hub_dir: str):

@@ -76,7 +76,8 @@ def fetch_metric_weights(metric: str, out: str) -> None:
     from .metrics import METRICS
     from .weights import fetch
 
-    origin = fetch(METRICS.get(metric).weights_source(), out)
+    spec = METRICS.get(metric)
+    origin = spec.fetch(out) if spec.fetch else fetch(spec.weights_source(), out)
     log.info("placed weights of metric %s at %s from %s", metric, out, origin)
 
 

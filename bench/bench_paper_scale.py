@@ -1,0 +1,102 @@
+"""The paper's main analysis at full scale: ResNet-50 over 50,000 CIFAR-sized images.
+
+Through the workflow's own functions, as its jobs run them: a Zarr pool of N
+images of 32 px; the centre-pixel activations of layer1..layer4 cached (one job
+per layer); the II of every unit of every layer under LPIPS-AlexNet (``neurons``
+directions, k = 5). Random weights for the network and LPIPS's backbone: weights
+do not change the cost, and CIFAR-10 cannot be downloaded offline, so random
+images of the same size stand in for it. Baseline in the same run: one bare
+forward of the whole network over the same images, already in memory as float
+tensors, measured last. Wall time and peak memory (this process's resident memory;
+allocated device memory on a GPU) per stage.
+
+Usage: python bench/bench_paper_scale.py [--images 50000] [--device cuda]
+"""
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import xarray as xr
+
+from superposition import pipeline, store
+from superposition.activations import preprocess
+from superposition.models import build_model, split_architecture
+from timing import PeakMemory, machine, timed
+
+ARCH = "cifar10/resnet50"
+
+
+def stage(report: dict, name: str, fn, images: int | None = None):
+    with PeakMemory() as mem:
+        wall, _ = timed(fn)
+    report[name] = {"wall_s": round(wall, 2), "peak_host_gib": round(mem.host_gib, 2)}
+    if torch.cuda.is_available():
+        report[name]["peak_device_gib"] = round(mem.device_gib, 2)
+    if images:
+        report[name]["img_per_s"] = round(images / wall, 1)
+    print(name, report[name], flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--images", type=int, default=50_000)
+    ap.add_argument("--batch", type=int, default=512)
+    ap.add_argument("--layers", nargs="+", default=["layer1", "layer2", "layer3", "layer4"])
+    ap.add_argument("--metric", default="lpips_alex_random")
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--workdir", default=None, help="where the Zarr stores go (a temp dir)")
+    args = ap.parse_args()
+    tmp = Path(args.workdir or tempfile.mkdtemp())
+    pool = str(tmp / "pool.zarr")
+    images = np.random.default_rng(0).integers(0, 256, (args.images, 32, 32, 3), np.uint8)
+    store.write_dataset(xr.Dataset({"images": (("image", "y", "x", "channel"), images)}), pool,
+                        chunk_images=256)
+    report = {"machine": machine(args.device), "images": args.images, "batch": args.batch,
+              "metric": args.metric}
+    total = time.perf_counter()
+
+    del images  # each stage reads the pool, as the workflow's jobs do
+    for layer in args.layers:
+        acts = str(tmp / f"{layer}.zarr")
+        stage(report, f"cache {layer}", lambda: pipeline.cache_activations(
+            pool, ARCH, None, "random", layer, "centre", args.batch, None, args.device, 0,
+            "resnet50", acts), args.images)
+    for layer in args.layers:
+        dirs, scores = str(tmp / f"{layer}_neurons.zarr"), str(tmp / f"{layer}_ii.csv")
+
+        def score():
+            pipeline.find_directions(str(tmp / f"{layer}.zarr"), "neurons", 1.0, {}, 0, dirs)
+            pipeline.score_directions(dirs, pool, [args.metric], {}, 5, args.device, None, scores)
+
+        stage(report, f"II of every {layer} unit", score)
+        report[f"II of every {layer} unit"]["units"] = int(
+            store.open_dataset(dirs).sizes["direction"])
+
+    # last, so that its tensors held in memory do not count in the stages' peaks
+    family, _ = split_architecture(ARCH)
+    model = build_model(ARCH, "random", None, seed=0).to(args.device)
+    images = store.open_images(pool)
+    tensors = [preprocess(images[i:i + args.batch], family.mean, family.std, None, args.device)
+               for i in range(0, args.images, args.batch)]
+
+    def bare():
+        with torch.no_grad():
+            for t in tensors:
+                model(t)
+
+    bare()  # warm-up
+    stage(report, "baseline: bare forward, all layers", bare, args.images)
+    cache = sum(v["wall_s"] for k, v in report.items() if k.startswith("cache "))
+    report["caching all layers / bare forward"] = round(
+        cache / report["baseline: bare forward, all layers"]["wall_s"], 2)
+    report["total_wall_s"] = round(time.perf_counter() - total, 1)
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
