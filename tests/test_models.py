@@ -32,15 +32,25 @@ def test_statistics_pick_the_centre_or_average():
 
 def test_streaming_writes_every_image_in_order(rng):
     model = build_model("tiny/cnn", "random", None, seed=0)
-    images = rng.integers(0, 256, (10, 16, 16, 3), dtype=np.uint8)
-    rows = []
-    stream_activations(model, "4", images, "mean", 3, None, (0.5,) * 3, (0.5,) * 3, "cpu",
+    images = rng.integers(0, 256, (150, 16, 16, 3), dtype=np.uint8)
+    rows = []  # reads of 100 and 50 images; forwards of 64, 36 and 50 on the CPU
+    stream_activations(model, "4", images, "mean", 100, None, (0.5,) * 3, (0.5,) * 3, "cpu",
                        rows.append)
+    assert [len(r) for r in rows] == [100, 50]
     got = np.concatenate(rows)
     x = (torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255 - 0.5) / 0.5
     with torch.no_grad():
         expected = model[:5](x).mean((2, 3)).numpy()  # up to and including conv '4'
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_cpu_forward_chunks_cover_the_batch_in_order():
+    from superposition.activations import forward_chunks
+
+    x = torch.arange(150.0).view(150, 1)
+    chunks = forward_chunks(x, cpu_batch=64)
+    assert [len(c) for c in chunks] == [64, 64, 22]
+    assert torch.equal(torch.cat(chunks), x)
 
 
 def test_weights_with_a_wrong_hash_are_refused(tmp_path):
