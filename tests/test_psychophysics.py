@@ -70,7 +70,7 @@ def test_stimulus_set_evidence_does_not_depend_on_the_chunk_size(rng):
     metric = build_metric("lpips_alex_random", size=32)
     whole = stimulus_set_evidence(sets, images, metric)
     width = metric.embed(images[:1]).shape[1]
-    chunked = stimulus_set_evidence(sets, images, metric, max_bytes=40 * 4 * width)  # 2 sets a chunk
+    chunked = stimulus_set_evidence(sets, images, metric, max_bytes=40 * 4 * width)  # 2 sets
     assert set(whole) == {"all", "max_side", "lpips1", "lpips2", "lpips3", "lpips4", "lpips5"}
     for name in whole:
         assert np.allclose(whole[name], chunked[name], atol=1e-6)

@@ -81,14 +81,14 @@ def batches(images, batch_size: int) -> Iterator[np.ndarray]:
 CPU_FORWARD_BATCH = 64
 
 
-def forward_chunks(x: torch.Tensor, cpu_batch: int = CPU_FORWARD_BATCH) -> tuple[torch.Tensor, ...]:
+def forward_chunks(x: torch.Tensor, cpu_batch: int = CPU_FORWARD_BATCH) -> tuple:
     """A batch split into forward passes of at most ``cpu_batch`` images on the CPU.
 
     Every activation map of a CPU forward is fresh memory, zeroed by the kernel page
     by page: with 512 CIFAR images (a 0.5 GB map in layer1) the page faults cost as
-    much time as the arithmetic. At 64 images they cost a fifth as much, and ResNet-50
-    runs 1.3x (layer4) to 1.9x (layer1) faster (bench/BENCHMARKS.md). GPUs take the
-    whole batch.
+    much time as the arithmetic. In passes of 64 the system time fell 3 to 4x and
+    ResNet-50 ran 1.3x (to layer4) and 1.7 to 2.3x (to layer1) faster
+    (bench/bench_forward_passes.py). GPUs take the whole batch.
     """
     return x.split(cpu_batch) if x.device.type == "cpu" else (x,)
 

@@ -336,7 +336,8 @@ def dreamsim_metric(name: str, variant: str, cache_dir: str | None, device="cpu"
                         f"1 - cosine similarity of embeddings", embed)
 
 
-for _name, _variant in (("dreamsim", "ensemble"), ("dreamsim_open_clip_vitb32", "open_clip_vitb32")):
+for _name, _variant in (("dreamsim", "ensemble"),
+                        ("dreamsim_open_clip_vitb32", "open_clip_vitb32")):
     METRICS.register(_name)(MetricSpec(
         lambda weights_dir=None, device="cpu", size=None, name=_name, variant=_variant:
         dreamsim_metric(name, variant, weights_dir, device, size),
