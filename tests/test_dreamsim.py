@@ -72,5 +72,5 @@ def test_dreamsim_fetch_without_network_says_what_to_do(tmp_path, monkeypatch):
         raise OSError(f"no network for {url}")
 
     monkeypatch.setattr(torch.hub, "download_url_to_file", offline)
-    with pytest.raises(RuntimeError, match="host with a network"):
+    with pytest.raises(RuntimeError, match="needs a network.*unzip https:.*ensemble.*zip"):
         METRICS.get("dreamsim").fetch(str(tmp_path / "dreamsim"))

@@ -295,9 +295,14 @@ def fetch_dreamsim(variant: str, out: str) -> str:
             _dreamsim_package()(pretrained=True, device="cpu", cache_dir=str(out),
                                 dreamsim_type=variant)
     except OSError as err:
-        raise RuntimeError(f"could not fetch the DreamSim {variant} checkpoints into {out} "
-                           f"({err}); run the workflow on a host with a network, or unzip the "
-                           f"release archive there by hand") from err
+        from dreamsim.config import dreamsim_weights
+
+        raise RuntimeError(
+            f"could not fetch the DreamSim {variant} checkpoints into {out} ({err}). This "
+            f"local rule needs a network: rerun the workflow on a host that has one, or "
+            f"unzip {dreamsim_weights[variant]} into {out} there"
+            + (" (the ensemble also needs DINO's torch hub code and weights, which the "
+               "package fetches itself)" if variant == "ensemble" else "")) from err
     archive = Path(out) / "pretrained.zip"
     return "dreamsim package" + (f" (archive sha256 {sha256(archive)})" if archive.exists() else "")
 
