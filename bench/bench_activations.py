@@ -20,10 +20,9 @@ import torch
 import xarray as xr
 
 from superposition import store
-from superposition.activations import (forward_chunks, preprocess, stream_activations,
-                                          unit_count)
+from superposition.activations import stream_activations, unit_count
 from superposition.models import build_model, split_architecture
-from timing import machine, timed
+from timing import BareForward, machine, timed
 
 
 def main():
@@ -43,14 +42,7 @@ def main():
     store.write_dataset(xr.Dataset({"images": (("image", "y", "x", "channel"), images)}),
                         tmp / "pool.zarr", chunk_images=args.batch)
     lazy = store.open_images(tmp / "pool.zarr")
-    tensors = [preprocess(images[i:i + args.batch], family.mean, family.std, None, args.device)
-               for i in range(0, args.images, args.batch)]
-
-    def bare(whole=False):
-        with torch.no_grad():
-            for t in tensors:
-                for chunk in (t,) if whole else forward_chunks(t):
-                    model(chunk)
+    bare = BareForward(model, images, args.batch, family.mean, family.std, args.device)
 
     def cached():
         n_units = unit_count(model, args.layer, (args.size, args.size), None, family.mean,

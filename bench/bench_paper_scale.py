@@ -25,9 +25,8 @@ import torch
 import xarray as xr
 
 from superposition import pipeline, store
-from superposition.activations import forward_chunks, preprocess
 from superposition.models import build_model, split_architecture
-from timing import PeakMemory, machine, timed
+from timing import BareForward, PeakMemory, machine, timed
 
 ARCH = "cifar10/resnet50"
 
@@ -81,15 +80,8 @@ def main():
     # last, so that its tensors held in memory do not count in the stages' peaks
     family, _ = split_architecture(ARCH)
     model = build_model(ARCH, "random", None, seed=0).to(args.device)
-    images = store.open_images(pool)
-    tensors = [preprocess(images[i:i + args.batch], family.mean, family.std, None, args.device)
-               for i in range(0, args.images, args.batch)]
-
-    def bare():
-        with torch.no_grad():
-            for t in tensors:
-                for chunk in forward_chunks(t):  # the workflow's CPU passes
-                    model(chunk)
+    bare = BareForward(model, store.open_images(pool)[:], args.batch, family.mean, family.std,
+                       args.device)
 
     bare()  # warm-up
     stage(report, "baseline: bare forward, all layers", bare, args.images)

@@ -20,6 +20,27 @@ def timed(fn, repeats: int = 1):
     return best, out
 
 
+class BareForward:
+    """The baseline of the activation benchmarks: a model's full forward over images
+    already in memory as normalised float tensors, nothing kept; on the CPU in the
+    workflow's passes of 64 images unless ``whole``."""
+
+    def __init__(self, model, images, batch: int, mean, std, device):
+        from superposition.activations import preprocess
+
+        self.model = model
+        self.tensors = [preprocess(images[i:i + batch], mean, std, None, device)
+                        for i in range(0, len(images), batch)]
+
+    def __call__(self, whole: bool = False):
+        from superposition.activations import forward_chunks
+
+        with torch.no_grad():
+            for t in self.tensors:
+                for chunk in (t,) if whole else forward_chunks(t):
+                    self.model(chunk)
+
+
 def machine(device: str) -> str:
     return (f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} torch "
             f"threads, device {device}")

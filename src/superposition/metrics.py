@@ -273,15 +273,14 @@ DREAMSIM_FILES = {  # what dreamsim 0.2.1 needs in its cache directory, per vari
                  "clip_vitb16_pretrain.pth.tar", "ensemble_lora"],
     "open_clip_vitb32": ["open_clip_vitb32_pretrain.pth.tar", "open_clip_vitb32_single_lora"],
 }
-DREAMSIM_INSTALL = "pip install dreamsim==0.2.1 (or: pip install -e '.[dreamsim]')"
 
 
 def _dreamsim_package():
     try:
         from dreamsim import dreamsim
     except ImportError as err:
-        raise ImportError(f"metric dreamsim needs the optional dreamsim package ({err}): "
-                          f"{DREAMSIM_INSTALL}") from None
+        raise ImportError(f"metric dreamsim needs the optional dreamsim package ({err}): pip "
+                          f"install dreamsim==0.2.1 (or: pip install -e '.[dreamsim]')") from None
     return dreamsim
 
 
