@@ -3,7 +3,8 @@
 Through the workflow's own functions, as its jobs run them: a Zarr pool of N
 images of 32 px; the centre-pixel activations of layer1..layer4 cached (one job
 per layer); the II of every unit of every layer under LPIPS-AlexNet (``neurons``
-directions, k = 5). Random weights for the network and LPIPS's backbone: weights
+directions, k = 5), alone and with the MIS in the same embedding pass (K = 9,
+N = 20, quantile 0.25), and the whole score job (II, MIS and the matched baseline). Random weights for the network and LPIPS's backbone: weights
 do not change the cost, and CIFAR-10 cannot be downloaded offline, so random
 images of the same size stand in for it. Baseline in the same run: one bare
 forward of the whole network over the same images, already in memory as float
@@ -25,10 +26,15 @@ import torch
 import xarray as xr
 
 from superposition import pipeline, store
+from superposition.interpretability import interpretability_index
+from superposition.metrics import build_metric
+from superposition.mis import DEFAULTS as MIS
 from superposition.models import build_model, split_architecture
+from superposition.scoring import score_units
 from timing import BareForward, PeakMemory, machine, timed
 
 ARCH = "cifar10/resnet50"
+MATCHED = {"n_sets": 10, "n_neighbours": 25}
 
 
 def stage(report: dict, name: str, fn, images: int | None = None):
@@ -66,16 +72,26 @@ def main():
         stage(report, f"cache {layer}", lambda: pipeline.cache_activations(
             pool, ARCH, None, "random", layer, "centre", args.batch, None, args.device, 0,
             "resnet50", acts), args.images)
+    statistics = str(tmp / "pool.statistics.csv")
+    stage(report, "image statistics", lambda: pipeline.image_statistics(pool, statistics),
+          args.images)
+    metric = build_metric(args.metric, None, args.device)
+    lazy = store.open_images(pool)
     for layer in args.layers:
         dirs, scores = str(tmp / f"{layer}_neurons.zarr"), str(tmp / f"{layer}_ii.csv")
-
-        def score():
-            pipeline.find_directions(str(tmp / f"{layer}.zarr"), "neurons", 1.0, {}, 0, dirs)
-            pipeline.score_directions(dirs, pool, [args.metric], {}, 5, args.device, None, scores)
-
-        stage(report, f"II of every {layer} unit", score)
-        report[f"II of every {layer} unit"]["units"] = int(
-            store.open_dataset(dirs).sizes["direction"])
+        pipeline.find_directions(str(tmp / f"{layer}.zarr"), "neurons", 1.0, {}, 0, dirs)
+        resp = store.open_dataset(dirs)["responses"].values
+        stage(report, f"II of every {layer} unit",
+              lambda: interpretability_index(resp, lazy, metric, 5))
+        stage(report, f"II + MIS of every {layer} unit",
+              lambda: score_units(resp, lazy, metric, 5, 0, MIS))
+        stage(report, f"score job of every {layer} unit (II, MIS, matched baseline)",
+              lambda: pipeline.score_directions(dirs, pool, statistics, [args.metric], {}, 5,
+                                                True, MIS, MATCHED, 0, args.device, None,
+                                                scores))
+        ii, both = (report[f"{name} of every {layer} unit"]["wall_s"] for name in ("II", "II + MIS"))
+        report[f"II of every {layer} unit"]["units"] = resp.shape[1]
+        report[f"MIS cost / II cost, {layer}"] = round((both - ii) / ii, 2)
 
     # last, so that its tensors held in memory do not count in the stages' peaks
     family, _ = split_architecture(ARCH)

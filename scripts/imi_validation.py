@@ -1,4 +1,4 @@
-"""IMI: in-silico evidence and II against human correctness."""
+"""IMI: in-silico evidence, II and MIS against human correctness."""
 
 from superposition.pipeline import imi_validation
 from superposition.runner import logged
@@ -6,5 +6,6 @@ from superposition.runner import logged
 p = snakemake.params
 with logged(snakemake):
     imi_validation(snakemake.input.trials, list(snakemake.input.evidence),
-                   list(snakemake.input.unit_ii), p.n_boot, p.n_splits, p.seed,
-                   snakemake.output.trials, snakemake.output.units, snakemake.output.unit_table)
+                   list(snakemake.input.unit_ii), p.n_boot, p.n_splits, p.seed, p.mis_alpha,
+                   snakemake.output.trials, snakemake.output.units, snakemake.output.unit_table,
+                   snakemake.output.models)

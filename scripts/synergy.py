@@ -7,4 +7,4 @@ p = snakemake.params
 with logged(snakemake):
     analysis_synergy(snakemake.input.responses, snakemake.input.neurons, snakemake.input.pool,
                      p.metric, dict(snakemake.input.items()), p.k, p.n_pairs, p.seed, p.device,
-                     p.metric_size, snakemake.output[0])
+                     p.metric_size, snakemake.output[0], p.one_per_group)

@@ -102,3 +102,34 @@ def test_torch_kmeans_matches_scikit_learn_on_clustered_data(rng):
     assert np.bincount(ours.labels_, minlength=6).tolist() == [80] * 6
     start = torch_kmeans(x, 6, seed=0, init=centres, max_iter=1)  # given centroids
     assert (unit_rows(start.cluster_centers_) @ centres.T).diagonal().min() > 0.99
+
+
+def test_the_shuffle_keeps_each_units_distribution_and_destroys_co_activation(rng):
+    from superposition.directions import shuffle_units
+
+    z = rng.normal(size=(2000, 1))
+    x = z @ np.ones((1, 6)) + 0.3 * rng.normal(size=(2000, 6))  # six units firing together
+    shuffled = shuffle_units(x, seed=0)
+    np.testing.assert_array_equal(np.sort(shuffled, axis=0), np.sort(x, axis=0))
+    off = ~np.eye(6, dtype=bool)
+    assert np.corrcoef(x.T)[off].min() > 0.8
+    assert np.abs(np.corrcoef(shuffled.T)[off]).max() < 0.1
+
+
+@pytest.mark.parametrize("method", ["neurons", "kmeans", "pca", "ica", "nmf", "sae", "random"])
+def test_every_method_has_a_shuffled_fit_null_applied_to_the_real_responses(rng, method):
+    """A fit's encoder reproduces its own responses, so the shuffled-fit null is the
+    null's directions applied to the real responses."""
+    from superposition.directions import METHODS, shuffle_units
+
+    x = np.abs(rng.normal(size=(300, 5))) + np.outer(rng.normal(size=300) > 1, [2, 2, 0, 0, 0])
+    params = {"steps": 50} if method == "sae" else {}
+    fit = METHODS.get(method)(x, 4 if method != "neurons" else 5, 0, **params)
+    tol = 5e-3 if method == "nmf" else 1e-5  # NMF's transform solves for the codes anew
+    np.testing.assert_allclose(fit.encode(x), fit.responses, rtol=tol, atol=tol)
+    null = find_directions(x, f"{method}_shuffled", 4 if method != "neurons" else 5, seed=3,
+                           **params)
+    again = METHODS.get(method)(shuffle_units(x, 3), null.components.shape[0], 3, **params)
+    np.testing.assert_allclose(null.components, again.components, atol=1e-6)
+    np.testing.assert_allclose(null.responses, again.encode(x), rtol=1e-5, atol=1e-5)
+    assert null.info["method"] == f"{method}_shuffled" and "shuffled" in null.info["null"]

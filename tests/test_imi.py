@@ -16,6 +16,9 @@ from superposition import imi, pipeline
 from superposition.images import resize_centre_crop
 
 
+MIS_ALPHA = 2.0
+
+
 @pytest.fixture(scope="module")
 def release(tmp_path_factory):
     return write_imi_fixture(tmp_path_factory.mktemp("imi"))
@@ -28,7 +31,7 @@ def run(release, tmp_path_factory):
     paths = {k: str(v) for k, v in release.items()}
     p = {name: str(out / name) for name in
          ("trials.csv", "stimuli.zarr", "evidence.csv", "ii.csv", "trial_stats.csv",
-          "unit_stats.csv", "units.csv")}
+          "unit_stats.csv", "units.csv", "models.csv")}
     pipeline.imi_trials(paths["responses"], paths["file_map"], None, ["natural"], True, True,
                         p["trials.csv"])
     pipeline.imi_stimuli(p["trials.csv"], paths["file_map"], paths["imagenet_root"], 48, 5,
@@ -36,7 +39,8 @@ def run(release, tmp_path_factory):
     pipeline.imi_evidence(p["trials.csv"], paths["file_map"], p["stimuli.zarr"], "pixel", {},
                           "max", 5, "cpu", None, p["evidence.csv"], p["ii.csv"])
     pipeline.imi_validation(p["trials.csv"], [p["evidence.csv"]], [p["ii.csv"]], 200, 30, 0,
-                            p["trial_stats.csv"], p["unit_stats.csv"], p["units.csv"])
+                            MIS_ALPHA, p["trial_stats.csv"], p["unit_stats.csv"], p["units.csv"],
+                            p["models.csv"])
     return p
 
 
@@ -127,6 +131,10 @@ def test_evidence_matches_eq_2_3_computed_by_hand(release, run):
         assert s.evidence_all == pytest.approx(e0 - e1, rel=1e-4, abs=1e-7)
         top = max(sim(qp, r) for r in refs_max) - max(sim(qn, r) for r in refs_max)
         assert s.evidence_max_side == pytest.approx(top, rel=1e-4, abs=1e-7)
+        mean = np.mean  # the MIS observer's delta pools by the mean
+        delta = ((mean([sim(qp, r) for r in refs_max]) - mean([sim(qp, r) for r in refs_min]))
+                 - (mean([sim(qn, r) for r in refs_max]) - mean([sim(qn, r) for r in refs_min])))
+        assert s.evidence_mis == pytest.approx(delta, rel=1e-4, abs=1e-7)
 
 
 def test_trial_statistics_match_sklearn_and_numpy(run):
@@ -249,3 +257,20 @@ def test_workflow_downloads_the_release_and_draws_fig_2(release, tmp_path):
                     "--report", tmp_path / "report.html")
     assert out.returncode == 0, out.stdout + out.stderr
     assert "validation against human judgments" in (tmp_path / "report.html").read_text()
+
+
+def test_unit_mis_is_the_mean_sigmoid_of_the_sets_delta_and_ranks_the_models(run):
+    """A unit's MIS: the mean over its stimulus sets of sigmoid(alpha x delta); the
+    model ranking: each model's mean over units."""
+    ev = pd.read_csv(run["evidence.csv"])
+    units = pd.read_csv(run["units.csv"]).set_index(["model", "layer", "channel"])
+    for key, sets in ev.groupby(["model", "layer", "channel"]):
+        expected = np.mean(1 / (1 + np.exp(-MIS_ALPHA * sets.evidence_mis)))
+        assert units.loc[key, "mis:pixel"] == pytest.approx(expected)
+    assert 0 < units["mis:pixel"].min() and units["mis:pixel"].max() < 1
+    ranking = pd.read_csv(run["models.csv"])
+    r = ranking[ranking.predictor == "mis:pixel"].set_index("model")
+    means = units.groupby("model")["mis:pixel"].mean()
+    assert np.allclose(r.score.loc[means.index], means)
+    stats_table = pd.read_csv(run["unit_stats.csv"])
+    assert "mis:pixel" in set(stats_table.predictor)

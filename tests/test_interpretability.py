@@ -73,9 +73,12 @@ def test_set_ii_is_the_same_in_chunks_of_bounded_memory(rng):
     images = rng.integers(0, 256, (50, 8, 8, 3), dtype=np.uint8)
     sets = np.stack([rng.choice(50, 5, replace=False) for _ in range(13)])
     metric = build_metric("pixel")
-    budget = 2 * 5 * 4 * 8 * 8 * 3  # two sets' embeddings
+    budget = 2 * 5 * 4 * 8 * 8 * 3  # ten images' embeddings
     chunks = list(embedded_chunks(sets, images, metric, max_bytes=budget))
-    assert len(chunks) == 7 and all(len(local) <= 2 for _, local in chunks)
+    assert all(len(emb) <= 10 for emb, _ in chunks)
+    assert sum(len(local) for _, local in chunks) == 13 and len(chunks) >= 7
+    same = np.tile(sets[:1], (13, 1))  # sets that share their images share one pass
+    assert len(list(embedded_chunks(same, images, metric, max_bytes=budget))) == 1
     whole, chunked = set_ii(sets, images, metric), set_ii(sets, images, metric, max_bytes=budget)
     np.testing.assert_allclose(chunked["ii_pairs"], whole["ii_pairs"], rtol=1e-6)
 

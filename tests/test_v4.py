@@ -59,7 +59,13 @@ def test_neurons_vs_directions_with_confidence_intervals(v4_run):
     for session in SESSIONS:
         rows = summary[summary.source == f"v4_{session}"].set_index("method")
         assert set(METHODS) | {"kmeans@2"} == set(rows.index)  # the tiny config sweeps K = 2n
-        assert (rows.ci_low <= rows.mean_ii).all() and (rows.mean_ii <= rows.ci_high).all()
+        for score in ("ii", "mis", "ii_excess"):
+            assert (rows[f"{score}_ci_low"] <= rows[f"mean_{score}"]).all()
+            assert (rows[f"mean_{score}"] <= rows[f"{score}_ci_high"]).all()
+    net = read_table(v4_run / "results/tables/net_effects.csv")
+    kmeans = net[(net.method == "kmeans") & (net.null == "shuffled")]
+    assert set(kmeans.source) == set(f"v4_{s}" for s in SESSIONS)
+    assert set(kmeans.score) == {"ii", "mis", "ii_excess"}
     for name in ("ii_by_method.png", "meis_V4.png", "psychophysics.png"):
         for session in SESSIONS:
             assert (v4_run / f"results/figures/v4_{session}" / name).stat().st_size > 10_000

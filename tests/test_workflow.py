@@ -1,6 +1,7 @@
 """The workflow as users run it: lint, format, dry runs, bad configs, a tiny
 end-to-end run with its report, and a run killed midway that resumes."""
 
+import json
 import os
 import shutil
 import signal
@@ -9,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import xarray as xr
 import yaml
@@ -119,6 +121,40 @@ def test_every_figure_and_the_report_exist(tiny_run):
     assert (tiny_run / "report.html").stat().st_size > 100_000
 
 
+def test_the_report_opens_with_the_net_effects_and_renders_without_warnings(tiny_run):
+    html = (tiny_run / "report.html").read_text()
+    assert "System Message" not in html  # docutils' warnings and errors
+    assert "Duplicate explicit target name" not in html
+    front = (tiny_run / "results/tables/front_page.rst").read_text()
+    assert front.startswith("Net effects:") and "deepfeat_efficientnet_lite0" in front
+    assert "net of shuffled fit" in html and "data:image/png;base64," in html
+
+
+def test_net_effects_over_both_nulls(tiny_run):
+    """tiny's weights are random already, so its untrained null is the same network: every
+    net effect over it is 0 exactly. The shuffled-fit null pairs kmeans with kmeans_shuffled."""
+    net = read_table(tiny_run / "results/tables/net_effects.csv")
+    assert set(net.score) == {"ii", "mis", "ii_excess"}
+    untrained = net[net.null == "untrained"]
+    assert set(untrained.source) == {"tiny"} and set(untrained.null_source) == {"tiny_untrained"}
+    assert np.allclose(untrained.net, 0) and np.allclose(untrained.gain, untrained.null_gain)
+    shuffled = net[net.null == "shuffled"]
+    assert set(shuffled.method) == {"kmeans"} and set(shuffled.null_method) == {"kmeans_shuffled"}
+    assert {"mobilenet_v2", "tiny", "planted"} <= set(shuffled.source)
+    assert (net.net_ci_low <= net.net).all() and (net.net <= net.net_ci_high).all()
+    row = shuffled.iloc[0]
+    assert row.net == pytest.approx(row.gain - row.null_gain, abs=0.05)  # bootstrap means
+    scores = read_table(tiny_run / f"results/scores/{row.source}/{row.layer}/kmeans.csv")
+    neurons = read_table(tiny_run / f"results/scores/{row.source}/{row.layer}/neurons.csv")
+    metric = "deepfeat_efficientnet_lite0"
+    gain = (scores[scores.metric == metric][{"ii": "ii_pairs", "mis": "mis",
+                                             "ii_excess": "ii_excess"}[row.score]].mean()
+            - neurons[neurons.metric == metric][{"ii": "ii_pairs", "mis": "mis",
+                                                 "ii_excess": "ii_excess"}[row.score]].mean())
+    assert row.gain == pytest.approx(gain, abs=0.02 * max(1, abs(gain)))
+    assert not (tiny_run / "results/scores/tiny_untrained/2/kmeans_shuffled.csv").exists()
+
+
 def test_models_and_brain_share_the_response_contract(tiny_run):
     for path, n_units in (("mobilenet_v2/features.2.zarr", 24), ("tiny/2.zarr", 32),
                           ("planted/sim.zarr", 8)):
@@ -136,16 +172,28 @@ def test_scores_record_metric_and_both_conventions(tiny_run):
                                   "deepfeat_tiny"}
     assert (scores.ii_pairs <= 0).all()
     assert ((scores.ii_code - scores.ii_pairs * 4 / 5).abs() < 1e-5).all()
+    assert scores.mis.between(0, 1).all()
+    assert np.allclose(scores.ii_excess, scores.ii_pairs - scores.ii_matched)
+    groups = xr.open_zarr(tiny_run / "results/pools/photos.zarr")["group"].values
+    for top in scores.top_k:  # one image per photograph
+        assert len({groups[int(i)] for i in top.split()}) == 5
     meta = (tiny_run / "results/scores/mobilenet_v2/features.2/kmeans.json").read_text()
     assert "EfficientNet-Lite0" in meta
     assert "resources/weights/metrics/deepfeat_efficientnet_lite0" in meta
     assert "tiny/cnn (random weights; layers 0, 2)" in meta
+    settings = json.loads(meta)["metrics"]["deepfeat_efficientnet_lite0"]
+    assert settings["mis"] == {"n_references": 9, "n_tasks": 20, "quantile": 0.25,
+                               "alpha": 0.16}
+    assert settings["one_per_group"] and settings["matched_baseline"]["n_sets"] == 10
+    agreement = read_table(tiny_run / "results/tables/ii_mis_agreement.csv")
+    assert agreement.spearman.dropna().between(-1, 1).all()
+    assert {"all", "neurons", "kmeans"} <= set(agreement.method)
 
 
 def test_recovery_and_psychophysics_tables_are_well_formed(tiny_run):
     rec = read_table(tiny_run / "results/recovery/planted.csv")
-    assert set(rec.method) == {"neurons", "kmeans", "pca", "ica", "nmf", "sae", "random",
-                               "kmeans@2"}
+    assert set(rec.method) == {"neurons", "kmeans", "kmeans_shuffled", "pca", "ica", "nmf", "sae",
+                               "random", "kmeans@2"}
     assert rec.set_index("method").loc["kmeans@2", "n_found"] == 16  # K = 2 x 8 neurons
     assert rec.matched_cosine.between(0, 1).all()
     psy = read_table(tiny_run / "results/psychophysics/tiny/2/kmeans.csv")

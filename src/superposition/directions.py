@@ -8,6 +8,7 @@ A name in the config selects the method.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -16,11 +17,16 @@ from .registry import Registry
 METHODS: Registry = Registry("direction method")
 
 
+SHUFFLED = "_shuffled"  # suffix of a method's shuffled-fit null: kmeans_shuffled, pca_shuffled
+
+
 @dataclass
 class DirectionSet:
     components: np.ndarray  # K x units, unit-norm rows
     responses: np.ndarray  # images x K
     info: dict = field(default_factory=dict)
+    # the fitted map from (images x units) responses to (images x K) direction responses
+    encode: Callable[[np.ndarray], np.ndarray] | None = field(default=None, repr=False)
 
 
 def unit_rows(a: np.ndarray) -> np.ndarray:
@@ -29,20 +35,22 @@ def unit_rows(a: np.ndarray) -> np.ndarray:
 
 
 def orient(components: np.ndarray, responses: np.ndarray):
-    """Flip signs so each response distribution has its long tail positive.
+    """Flip signs so each response distribution has its long tail positive; return
+    the signs too, for the encoder.
 
     PCA and ICA leave the sign open; top-k images should come from the tail.
     """
     from scipy.stats import skew
 
     sign = np.where(skew(responses, axis=0) < 0, -1.0, 1.0)
-    return components * sign[:, None], responses * sign[None]
+    return components * sign[:, None], responses * sign[None], sign
 
 
 @METHODS.register("neurons")
 def neurons(x: np.ndarray, n_components: int, seed: int) -> DirectionSet:
     """The units themselves: the axis-aligned basis."""
-    return DirectionSet(np.eye(x.shape[1]), x.copy(), {"basis": "axis-aligned"})
+    return DirectionSet(np.eye(x.shape[1]), x.copy(), {"basis": "axis-aligned"},
+                        lambda v: v.copy())
 
 
 @dataclass
@@ -140,30 +148,11 @@ def kmeans(x: np.ndarray, n_components: int, seed: int, n_init: int = 10,
     """
     model = _kmeans_fit(x, n_components, seed, n_init, init, max_iter, device)
     sizes = np.bincount(model.labels_, minlength=n_components)
-    return DirectionSet(unit_rows(model.cluster_centers_),
-                        _kmeans_respond(x, model.cluster_centers_, response),
+    centroids = model.cluster_centers_
+    return DirectionSet(unit_rows(centroids), _kmeans_respond(x, centroids, response),
                         {"inertia": float(model.inertia_), "cluster_sizes": sizes.tolist(),
-                         "response": response})
-
-
-@METHODS.register("kmeans_shuffled")
-def kmeans_shuffled(x: np.ndarray, n_components: int, seed: int, n_init: int = 10,
-                    init: str = "k-means++", response: str = "neg_distance",
-                    max_iter: int = 300, device: str = "cpu") -> DirectionSet:
-    """Shuffle control: K-means centroids fitted after permuting each unit's responses
-    across images, then applied to the real responses.
-
-    The shuffle keeps every unit's response distribution but destroys which units
-    fire together. If these directions beat neurons as much as real K-means does,
-    the gain comes from the procedure (normalisation, ranking), not from structure
-    in the population.
-    """
-    rng = np.random.default_rng(seed)
-    shuffled = np.column_stack([rng.permutation(col) for col in x.T])
-    model = _kmeans_fit(shuffled, n_components, seed, n_init, init, max_iter, device)
-    return DirectionSet(unit_rows(model.cluster_centers_),
-                        _kmeans_respond(x, model.cluster_centers_, response),
-                        {"control": "fitted on responses permuted per unit", "response": response})
+                         "response": response},
+                        lambda v: _kmeans_respond(v, centroids, response))
 
 
 @METHODS.register("pca")
@@ -172,9 +161,10 @@ def pca(x: np.ndarray, n_components: int, seed: int) -> DirectionSet:
 
     n = min(n_components, *x.shape)
     model = PCA(n, random_state=seed).fit(x)
-    comps, resp = orient(model.components_, model.transform(x))
+    comps, resp, sign = orient(model.components_, model.transform(x))
     return DirectionSet(comps, resp, {"explained_variance_ratio":
-                                      model.explained_variance_ratio_.tolist()})
+                                      model.explained_variance_ratio_.tolist()},
+                        lambda v: model.transform(v) * sign[None])
 
 
 @METHODS.register("ica")
@@ -188,9 +178,10 @@ def ica(x: np.ndarray, n_components: int, seed: int, max_iter: int = 500) -> Dir
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         resp = model.fit_transform(x)
-    comps, resp = orient(unit_rows(model.components_), resp)
+    comps, resp, sign = orient(unit_rows(model.components_), resp)
     return DirectionSet(comps, resp, {"n_iter": int(model.n_iter_),
-                                      "warnings": sorted({str(w.message) for w in caught})})
+                                      "warnings": sorted({str(w.message) for w in caught})},
+                        lambda v: model.transform(v) * sign[None])
 
 
 @METHODS.register("nmf")
@@ -210,7 +201,8 @@ def nmf(x: np.ndarray, n_components: int, seed: int, max_iter: int = 500) -> Dir
     return DirectionSet(unit_rows(model.components_), codes * norms[None],
                         {"reconstruction_err": float(model.reconstruction_err_),
                          "rectified": True,
-                         "warnings": sorted({str(w.message) for w in caught})})
+                         "warnings": sorted({str(w.message) for w in caught})},
+                        lambda v: model.transform(np.clip(v, 0, None)) * norms[None])
 
 
 @METHODS.register("sae")
@@ -247,9 +239,15 @@ def sae(x: np.ndarray, n_components: int, seed: int, l1: float = 1e-3, steps: in
         codes = encode(data)
         mse = float(((codes @ dec + b_dec - data) ** 2).sum(1).mean() / (data ** 2).sum(1).mean())
         dead = int((codes.max(0).values <= 0).sum())
+    def apply(v):
+        with torch.no_grad():
+            return (encode(torch.as_tensor(v / scale, dtype=torch.float32, device=device))
+                    * scale).cpu().numpy().astype(np.float64)
+
     return DirectionSet(dec.detach().cpu().numpy().astype(np.float64),
                         (codes * scale).cpu().numpy(),
-                        {"relative_mse": mse, "dead_codes": dead, "l1": l1, "steps": steps})
+                        {"relative_mse": mse, "dead_codes": dead, "l1": l1, "steps": steps},
+                        apply)
 
 
 @METHODS.register("random")
@@ -257,7 +255,30 @@ def random_directions(x: np.ndarray, n_components: int, seed: int) -> DirectionS
     """Random unit directions: the baseline any method should beat."""
     rng = np.random.default_rng(seed)
     comps = unit_rows(rng.standard_normal((n_components, x.shape[1])))
-    return DirectionSet(comps, x @ comps.T, {"distribution": "isotropic Gaussian"})
+    return DirectionSet(comps, x @ comps.T, {"distribution": "isotropic Gaussian"},
+                        lambda v: v @ comps.T)
+
+
+def shuffle_units(x: np.ndarray, seed: int) -> np.ndarray:
+    """Each unit's responses permuted across images on their own: every unit keeps its
+    distribution, and which units fire together is lost."""
+    rng = np.random.default_rng(seed)
+    return np.column_stack([rng.permutation(col) for col in x.T])
+
+
+def shuffled_fit(x: np.ndarray, method: str, n_components: int, seed: int,
+                 **params) -> DirectionSet:
+    """The shuffled-fit null of any method: fitted after permuting each unit's
+    responses across images, then applied to the real responses.
+
+    The shuffle keeps every unit's response distribution but destroys which units
+    fire together. What a method gains over the neurons with this fit comes from the
+    procedure (normalisation, ranking, K), not from structure in the population.
+    """
+    fit = METHODS.get(method)(shuffle_units(x, seed), n_components, seed, **params)
+    return DirectionSet(fit.components, fit.encode(x),
+                        fit.info | {"null": "shuffled fit: fitted on responses permuted "
+                                            "per unit, applied to the real responses"})
 
 
 def find_directions(x: np.ndarray, method: str, n_components: int, seed: int,
@@ -267,6 +288,10 @@ def find_directions(x: np.ndarray, method: str, n_components: int, seed: int,
     if method != "neurons" and n_components > len(x):
         raise ValueError(f"{method} with K={n_components} directions needs at least {n_components} "
                          f"images, the pool has {len(x)}: use more images or a smaller k_ratio")
-    result = METHODS.get(method)(x.astype(np.float64), n_components, seed, **params)
+    if method.endswith(SHUFFLED):
+        result = shuffled_fit(x.astype(np.float64), method.removesuffix(SHUFFLED),
+                              n_components, seed, **params)
+    else:
+        result = METHODS.get(method)(x.astype(np.float64), n_components, seed, **params)
     result.info.update(method=method, n_components=int(result.components.shape[0]), seed=seed)
     return result

@@ -25,6 +25,8 @@ class Pool:
     images: np.ndarray
     labels: list[str]
     factors: dict[str, np.ndarray] = field(default_factory=dict)
+    # the source an image was cut from (e.g. a photograph), where several images share one
+    groups: list[str] | None = None
 
     def __post_init__(self):
         if self.images.ndim != 4 or self.images.shape[-1] != 3 or self.images.dtype != np.uint8:
@@ -64,7 +66,8 @@ def _bundled_photos() -> dict[str, np.ndarray]:
 @POOLS.register("photos")
 def photo_crops(n_images: int, size: int, seed: int,
                 scales: tuple[float, ...] = (0.12, 0.25, 0.5)) -> Pool:
-    """Deterministic square crops, at several scales, of the bundled photos."""
+    """Deterministic square crops, at several scales, of the bundled photos; each
+    crop's group is its photograph."""
     rng = np.random.default_rng(seed)
     photos = _bundled_photos()
     names = sorted(photos)
@@ -80,7 +83,7 @@ def photo_crops(n_images: int, size: int, seed: int,
         images[i] = resize(photo[y:y + side, x:x + side], size)
         labels.append(name)
         scale_used[i] = scale
-    return Pool(images, labels, {"scale": scale_used})
+    return Pool(images, labels, {"scale": scale_used}, groups=list(labels))
 
 
 SHAPES = ("circle", "square", "triangle", "cross")

@@ -344,3 +344,19 @@ def unit_statistics(units: pd.DataFrame, trials: pd.DataFrame, predictors: list[
             rows.append({"model": model, "predictor": pred, "n_units": len(sub),
                          "spearman": rho, "ci_low": lo, "ci_high": hi, **ceiling})
     return pd.DataFrame(rows)
+
+
+def model_ranking(units: pd.DataFrame, predictors: list[str]) -> pd.DataFrame:
+    """Model level: each model's mean human score and mean of each per-unit predictor,
+    and the Spearman rho over models of the two (does the score rank the models as
+    the humans do?), repeated on every row of a predictor."""
+    rows = []
+    for pred in predictors:
+        means = units.groupby("model")[["human_score", pred]].mean()
+        rho = (float(stats.spearmanr(means.human_score, means[pred]).statistic)
+               if len(means) >= 3 else float("nan"))
+        for model, r in means.iterrows():
+            rows.append({"predictor": pred, "model": model, "human_score": r.human_score,
+                         "score": r[pred], "n_units": int((units.model == model).sum()),
+                         "n_models": len(means), "spearman_over_models": rho})
+    return pd.DataFrame(rows)

@@ -14,17 +14,32 @@ import torch
 from .metrics import Metric
 
 
-def top_k(responses: np.ndarray, k: int, chunk: int = 256) -> np.ndarray:
+def top_k(responses: np.ndarray, k: int, chunk: int = 256,
+          groups: np.ndarray | None = None) -> np.ndarray:
     """(units x k) image indices, strongest first; ties broken by image order.
 
+    With ``groups`` (a group per image, e.g. the photograph a crop was cut from), at
+    most one image per group: near-duplicate crops cannot make a set look coherent.
     Sorted ``chunk`` units at a time: a full argsort of 50,000 images x 2,048 units
     would hold 0.8 GB of indices to keep 0.04 MB of them.
     """
     if responses.shape[0] < k:
         raise ValueError(f"need at least k={k} images, have {responses.shape[0]}")
-    parts = [np.argsort(-responses[:, s:s + chunk], axis=0, kind="stable")[:k].T
-             for s in range(0, responses.shape[1], chunk)]
-    return np.concatenate(parts) if parts else np.empty((0, k), np.int64)
+    if groups is None:
+        parts = [np.argsort(-responses[:, s:s + chunk], axis=0, kind="stable")[:k].T
+                 for s in range(0, responses.shape[1], chunk)]
+        return np.concatenate(parts) if parts else np.empty((0, k), np.int64)
+    groups = np.asarray(groups)
+    if len(np.unique(groups)) < k:
+        raise ValueError(f"one image per group needs at least k={k} groups, the pool has "
+                         f"{len(np.unique(groups))}: set scoring.one_per_group: false")
+    out = np.empty((responses.shape[1], k), np.int64)
+    for s in range(0, responses.shape[1], chunk):
+        order = np.argsort(-responses[:, s:s + chunk], axis=0, kind="stable").T
+        for u, row in enumerate(order, start=s):
+            _, first = np.unique(groups[row], return_index=True)  # best image per group
+            out[u] = row[np.sort(first)[:k]]
+    return out
 
 
 def set_distances(index_sets: np.ndarray, embeddings: torch.Tensor, metric: Metric,
@@ -33,15 +48,19 @@ def set_distances(index_sets: np.ndarray, embeddings: torch.Tensor, metric: Metr
 
     Squared norms come from the embeddings once; each chunk of sets (bounded to
     ``max_elements`` gathered values, small enough to stay in cache: the gather
-    is memory-bound) needs one batched matrix product.
+    is memory-bound) needs one batched matrix product. The chunks are gathered into
+    one reused buffer: a fresh 16 MB tensor per chunk costs more in page faults than
+    the arithmetic.
     """
     norms = (embeddings * embeddings).sum(-1)
     k, dim = index_sets.shape[1], embeddings.shape[1]
     chunk = max(1, max_elements // (k * dim))
+    buffer = embeddings.new_empty((min(chunk, len(index_sets)) * k, dim))
     out = []
     for start in range(0, len(index_sets), chunk):
         idx = torch.as_tensor(index_sets[start:start + chunk], device=embeddings.device)
-        e = embeddings[idx]
+        flat = idx.reshape(-1)
+        e = torch.index_select(embeddings, 0, flat, out=buffer[:len(flat)]).view(*idx.shape, dim)
         sq = norms[idx]
         d = (sq[:, :, None] + sq[:, None, :] - 2 * torch.bmm(e, e.transpose(1, 2))).clamp_min(0)
         d = d if metric.squared else d.sqrt()
@@ -57,10 +76,16 @@ def ii_from_distances(d: torch.Tensor) -> dict[str, np.ndarray]:
     return {"ii_pairs": -total / (k * (k - 1)), "ii_code": -total / (k * k)}
 
 
-def embed_subset(images, indices: np.ndarray, metric: Metric) -> tuple[torch.Tensor, np.ndarray]:
-    """Embed each unique image once; return embeddings and positions for ``indices``."""
+def embed_subset(images, indices: np.ndarray, metric: Metric,
+                 cache=None) -> tuple[torch.Tensor, np.ndarray]:
+    """Embed each unique image once, or read its row of ``cache`` (the pool's embeddings
+    under ``metric``, images x features); return embeddings and positions for
+    ``indices``."""
     unique, inverse = np.unique(indices, return_inverse=True)
-    emb = metric.embed(images[unique])
+    if cache is None:
+        emb = metric.embed(images[unique])
+    else:
+        emb = torch.from_numpy(np.asarray(cache[unique], np.float32))
     return emb, inverse.reshape(indices.shape)
 
 
@@ -68,20 +93,31 @@ EMBEDDING_BUDGET = 1 << 30  # bytes of embeddings held at once
 
 
 def embedded_chunks(index_sets: np.ndarray, images, metric: Metric,
-                    max_bytes: int = EMBEDDING_BUDGET):
+                    max_bytes: int = EMBEDDING_BUDGET, cache=None):
     """Yield (embeddings, local index sets) for consecutive chunks of ``index_sets``.
 
-    Each unique image is embedded once per chunk, and a chunk's embeddings take
-    at most about ``max_bytes``: memory stays bounded however many sets there are
-    and however wide the embedding (LPIPS-AlexNet: 23 kB an image at 32 px, 1.9 MB
-    at 224 px). At 32 px the paper's 2,048 layer4 units fit in one chunk.
+    Each unique image is embedded once per chunk, and a chunk holds as many sets
+    as fit while their unique images' embeddings take at most about ``max_bytes``:
+    memory stays bounded however many sets there are and however wide the
+    embedding (LPIPS-AlexNet: 23 kB an image at 32 px, 1.9 MB at 224 px), and sets
+    that share images (the MIS tasks of many units drawn from one pool) share one
+    embedding pass. With ``cache`` (see :func:`embed_subset`) rows are read, not embedded.
     """
     if len(index_sets) == 0:
         return
-    width = metric.embed(images[index_sets[:1, 0]]).shape[1]
-    per_chunk = max(1, max_bytes // (4 * width * index_sets.shape[1]))
-    for start in range(0, len(index_sets), per_chunk):
-        yield embed_subset(images, index_sets[start:start + per_chunk], metric)
+    width = (metric.embed(images[index_sets[:1, 0]]) if cache is None else cache).shape[1]
+    max_images = max(index_sets.shape[1], max_bytes // (4 * width))
+    start = 0
+    while start < len(index_sets):
+        seen: set = set()
+        stop = start
+        while stop < len(index_sets):
+            grown = seen.union(index_sets[stop].tolist())
+            if len(grown) > max_images and stop > start:
+                break
+            seen, stop = grown, stop + 1
+        yield embed_subset(images, index_sets[start:stop], metric, cache)
+        start = stop
 
 
 def set_ii(index_sets: np.ndarray, images, metric: Metric,
@@ -93,9 +129,10 @@ def set_ii(index_sets: np.ndarray, images, metric: Metric,
 
 
 def interpretability_index(responses: np.ndarray, images, metric: Metric,
-                           k: int = 5) -> dict[str, np.ndarray]:
-    """II of every column of ``responses`` (images x units) under ``metric``."""
-    top = top_k(responses, k)
+                           k: int = 5, groups: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """II of every column of ``responses`` (images x units) under ``metric``; with
+    ``groups``, of each column's top image per group."""
+    top = top_k(responses, k, groups=groups)
     return set_ii(top, images, metric) | {"top_k": top}
 
 

@@ -42,6 +42,8 @@ def build_pool(name: str, kind: str, params: dict, seed: int, out: str) -> None:
     coords = {"image": np.arange(len(pool.images)),
               "label": ("image", np.asarray(pool.labels, dtype=str))}
     coords.update({f"factor_{k}": ("image", v) for k, v in pool.factors.items()})
+    if pool.groups is not None:
+        coords["group"] = ("image", np.asarray(pool.groups, dtype=str))
     ds = xr.Dataset({"images": (("image", "y", "x", "channel"), pool.images)}, coords=coords,
                     attrs={"pool": name, "kind": kind,
                            "provenance": provenance(kind=kind, seed=seed, **params)})
@@ -49,16 +51,38 @@ def build_pool(name: str, kind: str, params: dict, seed: int, out: str) -> None:
     log.info("wrote %d images of %s px to %s", len(pool.images), pool.images.shape[1:3], out)
 
 
-def pool_images(path: str) -> store.LazyImages:
+def pool_images(path: str) -> store.LazyRows:
     """The pool's images, read lazily so batches stream from disk."""
     return store.open_images(path)
 
 
 def pool_table(path: str) -> pd.DataFrame:
-    """Per-image labels and factors of a pool."""
+    """Per-image labels, factors and (where the pool has them) groups of a pool."""
     with xr.open_zarr(path) as ds:
-        names = ["label"] + [c for c in ds.coords if c.startswith("factor_")]
+        names = ["label"] + [c for c in ds.coords if c.startswith("factor_") or c == "group"]
         return pd.DataFrame({c: ds[c].values for c in names})
+
+
+def pool_groups(path: str, one_per_group: bool) -> np.ndarray | None:
+    """The pool's group per image when top-k sets take one image per group, else None."""
+    if not one_per_group:
+        return None
+    table = pool_table(path)
+    return table["group"].to_numpy() if "group" in table else None
+
+
+def image_statistics(pool: str, out: str, batch_size: int = 1024) -> None:
+    """Low-level statistics of every image of a pool, a batch at a time."""
+    from .lowlevel import STATISTICS, image_statistics as stats
+
+    images = pool_images(pool)
+    values = np.concatenate([stats(images[s:s + batch_size])
+                             for s in range(0, len(images), batch_size)])
+    table = pd.DataFrame(values, columns=list(STATISTICS))
+    table.insert(0, "image", np.arange(len(images)))
+    _write_csv(table, out, {"statistics": list(STATISTICS)})
+    log.info("low-level statistics of %d images: medians %s", len(images),
+             dict(zip(STATISTICS, np.round(np.median(values, 0), 4))))
 
 
 # -- weights ------------------------------------------------------------------------------
@@ -159,12 +183,12 @@ def find_directions(responses: str, method: str, k_ratio: float, params: dict, s
     Methods that can use a GPU (K-means, the SAE) get the configured device."""
     import inspect
 
-    from .directions import METHODS, find_directions as fit
+    from .directions import METHODS, SHUFFLED, find_directions as fit
 
     ds = store.open_dataset(responses)
     x = ds["responses"].values
     n_components = max(1, int(round(k_ratio * x.shape[1])))
-    if "device" in inspect.signature(METHODS.get(method)).parameters:
+    if "device" in inspect.signature(METHODS.get(method.removesuffix(SHUFFLED))).parameters:
         params = params | {"device": resolve_device(device)}
     log.info("%s on %s: %d images x %d units, K=%d, %s", method, responses, *x.shape,
              n_components, params)
@@ -189,27 +213,76 @@ def _metrics(names: list[str], weights: dict[str, str | None], device: str, size
     return [build_metric(n, weights.get(n), device, size) for n in names]  # n -> hub dir
 
 
-def score_directions(directions: str, pool: str, metrics: list[str], weights: dict,
-                     k: int, device: str, metric_size, out: str) -> None:
-    from .interpretability import interpretability_index
+def embed_pool(pool: str, metric: str, weights: dict, device: str, metric_size, out: str,
+               batch_size: int = 256) -> None:
+    """Every image of a pool embedded once under a metric, streamed to Zarr, so that
+    score jobs read embeddings instead of running the metric's network again."""
+    from tqdm import tqdm
+
+    m = _metrics([metric], weights, resolve_device(device), metric_size)[0]
+    images = pool_images(pool)
+    width = m.embed(images[:1]).shape[1]
+    writer = store.ArrayWriter(out, "embeddings", (len(images), width), "float32",
+                               ["image", "feature"], {"image": ("image", np.arange(len(images)))},
+                               {"metric": m.name, "pool": Path(pool).stem,
+                                "provenance": provenance(metric=m.name, size=metric_size,
+                                                         device=device)},
+                               chunk_images=batch_size)
+    try:
+        for start in tqdm(range(0, len(images), batch_size), desc="embed", mininterval=10):
+            writer.write(m.embed(images[start:start + batch_size]).cpu().numpy())
+    except BaseException:
+        writer.abort()
+        raise
+    writer.close()
+    log.info("embedded %d images of %s under %s: %d features, %.0f MB", len(images), pool,
+             m.name, width, len(images) * width * 4 / 1e6)
+
+
+def pool_embeddings(path: str):
+    """A pool's embeddings under one metric, read lazily by image index."""
+    import zarr
+
+    return store.LazyRows(zarr.open_group(path, mode="r")["embeddings"])
+
+
+def score_directions(directions: str, pool: str, statistics: str, embeddings: dict,
+                     metrics: list[str], weights: dict, k: int, one_per_group: bool,
+                     mis: dict, matched: dict, seed: int, device: str, metric_size,
+                     out: str) -> None:
+    """II, MIS and the bland-image control (``ii_matched``, ``ii_excess``) of every
+    direction under each metric; the settings go to the sidecar. ``embeddings``: the
+    pool's cached embeddings per metric (metric -> Zarr store), where there are any."""
+    from .lowlevel import STATISTICS
+    from .scoring import score_units
 
     device = resolve_device(device)
     ds = store.open_dataset(directions)
     resp = ds["responses"].values
     images = pool_images(pool)
+    groups = pool_groups(pool, one_per_group)
+    stats = pd.read_csv(statistics)[list(STATISTICS)].to_numpy()
     frames = []
     built = _metrics(metrics, weights, device, metric_size)
     for metric in built:
-        scores = interpretability_index(resp, images, metric, k)
+        cache = pool_embeddings(embeddings[metric.name]) if metric.name in embeddings else None
+        scores = score_units(resp, images, metric, k, seed, mis, stats, matched, groups, cache)
         frames.append(pd.DataFrame({
             "source": ds.attrs["source"], "layer": ds.attrs["layer"],
             "method": ds.attrs["method"], "direction": ds["direction"].values,
             "metric": metric.name, "ii_pairs": scores["ii_pairs"], "ii_code": scores["ii_code"],
+            "mis": scores["mis"], "ii_matched": scores["ii_matched"],
+            "ii_excess": scores["ii_excess"],
             "top_k": [" ".join(map(str, row)) for row in scores["top_k"]],
             "sparsity": lifetime_sparseness(resp)}))
-        log.info("%s: mean II (%s) = %.4f over %d directions", directions, metric.name,
-                 scores["ii_pairs"].mean(), len(resp.T))
-    _write_csv(pd.concat(frames), out, metric_info(built, weights))
+        log.info("%s: mean II (%s) = %.4f, II excess over matched sets = %.4f, mean MIS = %.4f "
+                 "over %d directions", directions, metric.name, scores["ii_pairs"].mean(),
+                 scores["ii_excess"].mean(), scores["mis"].mean(), len(resp.T))
+    settings = {"k": k, "one_per_group": groups is not None, "mis": mis,
+                "embeddings": embeddings,
+                "matched_baseline": matched | {"statistics": list(STATISTICS)}}
+    meta = {name: info | settings for name, info in metric_info(built, weights).items()}
+    _write_csv(pd.concat(frames), out, meta)
 
 
 def metric_info(metrics, weights: dict) -> dict:
@@ -351,11 +424,17 @@ def imi_evidence(trials: str, file_map: str, stimuli: str, metric: str, weights:
 
 
 def imi_validation(trials: str, evidence: list[str], unit_ii: list[str], n_boot: int,
-                   n_splits: int, seed: int, out_trials: str, out_units: str,
-                   out_unit_table: str) -> None:
-    """In-silico evidence and II against human correctness: trial-level AUC and r,
-    unit-level Spearman with bootstrap CIs and the split-half noise ceiling."""
-    from .imi import trial_statistics, unit_scores, unit_statistics
+                   n_splits: int, seed: int, mis_alpha: float, out_trials: str, out_units: str,
+                   out_unit_table: str, out_models: str) -> None:
+    """In-silico evidence, II and MIS against human correctness: trial-level AUC and r,
+    unit-level Spearman with bootstrap CIs and the split-half noise ceiling, and the
+    model-level ranking.
+
+    A unit's MIS here is the MIS observer's mean P(correct) over IMI's own tasks of
+    that unit (its stimulus sets), with ``mis_alpha``.
+    """
+    from .imi import model_ranking, trial_statistics, unit_scores, unit_statistics
+    from .mis import p_correct
 
     table = pd.read_csv(trials)
     keys = ["model", "layer", "channel", "batch"]
@@ -374,13 +453,18 @@ def imi_validation(trials: str, evidence: list[str], unit_ii: list[str], n_boot:
             on=["model", "layer", "channel"], how="left")
         units = units.merge(silico.rename(f"evidence:{metric}").reset_index(),
                             on=["model", "layer", "channel"], how="left")
+        mis = ev.assign(p=p_correct(ev.evidence_mis.to_numpy(), mis_alpha).numpy()) \
+            .groupby(["model", "layer", "channel"]).p.mean().rename(f"mis:{metric}")
+        units = units.merge(mis.reset_index(), on=["model", "layer", "channel"], how="left")
     if table[predictors].isna().any().any():
         raise ValueError("some trials have no in-silico evidence; rerun imi_evidence")
-    unit_preds = [c for c in units.columns if c.startswith(("ii:", "evidence:"))]
+    unit_preds = [c for c in units.columns if c.startswith(("ii:", "evidence:", "mis:"))]
+    meta = {"predictors": unit_preds, "mis_alpha": mis_alpha}
     _write_csv(trial_statistics(table, predictors), out_trials, {"predictors": predictors})
     _write_csv(unit_statistics(units, table, unit_preds, n_boot, n_splits, seed), out_units,
-               {"predictors": unit_preds, "n_boot": n_boot, "n_splits": n_splits})
-    _write_csv(units, out_unit_table, {"predictors": unit_preds})
+               meta | {"n_boot": n_boot, "n_splits": n_splits})
+    _write_csv(units, out_unit_table, meta)
+    _write_csv(model_ranking(units, unit_preds), out_models, meta)
 
 
 # -- ground truth -------------------------------------------------------------------------
@@ -447,11 +531,38 @@ def figure_recovery(table: str, title: str, out: str) -> None:
     recovery_bars(read_table(table), title, out)
 
 
-def figure_summary(scores: list[str], metric: str, out_figure: str, out_table: str) -> None:
+def figure_summary(scores: list[str], metric: str, untrained: dict[str, str], out_figure: str,
+                   out_table: str, out_net: str, out_front: str) -> None:
+    """Mean scores and gains per source, layer and direction set; the net effects over
+    the matched nulls; the summary figure of both; the report's front page."""
+    from .effects import net_effects, summary_table
+    from .frontpage import front_page
     from .plotting import summary
 
-    table = summary(_read_all(scores), metric, out_figure)
-    table.to_csv(out_table, index=False)
+    all_scores = _read_all(scores)
+    table = summary_table(all_scores, metric)
+    net = net_effects(all_scores, metric, untrained)
+    summary(table, net, metric, out_figure)
+    Path(out_front).write_text(front_page(net, metric, out_figure))
+    _write_csv(table, out_table, {"metric": metric})
+    _write_csv(net, out_net, {"metric": metric, "untrained_nulls": untrained,
+                              "shuffled_nulls": "<method>_shuffled of the same source and layer",
+                              "intervals": "95% bootstrap, directions and neurons resampled "
+                                           "separately, null on its own stream"})
+    for row in net[net.score == "ii"].itertuples():
+        log.info("%s / %s / %s: II gain %+.3f, %s null %+.3f, net %+.3f [%+.3f, %+.3f]",
+                 row.source, row.layer, row.method, row.gain, row.null, row.null_gain, row.net,
+                 row.net_ci_low, row.net_ci_high)
+
+
+def figure_agreement(scores: list[str], metric: str, out_figure: str, out_table: str) -> None:
+    """Rank agreement of II and MIS: over units, and in the order of direction sets."""
+    from .effects import score_agreement
+    from .plotting import agreement
+
+    table = score_agreement(_read_all(scores), metric)
+    agreement(table, f"Do II and MIS agree? ({metric})", out_figure)
+    _write_csv(table, out_table, {})
 
 
 # -- recordings and downloads -------------------------------------------------------------
@@ -482,15 +593,18 @@ def download_dataset(dataset: str, file: str, base_url: str | None, out: str) ->
 
 # -- further analyses ---------------------------------------------------------------------
 
-def _scorer(pool: str, metric: str, weights: dict, k: int, device: str, metric_size):
-    """II (primary metric) of every column of a response matrix over ``pool``, and the
-    record of which metric and weights produced it."""
+def _scorer(pool: str, metric: str, weights: dict, k: int, device: str, metric_size,
+            one_per_group: bool):
+    """II (primary metric) of every column of a response matrix over ``pool``, top-k
+    sets as the score tables take them, and the record of which metric and weights
+    produced it."""
     from .interpretability import interpretability_index
 
     m = _metrics([metric], weights, resolve_device(device), metric_size)[0]
     images = pool_images(pool)
-    return (metric_info([m], weights),
-            lambda resp: interpretability_index(resp, images, m, k)["ii_pairs"])
+    groups = pool_groups(pool, one_per_group)
+    return (metric_info([m], weights) | {"one_per_group": groups is not None},
+            lambda resp: interpretability_index(resp, images, m, k, groups)["ii_pairs"])
 
 
 def _neuron_ii(scores: str, metric: str) -> np.ndarray:
@@ -505,11 +619,12 @@ def _write_analysis(table: pd.DataFrame, attrs: dict, out: str, meta: dict | Non
 
 
 def analysis_synergy(responses: str, neuron_scores: str, pool: str, metric: str, weights: dict,
-                     k: int, n_pairs: int, seed: int, device: str, metric_size, out: str) -> None:
+                     k: int, n_pairs: int, seed: int, device: str, metric_size, out: str,
+                     one_per_group: bool = False) -> None:
     from .analyses import synergy
 
     ds = store.open_dataset(responses)
-    meta, score = _scorer(pool, metric, weights, k, device, metric_size)
+    meta, score = _scorer(pool, metric, weights, k, device, metric_size, one_per_group)
     table = synergy(ds["responses"].values, _neuron_ii(neuron_scores, metric), score, n_pairs,
                     seed)
     log.info("synergy > 0 for %d of %d pairs", (table.synergy > 0).sum(), len(table))
@@ -518,33 +633,43 @@ def analysis_synergy(responses: str, neuron_scores: str, pool: str, metric: str,
 
 def analysis_interpolation(responses: str, directions: str, pool: str, metric: str,
                            weights: dict, k: int, n_pairs: int, alphas: list[float], seed: int,
-                           device: str, metric_size, out: str) -> None:
+                           device: str, metric_size, out: str,
+                           one_per_group: bool = False) -> None:
     from .analyses import interpolation
 
     ds = store.open_dataset(responses)
     comps = store.open_dataset(directions)["components"].values
-    meta, score = _scorer(pool, metric, weights, k, device, metric_size)
+    meta, score = _scorer(pool, metric, weights, k, device, metric_size, one_per_group)
     table = interpolation(ds["responses"].values, comps, score, n_pairs, alphas, seed)
     _write_analysis(table, ds.attrs, out, meta)
 
 
 def analysis_split(responses: str, neuron_scores: str, pool: str, metric: str, weights: dict,
-                   k: int, seed: int, device: str, metric_size, out: str) -> None:
+                   k: int, seed: int, device: str, metric_size, out: str,
+                   one_per_group: bool = False) -> None:
     from .analyses import split_halves
 
     ds = store.open_dataset(responses)
-    meta, score = _scorer(pool, metric, weights, k, device, metric_size)
+    meta, score = _scorer(pool, metric, weights, k, device, metric_size, one_per_group)
     table = split_halves(ds["responses"].values, _neuron_ii(neuron_scores, metric), score, seed)
     _write_analysis(table, ds.attrs, out, meta)
 
 
 def analysis_semantics(scores: list[str], pool: str, metric: str, out: str) -> None:
-    """Purity of the top-k images' labels and factors, per unit or direction, with chance."""
+    """Purity of the top-k images' labels and factors, per unit or direction, with chance.
+
+    Where the top-k sets took one image per group, an attribute that names the group
+    (the photos pool's label: the photograph) has purity 1/k by construction: skipped.
+    """
     from .analyses import chance_purity, top_k_purity
 
     table = pool_table(pool)
     columns = [c for c in table if c == "label" or c.startswith("factor_")]
     columns = [c for c in columns if table[c].nunique() <= 50]  # categorical ones only
+    sidecar = json.loads(Path(scores[0]).with_suffix(".json").read_text())
+    if "group" in table and sidecar["metrics"].get(metric, {}).get("one_per_group"):
+        columns = [c for c in columns
+                   if table.groupby("group")[c].nunique().max() > 1]  # not fixed by the group
     all_scores = _read_all(scores)
     all_scores = all_scores[all_scores.metric == metric]
     top = np.array([list(map(int, t.split())) for t in all_scores.top_k])

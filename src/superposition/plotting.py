@@ -13,24 +13,22 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from .effects import bootstrap_ci, is_null_set  # noqa: E402
+
 METHOD_COLOURS = {"neurons": "#4d4d4d", "kmeans": "#d62728", "pca": "#1f77b4",
-                  "ica": "#2ca02c", "nmf": "#9467bd", "sae": "#ff7f0e", "random": "#bcbd22",
-                  "kmeans_shuffled": "#f4a3a3"}
+                  "ica": "#2ca02c", "nmf": "#9467bd", "sae": "#ff7f0e", "random": "#bcbd22"}
 
 
 def colour(method: str) -> str:
-    """One colour per method; K-sweep variants (kmeans@2) share their method's."""
-    return METHOD_COLOURS.get(method.split("@")[0], "#17becf")
+    """One colour per method; K-sweep variants (kmeans@2) share their method's, and a
+    shuffled-fit null (kmeans_shuffled) takes a lighter shade of it."""
+    from matplotlib.colors import to_hex, to_rgb
 
-
-def bootstrap_ci(values: np.ndarray, n: int = 1000, seed: int = 0) -> tuple[float, float]:
-    """95% bootstrap confidence interval of the mean."""
-    values = np.asarray(values, float)
-    if len(values) < 2:
-        return (float(values.mean()), float(values.mean())) if len(values) else (np.nan, np.nan)
-    rng = np.random.default_rng(seed)
-    means = values[rng.integers(0, len(values), (n, len(values)))].mean(1)
-    return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
+    base = method.split("@")[0]
+    if base.endswith("_shuffled"):
+        rgb = np.array(to_rgb(colour(base.removesuffix("_shuffled"))))
+        return to_hex(rgb + (1 - rgb) * 0.55)
+    return METHOD_COLOURS.get(base, "#17becf")
 
 
 def _curve_with_ci(ax, table: pd.DataFrame, x: str, y: str, color: str, label: str) -> None:
@@ -47,32 +45,48 @@ def _save(fig, out: str) -> None:
     plt.close(fig)
 
 
+SCORES = {"ii_pairs": "Interpretability Index\n(- mean pairwise {metric} distance)",
+          "mis": "MIS ({metric})\nP(correct) in automated 2-AFC",
+          "ii_excess": "II excess ({metric})\nover low-level-matched random sets"}
+
+
 def ii_by_method(scores: pd.DataFrame, baseline: pd.DataFrame, metric: str, title: str,
                  out: str) -> None:
-    """Per layer: II of every unit/direction, one box per method, chance band behind."""
+    """Per layer: II (top row, chance band behind), MIS (0.5 = chance) and the II in
+    excess of low-level-matched random sets (0 = what the statistics explain) of every
+    unit/direction, one box per method."""
     scores = scores[scores.metric == metric]
     layers = list(dict.fromkeys(scores.layer))
     methods = list(dict.fromkeys(scores.method))
-    fig, axes = plt.subplots(1, len(layers), figsize=(2.2 + 0.8 * len(methods) * len(layers), 4),
-                             sharey=True, squeeze=False, layout="constrained")
+    rows = [c for c in SCORES if c in scores]
+    fig, axes = plt.subplots(len(rows), len(layers),
+                             figsize=(2.2 + 0.8 * len(methods) * len(layers), 3.6 * len(rows)),
+                             sharey="row", squeeze=False, layout="constrained")
     base = baseline[baseline.metric == metric].ii_pairs
-    for ax, layer in zip(axes[0], layers):
-        if len(base):
-            ax.axhspan(*np.percentile(base, [2.5, 97.5]), color="0.9", zorder=0,
-                       label="random images (95%)")
-            ax.axhline(base.mean(), color="0.6", lw=1, ls="--", zorder=0)
-        data = [scores[(scores.layer == layer) & (scores.method == m)].ii_pairs for m in methods]
-        box = ax.boxplot(data, patch_artist=True, widths=0.6, showfliers=False)
-        for patch, m in zip(box["boxes"], methods):
-            patch.set_facecolor(colour(m))
-            patch.set_alpha(0.55)
-        rng = np.random.default_rng(0)
-        for i, (m, d) in enumerate(zip(methods, data), start=1):
-            ax.scatter(i + rng.uniform(-0.18, 0.18, len(d)), d, s=6, color=colour(m), zorder=3)
-        ax.set_xticks(range(1, len(methods) + 1), methods, rotation=45, ha="right")
-        ax.set_title(layer)
-    axes[0, 0].set_ylabel(f"Interpretability Index\n(- mean pairwise {metric} distance)")
-    axes[0, 0].legend(loc="lower left", fontsize=7, frameon=False)
+    for r, column in enumerate(rows):
+        for ax, layer in zip(axes[r], layers):
+            if column == "ii_pairs" and len(base):
+                ax.axhspan(*np.percentile(base, [2.5, 97.5]), color="0.9", zorder=0,
+                           label="random images (95%)")
+                ax.axhline(base.mean(), color="0.6", lw=1, ls="--", zorder=0)
+            if column in ("mis", "ii_excess"):
+                level = 0.5 if column == "mis" else 0.0
+                ax.axhline(level, color="0.6", lw=1, ls="--", zorder=0,
+                           label=f"chance ({level:g})")
+            data = [scores[(scores.layer == layer) & (scores.method == m)][column]
+                    for m in methods]
+            box = ax.boxplot(data, patch_artist=True, widths=0.6, showfliers=False)
+            for patch, m in zip(box["boxes"], methods):
+                patch.set_facecolor(colour(m))
+                patch.set_alpha(0.55)
+            rng = np.random.default_rng(0)
+            for i, (m, d) in enumerate(zip(methods, data), start=1):
+                ax.scatter(i + rng.uniform(-0.18, 0.18, len(d)), d, s=6, color=colour(m),
+                           zorder=3)
+            ax.set_xticks(range(1, len(methods) + 1), methods, rotation=45, ha="right")
+            ax.set_title(layer)
+        axes[r, 0].set_ylabel(SCORES[column].format(metric=metric))
+        axes[r, 0].legend(loc="lower left", fontsize=7, frameon=False)
     fig.suptitle(title)
     _save(fig, out)
 
@@ -131,15 +145,18 @@ def psychophysics_curves(table: pd.DataFrame, title: str, out: str) -> None:
 
 def imi_auc(stats: pd.DataFrame, model: str, metric: str, title: str, out: str) -> None:
     """The paper's Fig. 2: AUC of in-silico evidence for human correctness, per layer
-    stage (panels) and confidence (x), for the metric in all and per metric layer, and
-    from the max-side references alone (dashed)."""
+    stage (panels) and confidence (x), for the metric in all and per metric layer,
+    from the max-side references alone (dashed) and as the MIS observer's delta
+    (dash-dot)."""
     t = stats[(stats.model == model) & stats.predictor.str.startswith(f"{metric}:")]
     if t.empty:
         raise ValueError(f"no IMI trials of model {model!r} with metric {metric!r}; set "
                          f"imi.figure_model to one of {sorted(set(stats.model) - {'all'})}")
     groups = [g for g in dict.fromkeys(t.layer_group) if g != "all"] + ["all"]
-    side = f"{metric}:max_side"
-    parts = [p for p in dict.fromkeys(t.predictor) if p != side] + [side]
+    side, mis = f"{metric}:max_side", f"{metric}:mis"
+    parts = [p for p in dict.fromkeys(t.predictor) if p not in (side, mis)] + [side, mis]
+    parts = [p for p in parts if p in set(t.predictor)]
+    style = {side: "--", mis: "-."}
     confs = ["1", "2", "3", "all"]
     fig, axes = plt.subplots(1, len(groups), figsize=(2.6 * len(groups), 3.3), sharey=True,
                              squeeze=False, layout="constrained")
@@ -148,11 +165,12 @@ def imi_auc(stats: pd.DataFrame, model: str, metric: str, title: str, out: str) 
         g = t[t.layer_group == group]
         for i, pred in enumerate(parts):
             rows = g[g.predictor == pred].set_index("confidence").reindex(confs)
-            whole = pred in (f"{metric}:all", side)
-            ax.plot(range(len(confs)), rows.auc, "--" if pred == side else "-o",
+            whole = pred in (f"{metric}:all", side, mis)
+            ax.plot(range(len(confs)), rows.auc, style.get(pred, "-o"),
                     ms=3 if whole else 2, lw=1.5 if whole else 0.8,
                     color="k" if whole else cmap(i / len(parts)),
-                    label={f"{metric}:all": metric, side: f"{metric}, max side only"}
+                    label={f"{metric}:all": metric, side: f"{metric}, max side only",
+                           mis: f"{metric}, MIS delta (mean pooling)"}
                     .get(pred, pred.split(":", 1)[1]))
         n = g[g.confidence == "all"].n_trials.max()
         ax.set_title(f"{group} (n = {n:.0f})", fontsize=9)
@@ -213,35 +231,92 @@ def recovery_bars(table: pd.DataFrame, title: str, out: str) -> None:
     _save(fig, out)
 
 
-def summary(scores: pd.DataFrame, metric: str, out: str) -> pd.DataFrame:
-    """Mean II difference to neurons, per source/layer and method, with bootstrap CIs."""
-    scores = scores[scores.metric == metric]
-    rows = []
-    for (src, layer), g in scores.groupby(["source", "layer"], sort=False):
-        ref = g[g.method == "neurons"].ii_pairs.mean()
-        for m, h in g.groupby("method", sort=False):
-            lo, hi = bootstrap_ci(h.ii_pairs)
-            rows.append({"source": src, "layer": layer, "method": m,
-                         "n": len(h), "mean_ii": h.ii_pairs.mean(), "ci_low": lo, "ci_high": hi,
-                         "delta_vs_neurons": h.ii_pairs.mean() - ref})
-    table = pd.DataFrame(rows)
+SWEEP_MARKERS = ["v", "^", "s", "D", "P", "X", "*"]  # K-sweep variants, in ratio order
+
+
+def markers(methods) -> dict[str, str]:
+    """A marker per direction set: circles for K = n, one shape per K-sweep ratio."""
+    ratios = sorted({float(m.split("@")[1]) for m in methods if "@" in m})
+    return {m: "o" if "@" not in m else
+            SWEEP_MARKERS[ratios.index(float(m.split("@")[1])) % len(SWEEP_MARKERS)]
+            for m in methods}
+
+
+def summary(table: pd.DataFrame, net: pd.DataFrame, metric: str, out: str) -> None:
+    """Net effects of every direction set over the neurons, per source/layer, one panel
+    per score: net of the shuffled-fit null (filled) and of the untrained network
+    (hollow), with the raw gain in a lighter shade; 95% bootstrap CIs."""
+    null_sources = set(net.null_source[net.null == "untrained"])
+    table = table[~table.source.isin(null_sources) & (table.method != "neurons")
+                  & ~table.method.map(is_null_set)]
+    names = [n for n in ("ii", "mis") if f"gain_{n}" in table]
     labels = list(dict.fromkeys(table.source + " / " + table.layer))
-    methods = [m for m in dict.fromkeys(table.method) if m != "neurons"]
-    fig, ax = plt.subplots(figsize=(6, 0.45 * len(labels) + 1.4))
+    methods = list(dict.fromkeys(table.method))
+    marker = markers(methods)
+    fig, axes = plt.subplots(1, len(names), figsize=(5.2 * len(names) + 1.8,
+                                                     0.5 * len(labels) + 1.6),
+                             sharey=True, squeeze=False)
+    step = 0.8 / max(len(methods), 1)
+    for ax, name in zip(axes[0], names):
+        for j, m in enumerate(methods):
+            t = table[table.method == m]
+            y = np.array([labels.index(s + " / " + lay) for s, lay in zip(t.source, t.layer)])
+            y = y + (j - (len(methods) - 1) / 2) * step
+            g = t[f"gain_{name}"]
+            ax.errorbar(g, y, xerr=[g - t[f"gain_{name}_ci_low"], t[f"gain_{name}_ci_high"] - g],
+                        fmt=marker[m], color=colour(m), alpha=0.3, ms=4, lw=1)
+            for null, face in (("shuffled", colour(m)), ("untrained", "white")):
+                n = net[(net.score == name) & (net.method == m) & (net.null == null)]
+                if n.empty:
+                    continue
+                yn = np.array([labels.index(s + " / " + lay) for s, lay in zip(n.source, n.layer)])
+                yn = yn + (j - (len(methods) - 1) / 2) * step
+                ax.errorbar(n.net, yn, xerr=[n.net - n.net_ci_low, n.net_ci_high - n.net],
+                            fmt=marker[m], color=colour(m), mfc=face, ms=5, lw=1.2)
+        ax.axvline(0, color="k", lw=0.8)
+        ax.set_xlabel(f"{name.upper()} over neurons ({metric})\n> 0: directions more "
+                      f"interpretable")
+    axes[0, 0].set_yticks(range(len(labels)), labels, fontsize=8)
+    axes[0, 0].invert_yaxis()
+    handles = [plt.Line2D([], [], ls="", marker=marker[m], color=colour(m), label=m)
+               for m in methods]
+    handles += [plt.Line2D([], [], ls="", marker="o", color="0.3", label="net of shuffled fit"),
+                plt.Line2D([], [], ls="", marker="o", color="0.3", mfc="white",
+                           label="net of untrained network"),
+                plt.Line2D([], [], ls="", marker="o", color="0.3", alpha=0.3,
+                           label="raw gain (lighter)")]
+    axes[0, -1].legend(handles=handles, fontsize=7, frameon=False, bbox_to_anchor=(1, 1),
+                       loc="upper left")
+    fig.suptitle("Net effects: gain of directions over neurons beyond the matched nulls "
+                 "(95% CIs)", fontsize=10)
+    _save(fig, out)
+
+
+def agreement(table: pd.DataFrame, title: str, out: str) -> None:
+    """Per source/layer: Spearman of II and MIS over the units of each direction set
+    (95% CI), and whether the two scores order the direction sets alike."""
+    labels = list(dict.fromkeys(table.source + " / " + table.layer))
+    methods = list(dict.fromkeys(table.method))
+    marker = markers(methods)
+    fig, ax = plt.subplots(figsize=(6.5, 0.45 * len(labels) + 1.4))
     for j, m in enumerate(methods):
         t = table[table.method == m]
-        y = [labels.index(s + " / " + lay) + (j - len(methods) / 2) * 0.1
+        y = [labels.index(s + " / " + lay) + (j - len(methods) / 2) * 0.08
              for s, lay in zip(t.source, t.layer)]
-        ax.errorbar(t.delta_vs_neurons, y, xerr=[t.mean_ii - t.ci_low, t.ci_high - t.mean_ii],
-                    fmt="o", color=colour(m), label=m, ms=4, lw=1)
-    ax.axvline(0, color="k", lw=0.8)
-    ax.set_yticks(range(len(labels)), labels, fontsize=8)
+        ax.errorbar(t.spearman, y, xerr=[t.spearman - t.ci_low, t.ci_high - t.spearman],
+                    fmt=marker.get(m, "o"), color=colour(m), label=m, ms=4, lw=1)
+    order = table.drop_duplicates(["source", "layer"])
+    ax.set_yticks(range(len(labels)),
+                  [f"{lab}\nmethod order rho {r:.2f}" for lab, r in
+                   zip(labels, order.set_index(order.source + " / " + order.layer)
+                       .loc[labels].order_spearman)], fontsize=7)
     ax.invert_yaxis()
-    ax.set_xlabel(f"mean II minus mean II of neurons ({metric}); > 0: directions more "
-                  f"interpretable")
+    ax.axvline(0, color="k", lw=0.8)
+    ax.set_xlim(-1.05, 1.05)
+    ax.set_xlabel("Spearman rho of II and MIS over units (95% CI)")
     ax.legend(fontsize=7, frameon=False, bbox_to_anchor=(1, 1), loc="upper left")
+    ax.set_title(title, fontsize=9)
     _save(fig, out)
-    return table
 
 
 # -- further analyses: one figure each, all layers of a source as panels -------------------

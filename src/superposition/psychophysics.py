@@ -25,6 +25,7 @@ from .metrics import Metric
 
 POOLING = {"max": lambda s: s.max(-1).values, "mean": lambda s: s.mean(-1)}
 MAX_SIDE = "max_side"  # evidence from the max-side references only
+MIS_DELTA = "mis"  # the MIS observer's delta: mean pooling over every metric layer
 
 
 def evidence_difference(s_pp, s_pn, s_np, s_nn, pooling: str = "max"):
@@ -119,7 +120,8 @@ def accuracy_table(result: dict[str, np.ndarray], directions: list[str],
 def stimulus_set_evidence(index_sets: np.ndarray, images, metric: Metric, pooling: str = "max",
                           max_bytes: int = EMBEDDING_BUDGET) -> dict[str, np.ndarray]:
     """e0 - e1 of fixed 2-AFC stimulus sets, for the metric in all and per metric layer,
-    and (as ``max_side``) the evidence from the max references alone.
+    and (as ``max_side``) the evidence from the max references alone, and (as ``mis``)
+    the MIS observer's delta, mean-pooled over references whatever ``pooling`` is.
 
     Each row of ``index_sets`` holds one trial's images as IMI orders them: the
     max side's references then its query, the min side's references then its
@@ -138,4 +140,6 @@ def stimulus_set_evidence(index_sets: np.ndarray, images, metric: Metric, poolin
             if name == "all":  # the paper's notebook variant: the max references alone
                 top = POOLING[pooling](sims[0]) - POOLING[pooling](sims[2])
                 out.setdefault(MAX_SIDE, []).append(top.cpu().numpy())
+                delta = evidence_difference(*sims, pooling="mean")
+                out.setdefault(MIS_DELTA, []).append(delta.cpu().numpy())
     return {name: np.concatenate(parts) for name, parts in out.items()}

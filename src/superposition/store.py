@@ -153,8 +153,9 @@ def responses_dataset(responses: np.ndarray, units: list[str], attrs: dict) -> x
     )
 
 
-class LazyImages:
-    """A pool's images on disk, read on demand by slice or index array."""
+class LazyRows:
+    """An array on disk (a pool's images, its embeddings), read on demand by slice or
+    index array along the first (image) axis."""
 
     def __init__(self, array):
         self._array = array
@@ -168,11 +169,11 @@ class LazyImages:
             return np.asarray(self._array[index])
         index = np.asarray(index)
         order = np.argsort(index, kind="stable")
-        out = np.empty((len(index), *self.shape[1:]), np.uint8)
+        out = np.empty((len(index), *self.shape[1:]), self._array.dtype)
         out[order] = self._array.oindex[index[order]]
         return out
 
 
-def open_images(path: str | os.PathLike) -> LazyImages:
+def open_images(path: str | os.PathLike) -> LazyRows:
     """The ``images`` array of a pool store, read lazily."""
-    return LazyImages(zarr.open_group(path, mode="r")["images"])
+    return LazyRows(zarr.open_group(path, mode="r")["images"])

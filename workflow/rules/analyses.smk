@@ -25,6 +25,7 @@ rule synergy:
         seed=config["seed"],
         device=config["device"],
         metric_size=SCORING.get("metric_size"),
+        one_per_group=ONE_PER_GROUP,
     script:
         "../../scripts/synergy.py"
 
@@ -54,6 +55,7 @@ rule interpolation:
         seed=config["seed"],
         device=config["device"],
         metric_size=SCORING.get("metric_size"),
+        one_per_group=ONE_PER_GROUP,
     script:
         "../../scripts/interpolation.py"
 
@@ -79,6 +81,7 @@ rule split_halves:
         seed=config["seed"],
         device=config["device"],
         metric_size=SCORING.get("metric_size"),
+        one_per_group=ONE_PER_GROUP,
     script:
         "../../scripts/split_halves.py"
 
@@ -128,7 +131,7 @@ rule figure_analysis:
         report(
             "results/figures/{source}/{analysis}.png",
             caption="../report/analysis.rst",
-            category="Figs. 6-8 and Sec. 7: further analyses",
+            category="Figs. 6-8 and Sec. 7 - further analyses",
             subcategory="{analysis}",
             labels={"source": "{source}", "analysis": "{analysis}"},
         ),

@@ -9,6 +9,7 @@ from snakemake.utils import validate
 from superposition.directions import METHODS
 from superposition.images import POOLS
 from superposition.metrics import METRICS, register_config_metrics
+from superposition.mis import DEFAULTS as MIS_DEFAULTS
 
 validate(config, "../schemas/config.schema.yaml")
 
@@ -23,12 +24,34 @@ except ValueError as err:
     config_error(err)
 
 
+def _add_untrained_nulls(models):
+    """A source <name>_untrained, the same row with random weights, for every model that
+    declares untrained_null; returns model -> its null source."""
+    nulls = {}
+    for name, row in list(models.items()):
+        if row.get("untrained_null"):
+            null = f"{name}_untrained"
+            if null in models:
+                config_error(
+                    f"models.{name}.untrained_null adds the source {null!r}, which models "
+                    f"already names: remove that row or the untrained_null flag"
+                )
+            models[null] = row | {"weights": "random", "untrained_null": False}
+            nulls[name] = null
+    return nulls
+
+
+UNTRAINED = _add_untrained_nulls(config["models"])  # model -> its untrained null source
 POOLS_CFG = config["image_pools"]
 MODELS = config["models"]
 BRAIN = config["brain"]
 DIRECTIONS = config["directions"]
 SCORING = config["scoring"]
 PSYCHO = config["psychophysics"]
+MIS = MIS_DEFAULTS | SCORING.get("mis", {})  # recorded in every score table's sidecar
+MATCHED = {"n_sets": 10, "n_neighbours": 25} | SCORING.get("matched_baseline", {})
+ONE_PER_GROUP = SCORING.get("one_per_group", True)
+CACHE_EMBEDDINGS = SCORING.get("cache_embeddings", True)
 FIGURES = config["figures"]
 METHOD_NAMES = DIRECTIONS["methods"]
 SWEEP = DIRECTIONS.get("k_sweep", {"methods": [], "ratios": []})
@@ -145,6 +168,7 @@ SOURCES = {
         "pool": row["pool"],
         "layers": row["layers"],
         "k_ratio": row.get("k_ratio", DIRECTIONS["k_ratio"]),
+        "null": name in UNTRAINED.values(),
     }
     for name, row in MODELS.items()
 } | {
@@ -153,6 +177,7 @@ SOURCES = {
         "pool": row["pool"],
         "layers": [row["area"]],
         "k_ratio": row.get("k_ratio", DIRECTIONS["k_ratio"]),
+        "null": False,
     }
     for name, row in BRAIN.items()
 }
@@ -179,6 +204,14 @@ def pool_zarr(source):
     return f"results/pools/{SOURCES[source]['pool']}.zarr"
 
 
+def pool_embedding_stores(wildcards):
+    """The source's pool embedded under every scoring metric, where embeddings are cached."""
+    if not CACHE_EMBEDDINGS:
+        return {}
+    pool = SOURCES[wildcards.source]["pool"]
+    return {f"emb_{m}": f"results/embeddings/{pool}/{m}.zarr" for m in ALL_METRICS}
+
+
 def metric_weights(metrics=ALL_METRICS):
     """Torch hub directories of the metrics in use that need pretrained weights."""
     return {
@@ -197,8 +230,14 @@ def model_weights(wildcards):
 
 
 def base_method(direction_set):
-    """The method of a direction set name: kmeans@2 -> kmeans."""
+    """The method of a direction set name: kmeans@2 -> kmeans, kmeans_shuffled@2 ->
+    kmeans_shuffled."""
     return direction_set.split("@")[0]
+
+
+def fitted_method(direction_set):
+    """The method a direction set fits: kmeans_shuffled@2 -> kmeans."""
+    return base_method(direction_set).removesuffix("_shuffled")
 
 
 def k_ratio(wildcards):
@@ -208,9 +247,8 @@ def k_ratio(wildcards):
 
 
 def method_params(direction_set):
-    """Settings of a method; the shuffle control shares K-means' settings."""
-    method = base_method(direction_set)
-    return DIRECTIONS.get("kmeans" if method == "kmeans_shuffled" else method, {})
+    """Settings of a method; its shuffled-fit null shares them."""
+    return DIRECTIONS.get(fitted_method(direction_set), {})
 
 
 DATA_KEYS = ("path", "expdesign", "roi")
@@ -221,17 +259,28 @@ def data_inputs(row):
     return [row[key] for key in DATA_KEYS if key in row]
 
 
+def source_sets(source):
+    """The direction sets of a source: all, less the shuffled-fit nulls on a null source."""
+    if SOURCES[source]["null"]:
+        return [d for d in DIRECTION_SETS if not base_method(d).endswith("_shuffled")]
+    return DIRECTION_SETS
+
+
 def scores(source, layers=None, methods=None):
     return expand(
         "results/scores/{source}/{layer}/{method}.csv",
         source=source,
         layer=layers or SOURCES[source]["layers"],
-        method=methods or DIRECTION_SETS,
+        method=methods or source_sets(source),
     )
 
 
 def source_figures(source):
     out = [f"results/figures/{source}/ii_by_method.png"]
+    if SOURCES[source][
+        "null"
+    ]:  # a null source serves the net effects; its II figure is enough
+        return out
     if FIGURES.get("mei_methods"):
         out += expand(
             "results/figures/{source}/meis_{layer}.png",
@@ -270,6 +319,10 @@ IMI_FIGURES = ["results/figures/imi/fig2_auc.png", "results/figures/imi/units.pn
 def all_figures():
     return (
         [f for s in SOURCES for f in source_figures(s)]
-        + ["results/figures/summary.png", "results/config.yaml"]
+        + [
+            "results/figures/summary.png",
+            "results/figures/ii_mis_agreement.png",
+            "results/config.yaml",
+        ]
         + (IMI_FIGURES if IMI else [])
     )

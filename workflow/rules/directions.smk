@@ -1,10 +1,11 @@
 # Stage 3: directions in activation space (neurons, the paper's K-means, PCA,
-# ICA, NMF, a sparse autoencoder, random), each with its responses.
+# ICA, NMF, a sparse autoencoder, random), each with its responses; and each
+# method's shuffled-fit null (<method>_shuffled) where the config lists it.
 # K-means and the SAE run on a GPU where the device allows (a torch Lloyd loop;
 # scikit-learn on the CPU): their own rule, so a cluster sends them, and only
 # them, to a GPU partition.
 
-GPU_METHODS = ["kmeans", "kmeans_shuffled", "sae"]
+GPU_METHODS = ["kmeans", "sae"]
 
 
 rule find_directions:
@@ -16,7 +17,7 @@ rule find_directions:
         "logs/find_directions/{source}/{layer}/{method}.log",
     wildcard_constraints:
         method=alternatives(
-            d for d in DIRECTION_SETS if base_method(d) not in GPU_METHODS
+            d for d in DIRECTION_SETS if fitted_method(d) not in GPU_METHODS
         ),
     conda:
         "../../envs/torch.yaml"
@@ -35,7 +36,9 @@ rule find_directions:
 
 use rule find_directions as find_directions_gpu with:
     wildcard_constraints:
-        method=alternatives(d for d in DIRECTION_SETS if base_method(d) in GPU_METHODS),
+        method=alternatives(
+            d for d in DIRECTION_SETS if fitted_method(d) in GPU_METHODS
+        ),
     resources:
         gpu=int(config["device"] != "cpu"),
         mem_mb=lambda wc, attempt: 8000 * attempt,

@@ -10,7 +10,7 @@ rule figure_ii_by_method:
         report(
             "results/figures/{source}/ii_by_method.png",
             caption="../report/ii_by_method.rst",
-            category="Figs. 3-4: neurons vs directions",
+            category="Figs. 3-4 - neurons vs directions",
             subcategory="{source}",
             labels={"source": "{source}", "figure": "II by method"},
         ),
@@ -34,7 +34,7 @@ rule figure_meis:
         report(
             "results/figures/{source}/meis_{layer}.png",
             caption="../report/meis.rst",
-            category="Figs. 3-4: maximally exciting images",
+            category="Figs. 3-4 - maximally exciting images",
             subcategory="{source}",
             labels={"source": "{source}", "layer": "{layer}"},
         ),
@@ -65,7 +65,7 @@ rule figure_psychophysics:
         report(
             "results/figures/{source}/psychophysics.png",
             caption="../report/psychophysics.rst",
-            category="Fig. 5: in-silico psychophysics",
+            category="Fig. 5 - in-silico psychophysics",
             subcategory="{source}",
             labels={"source": "{source}", "figure": "accuracy vs difficulty"},
         ),
@@ -88,7 +88,7 @@ rule figure_recovery:
         report(
             "results/figures/{source}/recovery.png",
             caption="../report/recovery.rst",
-            category="New: recovery of planted features",
+            category="New - recovery of planted features",
             subcategory="{source}",
             labels={"source": "{source}", "figure": "recovery"},
         ),
@@ -110,14 +110,26 @@ rule figure_summary:
         figure=report(
             "results/figures/summary.png",
             caption="../report/summary.rst",
-            category="Summary: all sources and controls",
+            category="Summary - net effects, all sources and controls",
             labels={"figure": "directions vs neurons, all sources"},
         ),
         table=report(
             "results/tables/ii_summary.csv",
             caption="../report/summary_table.rst",
-            category="Summary: all sources and controls",
-            labels={"table": "mean II per source, layer and method"},
+            category="Summary - net effects, all sources and controls",
+            labels={"table": "mean II and MIS per source, layer and method"},
+        ),
+        net=report(
+            "results/tables/net_effects.csv",
+            caption="../report/net_effects.rst",
+            category="Summary - net effects, all sources and controls",
+            labels={"table": "net effects over the matched nulls"},
+        ),
+        front=report(
+            "results/tables/front_page.rst",
+            caption="../report/front_page.rst",
+            category="Summary - net effects, all sources and controls",
+            labels={"table": "front page (reStructuredText)"},
         ),
     log:
         "logs/figure_summary/summary.log",
@@ -126,8 +138,36 @@ rule figure_summary:
         "../../envs/analysis.yaml"
     params:
         metric=SCORING["metric"],
+        untrained=UNTRAINED,
     script:
         "../../scripts/figure_summary.py"
+
+
+rule figure_agreement:
+    input:
+        [f for source in SOURCES for f in scores(source)],
+    output:
+        figure=report(
+            "results/figures/ii_mis_agreement.png",
+            caption="../report/agreement.rst",
+            category="Summary - net effects, all sources and controls",
+            labels={"figure": "agreement of II and MIS"},
+        ),
+        table=report(
+            "results/tables/ii_mis_agreement.csv",
+            caption="../report/agreement.rst",
+            category="Summary - net effects, all sources and controls",
+            labels={"table": "agreement of II and MIS"},
+        ),
+    log:
+        "logs/figure_agreement/agreement.log",
+    localrule: True
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        metric=SCORING["metric"],
+    script:
+        "../../scripts/figure_agreement.py"
 
 
 rule record_config:

@@ -81,16 +81,22 @@ rule imi_validation:
         trials=report(
             "results/imi/trial_stats.csv",
             caption="../report/imi_tables.rst",
-            category="Fig. 2: validation against human judgments (IMI)",
+            category="Fig. 2 - validation against human judgments (IMI)",
             labels={"table": "per trial: AUC and r by model, layer, confidence"},
         ),
         units=report(
             "results/imi/unit_stats.csv",
             caption="../report/imi_tables.rst",
-            category="Fig. 2: validation against human judgments (IMI)",
+            category="Fig. 2 - validation against human judgments (IMI)",
             labels={"table": "per unit: Spearman by model, noise ceiling"},
         ),
         unit_table="results/imi/units.csv",
+        models=report(
+            "results/imi/model_ranking.csv",
+            caption="../report/imi_tables.rst",
+            category="Fig. 2 - validation against human judgments (IMI)",
+            labels={"table": "per model: mean human score vs II and MIS"},
+        ),
     log:
         "logs/imi_validation.log",
     conda:
@@ -102,6 +108,7 @@ rule imi_validation:
         n_boot=IMI.get("n_boot"),
         n_splits=IMI.get("n_splits"),
         seed=config["seed"],
+        mis_alpha=MIS["alpha"],
     script:
         "../../scripts/imi_validation.py"
 
@@ -115,13 +122,13 @@ rule figure_imi:
         auc=report(
             "results/figures/imi/fig2_auc.png",
             caption="../report/imi_auc.rst",
-            category="Fig. 2: validation against human judgments (IMI)",
+            category="Fig. 2 - validation against human judgments (IMI)",
             labels={"figure": "AUC by layer and confidence"},
         ),
         units=report(
             "results/figures/imi/units.png",
             caption="../report/imi_units.rst",
-            category="Fig. 2: validation against human judgments (IMI)",
+            category="Fig. 2 - validation against human judgments (IMI)",
             labels={"figure": "per-unit human score vs II"},
         ),
     log:

@@ -1,11 +1,55 @@
-# Stage 4: the Interpretability Index of every unit and direction, with the
-# low-level control metrics, and the random-image chance level of each pool.
+# Stage 4: the Interpretability Index and the Machine Interpretability Score of
+# every unit and direction, and the II of random image sets matched to its top-k
+# images in low-level statistics (the bland-image control), with the low-level
+# control metrics, and the random-image chance level of each pool.
+
+
+rule image_statistics:
+    input:
+        "results/pools/{pool}.zarr",
+    output:
+        "results/pools/{pool}.statistics.csv",
+    log:
+        "logs/image_statistics/{pool}.log",
+    conda:
+        "../../envs/torch.yaml"
+    resources:
+        mem_mb=lambda wc, attempt: 4000 * attempt,
+        runtime="1h",
+    script:
+        "../../scripts/image_statistics.py"
+
+
+rule embed_pool:
+    input:
+        unpack(lambda wc: metric_weights([wc.metric])),
+        pool="results/pools/{pool}.zarr",
+    output:
+        directory("results/embeddings/{pool}/{metric}.zarr"),
+    log:
+        "logs/embed_pool/{pool}/{metric}.log",
+    conda:
+        "../../envs/torch.yaml"
+    resources:
+        gpu=1,
+        mem_mb=lambda wc, attempt: 8000 * attempt,
+        runtime="2h",
+    params:
+        device=config["device"],
+        metric_size=SCORING.get("metric_size"),
+    script:
+        "../../scripts/embed_pool.py"
 
 
 rule score_directions:
     input:
-        unpack(lambda wc: {"pool": pool_zarr(wc.source)} | metric_weights()),
+        unpack(
+            lambda wc: {"pool": pool_zarr(wc.source)}
+            | metric_weights()
+            | pool_embedding_stores(wc)
+        ),
         directions="results/directions/{source}/{layer}/{method}.zarr",
+        statistics=lambda wc: pool_zarr(wc.source).replace(".zarr", ".statistics.csv"),
     output:
         "results/scores/{source}/{layer}/{method}.csv",
     log:
@@ -21,6 +65,10 @@ rule score_directions:
         k=SCORING["k"],
         device=config["device"],
         metric_size=SCORING.get("metric_size"),
+        one_per_group=ONE_PER_GROUP,
+        mis=MIS,
+        matched=MATCHED,
+        seed=config["seed"],
     script:
         "../../scripts/score_directions.py"
 

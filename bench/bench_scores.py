@@ -1,0 +1,74 @@
+"""What a score job costs: the II alone (the baseline, measured in the same run), the II
+with the MIS in the same embedding pass, with the bland-image control as well, and that
+whole job reading the pool's embeddings from the per-pool cache instead of embedding.
+
+A pool of random 64 px images (content does not change the cost) and a layer of
+random responses, scored under LPIPS-AlexNet with a random backbone (the weights do
+not change the cost either), k = 5, MIS with K = 9, N = 20, quantile 0.25, matched
+baseline with 10 sets of 25 neighbours; the embedded default's sizes by default
+(2,500 images, 160 units: MobileNetV2 features.14).
+
+Usage: python bench/bench_scores.py [--images 2500] [--units 160] [--device cuda]
+"""
+
+import argparse
+import json
+
+import numpy as np
+import torch
+
+from superposition.interpretability import interpretability_index
+from superposition.lowlevel import image_statistics
+from superposition.metrics import build_metric
+from superposition.mis import DEFAULTS as MIS
+from superposition.scoring import score_units
+from timing import machine, timed
+
+MATCHED = {"n_sets": 10, "n_neighbours": 25}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--images", type=int, default=2500)
+    ap.add_argument("--units", type=int, default=160)
+    ap.add_argument("--size", type=int, default=64)
+    ap.add_argument("--metric", default="lpips_alex_random")
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    args = ap.parse_args()
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (args.images, args.size, args.size, 3), np.uint8)
+    responses = rng.gamma(1.0, 1.0, (args.images, args.units))
+    metric = build_metric(args.metric, None, args.device)
+    stats = image_statistics(images)
+    report = {"machine": machine(args.device), "images": args.images, "units": args.units,
+              "size": args.size, "metric": args.metric, "mis": MIS, "matched": MATCHED}
+    runs = {
+        "II alone (baseline)": lambda: interpretability_index(responses, images, metric, 5),
+        "II + MIS": lambda: score_units(responses, images, metric, 5, 0, MIS),
+        "II + MIS + matched baseline": lambda: score_units(responses, images, metric, 5, 0,
+                                                           MIS, stats, MATCHED),
+        "embed the pool once": lambda: metric.embed(images).cpu().numpy(),
+    }
+    for name, fn in runs.items():
+        report[name + " s"], out = timed(fn)
+        print(name, round(report[name + " s"], 2), flush=True)
+    cache = out
+    report["II + MIS + matched baseline, cached embeddings s"], cached = timed(
+        lambda: score_units(responses, images, metric, 5, 0, MIS, stats, MATCHED,
+                            embeddings=cache))
+    fresh = score_units(responses, images, metric, 5, 0, MIS, stats, MATCHED)
+    report["cached equals fresh (max abs diff of II, MIS)"] = [
+        float(np.abs(cached[c] - fresh[c]).max()) for c in ("ii_pairs", "mis")]
+    base = report["II alone (baseline) s"]
+    for name in ("II + MIS", "II + MIS + matched baseline",
+                 "II + MIS + matched baseline, cached embeddings"):
+        report[f"{name} / II alone"] = round(report[name + " s"] / base, 2)
+    report["cached / embedding in the job"] = round(
+        report["II + MIS + matched baseline, cached embeddings s"]
+        / report["II + MIS + matched baseline s"], 2)
+    print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in report.items()},
+                     indent=2))
+
+
+if __name__ == "__main__":
+    main()

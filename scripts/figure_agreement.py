@@ -1,0 +1,8 @@
+"""Rank agreement of the two scores, II and MIS, per source and layer."""
+
+from superposition.pipeline import figure_agreement
+from superposition.runner import logged
+
+with logged(snakemake):
+    figure_agreement(list(snakemake.input), snakemake.params.metric, snakemake.output.figure,
+                     snakemake.output.table)

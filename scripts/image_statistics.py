@@ -1,0 +1,7 @@
+"""Low-level statistics of every image of a pool, for the bland-image control."""
+
+from superposition.pipeline import image_statistics
+from superposition.runner import logged
+
+with logged(snakemake):
+    image_statistics(snakemake.input[0], snakemake.output[0])
