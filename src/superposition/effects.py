@@ -63,13 +63,15 @@ def score_agreement(scores: pd.DataFrame, metric: str, n_boot: int = N_BOOT,
     """Do II and MIS agree? Per source, layer and direction set: Spearman rho of the
     two over units, with a 95% bootstrap CI; per source and layer: Spearman rho of
     the direction sets' mean II and mean MIS (``order_spearman``), and whether both
-    scores rank the same direction set first (``same_best``)."""
+    scores rank the same direction set first (``same_best``), the shuffled-fit nulls
+    left out of the ordering."""
     from .imi import spearman_ci
 
     scores = scores[scores.metric == metric]
     rows = []
     for (src, layer), g in scores.groupby(["source", "layer"], sort=False):
-        means = g.groupby("method", sort=False)[["ii_pairs", "mis"]].mean()
+        sets = g[~g.method.map(is_null_set)]
+        means = sets.groupby("method", sort=False)[["ii_pairs", "mis"]].mean()
         order = means.ii_pairs.rank().corr(means.mis.rank()) if len(means) > 1 else np.nan
         best = means.ii_pairs.idxmax() == means.mis.idxmax()
         for m, h in [("all", g), *g.groupby("method", sort=False)]:
