@@ -30,7 +30,7 @@ from superposition.interpretability import interpretability_index
 from superposition.metrics import build_metric
 from superposition.mis import DEFAULTS as MIS
 from superposition.models import build_model, split_architecture
-from superposition.scoring import score_units
+from superposition.scoring import design_scores, score_units
 from timing import BareForward, PeakMemory, machine, timed
 
 ARCH = "cifar10/resnet50"
@@ -84,10 +84,10 @@ def main():
         stage(report, f"II of every {layer} unit",
               lambda: interpretability_index(resp, lazy, metric, 5))
         stage(report, f"II + MIS of every {layer} unit",
-              lambda: score_units(resp, lazy, metric, 5, 0, MIS))
+              lambda: score_units(design_scores(resp, 5, 0, MIS), lazy, metric, MIS["alpha"]))
         stage(report, f"score job of every {layer} unit (II, MIS, matched baseline)",
-              lambda: pipeline.score_directions(dirs, pool, statistics, [args.metric], {}, 5,
-                                                True, MIS, MATCHED, 0, args.device, None,
+              lambda: pipeline.score_directions(dirs, pool, statistics, {}, [args.metric], {},
+                                                5, True, MIS, MATCHED, 0, args.device, None,
                                                 scores))
         ii, both = (report[f"{name} of every {layer} unit"]["wall_s"] for name in ("II", "II + MIS"))
         report[f"II of every {layer} unit"]["units"] = resp.shape[1]

@@ -9,6 +9,8 @@ baseline with 10 sets of 25 neighbours; the embedded default's sizes by default
 (2,500 images, 160 units: MobileNetV2 features.14).
 
 Usage: python bench/bench_scores.py [--images 2500] [--units 160] [--device cuda]
+       [--metric deepfeat_efficientnet_lite0
+        --weights resources/weights/metrics/deepfeat_efficientnet_lite0]
 """
 
 import argparse
@@ -21,7 +23,7 @@ from superposition.interpretability import interpretability_index
 from superposition.lowlevel import image_statistics
 from superposition.metrics import build_metric
 from superposition.mis import DEFAULTS as MIS
-from superposition.scoring import score_units
+from superposition.scoring import design_scores, score_units
 from timing import machine, timed
 
 MATCHED = {"n_sets": 10, "n_neighbours": 25}
@@ -33,20 +35,23 @@ def main():
     ap.add_argument("--units", type=int, default=160)
     ap.add_argument("--size", type=int, default=64)
     ap.add_argument("--metric", default="lpips_alex_random")
+    ap.add_argument("--weights", default=None, help="the metric's weights directory, if any")
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     args = ap.parse_args()
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, (args.images, args.size, args.size, 3), np.uint8)
     responses = rng.gamma(1.0, 1.0, (args.images, args.units))
-    metric = build_metric(args.metric, None, args.device)
+    metric = build_metric(args.metric, args.weights, args.device)
     stats = image_statistics(images)
     report = {"machine": machine(args.device), "images": args.images, "units": args.units,
               "size": args.size, "metric": args.metric, "mis": MIS, "matched": MATCHED}
+    alpha = MIS["alpha"]
     runs = {
         "II alone (baseline)": lambda: interpretability_index(responses, images, metric, 5),
-        "II + MIS": lambda: score_units(responses, images, metric, 5, 0, MIS),
-        "II + MIS + matched baseline": lambda: score_units(responses, images, metric, 5, 0,
-                                                           MIS, stats, MATCHED),
+        "II + MIS": lambda: score_units(design_scores(responses, 5, 0, MIS), images, metric,
+                                        alpha),
+        "II + MIS + matched baseline": lambda: score_units(
+            design_scores(responses, 5, 0, MIS, stats, MATCHED), images, metric, alpha),
         "embed the pool once": lambda: metric.embed(images).cpu().numpy(),
     }
     for name, fn in runs.items():
@@ -54,9 +59,10 @@ def main():
         print(name, round(report[name + " s"], 2), flush=True)
     cache = out
     report["II + MIS + matched baseline, cached embeddings s"], cached = timed(
-        lambda: score_units(responses, images, metric, 5, 0, MIS, stats, MATCHED,
-                            embeddings=cache))
-    fresh = score_units(responses, images, metric, 5, 0, MIS, stats, MATCHED)
+        lambda: score_units(design_scores(responses, 5, 0, MIS, stats, MATCHED), images,
+                            metric, alpha, embeddings=cache))
+    fresh = score_units(design_scores(responses, 5, 0, MIS, stats, MATCHED), images, metric,
+                        alpha)
     report["cached equals fresh (max abs diff of II, MIS)"] = [
         float(np.abs(cached[c] - fresh[c]).max()) for c in ("ii_pairs", "mis")]
     base = report["II alone (baseline) s"]

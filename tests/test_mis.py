@@ -5,13 +5,13 @@ import pytest
 
 from superposition.metrics import build_metric
 from superposition.mis import design_tasks
-from superposition.scoring import score_units
+from superposition.scoring import design_scores, score_units
 
 
 def ii_and_mis(responses, images, metric, k, seed, n_references, n_tasks, quantile, alpha,
                **kw):
     mis = dict(n_references=n_references, n_tasks=n_tasks, quantile=quantile, alpha=alpha)
-    return score_units(responses, images, metric, k, seed, mis, **kw)
+    return score_units(design_scores(responses, k, seed, mis), images, metric, alpha, **kw)
 
 
 def test_tasks_come_from_each_sides_quantile_with_the_least_extreme_as_query(rng):

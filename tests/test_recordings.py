@@ -100,3 +100,21 @@ def test_shuffle_control_loses_the_population_structure(rng):
     shuffled = recovery_scores(find_directions(x, "kmeans_shuffled", 4, seed=0).components, truth)
     assert real["matched_cosine"] > 0.95
     assert shuffled["matched_cosine"] < real["matched_cosine"] - 0.1
+
+
+def test_neurons_keep_their_own_labels_after_flat_units_are_dropped(tmp_path):
+    """Unit V4:1 stays V4:1 in the direction store and the score tables when V4:0 was
+    dropped as flat: a score maps back to the right neuron."""
+    import xarray as xr
+
+    from superposition import pipeline, store
+
+    x = np.column_stack([np.ones(8), np.arange(8.0), np.arange(8.0) ** 2])
+    rec = preprocess(Recording(x, ["V4:0", "V4:1", "V4:2"]), 8, "p", zscore=False)
+    responses = tmp_path / "V4.zarr"
+    store.write_dataset(store.responses_dataset(rec.responses, rec.units, {
+        "source": "v4", "layer": "V4", "kind": "brain", "pool": "p", "provenance": {}}),
+        responses)
+    out = tmp_path / "neurons.zarr"
+    pipeline.find_directions(str(responses), "neurons", 1.0, {}, 0, str(out))
+    assert list(xr.open_zarr(out)["direction"].values) == ["V4:1", "V4:2"]

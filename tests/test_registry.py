@@ -12,6 +12,11 @@ def test_unknown_name_lists_known_names():
         reg.get("b")
 
 
+def test_unknown_name_suggests_the_closest():
+    with pytest.raises(KeyError, match=r"unknown direction method 'kmaens' \(did you mean 'kmeans'\?\)"):
+        METHODS.get("kmaens")
+
+
 def test_duplicate_registration_is_refused():
     reg = Registry("thing")
     reg.register("a")(lambda: 1)

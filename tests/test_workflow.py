@@ -59,9 +59,35 @@ def test_dry_run_of_the_embedded_default_plans_every_stage(tmp_path):
         assert rule in out.stdout
 
 
+def test_a_config_file_on_the_command_line_stands_alone(tmp_path):
+    """Where the embedded default sits in the working directory, a config file named on
+    the command line replaces it; naming both layers them (the README's V4 recipe)."""
+    (tmp_path / "config").mkdir()
+    shutil.copy(ROOT / "config/config.yaml", tmp_path / "config/config.yaml")
+    alone = snakemake("-n", "-d", tmp_path, "--configfile", ROOT / "config/paper.yaml")
+    assert alone.returncode == 0, alone.stderr[-3000:]
+    assert "resnet50_cifar10" in alone.stdout and "mobilenet_v2" not in alone.stdout
+    default = snakemake("-n", "-d", tmp_path)
+    assert default.returncode == 0 and "mobilenet_v2" in default.stdout
+    layered = snakemake("-n", "-d", tmp_path, "--configfile", ROOT / "config/config.yaml",
+                        ROOT / "config/v4.yaml")
+    assert layered.returncode == 0, layered.stderr[-3000:]
+    assert "mobilenet_v2" in layered.stdout and "v4_201025" in layered.stdout
+
+
 @pytest.mark.parametrize("edit, expected", [
-    (lambda c: c["psychophysics"].update(n_trial=5), "'n_trial' was unexpected"),
-    (lambda c: c["image_pools"]["photos"].update(sizee=32), "'sizee' was unexpected"),
+    (lambda c: c["psychophysics"].update(n_trial=5),
+     "psychophysics: unknown key 'n_trial'; did you mean 'n_trials'?"),
+    (lambda c: c["image_pools"]["photos"].update(sizee=32),
+     "image_pools.photos: unknown key 'sizee'; did you mean 'size'?"),
+    (lambda c: c.update(scorng=c.pop("scoring")),
+     "the top level: unknown key 'scorng'; did you mean 'scoring'?"),
+    (lambda c: c["directions"]["methods"].append("kmaens"),
+     "directions.methods.8: 'kmaens' does not match"),
+    (lambda c: c["models"]["mobilenet_v2"].update(architecture="torchvison/mobilenet_v2"),
+     "unknown model family 'torchvison' (did you mean 'torchvision'?)"),
+    (lambda c: c["models"]["mobilenet_v2"].update(architecture="torchvision/mobilenet_v22"),
+     "torchvision has no model 'mobilenet_v22' (did you mean 'mobilenet_v2'"),
     (lambda c: c["models"]["mobilenet_v2"].update(layers=["features.99"]),
      "no layer 'features.99'"),
     (lambda c: c["models"]["tiny"].update(pool="nopool"), "models.tiny.pool is 'nopool'"),
@@ -79,6 +105,7 @@ def test_bad_config_is_rejected_before_any_work_naming_the_problem(tmp_path, edi
     out = snakemake("-n", "-d", tmp_path / "run", "--configfile", write_config(tmp_path, edit))
     assert out.returncode != 0
     assert expected in out.stdout + out.stderr
+    assert len((out.stdout + out.stderr).splitlines()) < 40  # a message, not the schema
     assert not (tmp_path / "run" / "results").exists()
 
 

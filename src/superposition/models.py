@@ -33,7 +33,14 @@ class Family:
 
 def _torchvision_build(name: str):
     import torchvision
+    from difflib import get_close_matches
 
+    known = torchvision.models.list_models()
+    if name not in known:
+        close = get_close_matches(name, known, n=3, cutoff=0.6)
+        raise ValueError(f"torchvision has no model {name!r}"
+                         + (f" (did you mean {' or '.join(map(repr, close))}?)" if close else
+                            "; see torchvision.models.list_models()"))
     return torchvision.models.get_model(name, weights=None)
 
 

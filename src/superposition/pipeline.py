@@ -194,7 +194,10 @@ def find_directions(responses: str, method: str, k_ratio: float, params: dict, s
              n_components, params)
     result = fit(x, method, n_components, seed, **params)
     name = name or method
-    names = [f"{name}:{i}" for i in range(result.components.shape[0])]
+    if method == "neurons":  # each neuron keeps its own label: V4:5 stays V4:5 when V4:4 was dropped
+        names = [str(u) for u in ds["unit"].values]
+    else:
+        names = [f"{name}:{i}" for i in range(result.components.shape[0])]
     out_ds = xr.Dataset(
         {"components": (("direction", "unit"), result.components.astype(np.float32)),
          "responses": (("image", "direction"), result.responses.astype(np.float32))},
@@ -254,7 +257,7 @@ def score_directions(directions: str, pool: str, statistics: str, embeddings: di
     direction under each metric; the settings go to the sidecar. ``embeddings``: the
     pool's cached embeddings per metric (metric -> Zarr store), where there are any."""
     from .lowlevel import STATISTICS
-    from .scoring import score_units
+    from .scoring import design_scores, score_units
 
     device = resolve_device(device)
     ds = store.open_dataset(directions)
@@ -262,11 +265,12 @@ def score_directions(directions: str, pool: str, statistics: str, embeddings: di
     images = pool_images(pool)
     groups = pool_groups(pool, one_per_group)
     stats = pd.read_csv(statistics)[list(STATISTICS)].to_numpy()
+    design = design_scores(resp, k, seed, mis, stats, matched, groups)
     frames = []
     built = _metrics(metrics, weights, device, metric_size)
     for metric in built:
         cache = pool_embeddings(embeddings[metric.name]) if metric.name in embeddings else None
-        scores = score_units(resp, images, metric, k, seed, mis, stats, matched, groups, cache)
+        scores = score_units(design, images, metric, mis["alpha"], cache)
         frames.append(pd.DataFrame({
             "source": ds.attrs["source"], "layer": ds.attrs["layer"],
             "method": ds.attrs["method"], "direction": ds["direction"].values,

@@ -6,6 +6,7 @@ when the name is unknown, which names exist.
 
 from __future__ import annotations
 
+from difflib import get_close_matches
 from typing import Callable, Generic, TypeVar
 
 T = TypeVar("T", bound=Callable)
@@ -31,9 +32,10 @@ class Registry(Generic[T]):
         try:
             return self._entries[name]
         except KeyError:
-            raise KeyError(
-                f"unknown {self.kind} {name!r}; known: {', '.join(sorted(self._entries))}"
-            ) from None
+            close = get_close_matches(str(name), list(self._entries), n=3, cutoff=0.6)
+            hint = f" (did you mean {' or '.join(map(repr, close))}?)" if close else ""
+            raise KeyError(f"unknown {self.kind} {name!r}{hint}; known: "
+                           f"{', '.join(sorted(self._entries))}") from None
 
     def names(self) -> list[str]:
         return sorted(self._entries)

@@ -11,11 +11,25 @@ from superposition.images import POOLS
 from superposition.metrics import METRICS, register_config_metrics
 from superposition.mis import DEFAULTS as MIS_DEFAULTS
 
-validate(config, "../schemas/config.schema.yaml")
-
-
 def config_error(message):
     raise ValueError(f"config error: {message}")
+
+
+def _check_schema():
+    """Short messages first (a misspelt key names the closest allowed one); then
+    Snakemake's own validation, which also fills in the schema's defaults."""
+    import yaml
+
+    from superposition.configcheck import schema_problems
+
+    schema = yaml.safe_load(open(workflow.source_path("../schemas/config.schema.yaml")))
+    problems = schema_problems(config, schema)
+    if problems:
+        config_error("\n  " + "\n  ".join(problems))
+    validate(config, "../schemas/config.schema.yaml")
+
+
+_check_schema()
 
 
 try:
