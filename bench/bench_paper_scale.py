@@ -13,6 +13,7 @@ time and peak memory (this process's resident memory; allocated device memory on
 a GPU) per stage.
 
 Usage: python bench/bench_paper_scale.py [--images 50000] [--device cuda]
+       [--workdir DIR [--scores-only]]
 """
 
 import argparse
@@ -27,6 +28,7 @@ import xarray as xr
 
 from superposition import pipeline, store
 from superposition.interpretability import interpretability_index
+from superposition.lowlevel import MATCHED_DEFAULTS as MATCHED
 from superposition.metrics import build_metric
 from superposition.mis import DEFAULTS as MIS
 from superposition.models import build_model, split_architecture
@@ -34,7 +36,6 @@ from superposition.scoring import design_scores, score_units
 from timing import BareForward, PeakMemory, machine, timed
 
 ARCH = "cifar10/resnet50"
-MATCHED = {"n_sets": 10, "n_neighbours": 25}
 
 
 def stage(report: dict, name: str, fn, images: int | None = None):
@@ -56,22 +57,24 @@ def main():
     ap.add_argument("--metric", default="lpips_alex_random")
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--workdir", default=None, help="where the Zarr stores go (a temp dir)")
+    ap.add_argument("--scores-only", action="store_true",
+                    help="reuse the pool and activations already in --workdir: time the scores")
     args = ap.parse_args()
     tmp = Path(args.workdir or tempfile.mkdtemp())
     pool = str(tmp / "pool.zarr")
-    images = np.random.default_rng(0).integers(0, 256, (args.images, 32, 32, 3), np.uint8)
-    store.write_dataset(xr.Dataset({"images": (("image", "y", "x", "channel"), images)}), pool,
-                        chunk_images=256)
     report = {"machine": machine(args.device), "images": args.images, "batch": args.batch,
               "metric": args.metric}
     total = time.perf_counter()
-
-    del images  # each stage reads the pool, as the workflow's jobs do
-    for layer in args.layers:
-        acts = str(tmp / f"{layer}.zarr")
-        stage(report, f"cache {layer}", lambda: pipeline.cache_activations(
-            pool, ARCH, None, "random", layer, "centre", args.batch, None, args.device, 0,
-            "resnet50", acts), args.images)
+    if not args.scores_only:
+        images = np.random.default_rng(0).integers(0, 256, (args.images, 32, 32, 3), np.uint8)
+        store.write_dataset(xr.Dataset({"images": (("image", "y", "x", "channel"), images)}),
+                            pool, chunk_images=256)
+        del images  # each stage reads the pool, as the workflow's jobs do
+        for layer in args.layers:
+            acts = str(tmp / f"{layer}.zarr")
+            stage(report, f"cache {layer}", lambda: pipeline.cache_activations(
+                pool, ARCH, None, "random", layer, "centre", args.batch, None, args.device, 0,
+                "resnet50", acts), args.images)
     statistics = str(tmp / "pool.statistics.csv")
     stage(report, "image statistics", lambda: pipeline.image_statistics(pool, statistics),
           args.images)
@@ -93,6 +96,9 @@ def main():
         report[f"II of every {layer} unit"]["units"] = resp.shape[1]
         report[f"MIS cost / II cost, {layer}"] = round((both - ii) / ii, 2)
 
+    if args.scores_only:
+        print(json.dumps(report, indent=2))
+        return
     # last, so that its tensors held in memory do not count in the stages' peaks
     family, _ = split_architecture(ARCH)
     model = build_model(ARCH, "random", None, seed=0).to(args.device)

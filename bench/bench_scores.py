@@ -20,13 +20,12 @@ import numpy as np
 import torch
 
 from superposition.interpretability import interpretability_index
-from superposition.lowlevel import image_statistics
+from superposition.lowlevel import MATCHED_DEFAULTS as MATCHED, image_statistics
 from superposition.metrics import build_metric
 from superposition.mis import DEFAULTS as MIS
 from superposition.scoring import design_scores, score_units
 from timing import machine, timed
 
-MATCHED = {"n_sets": 10, "n_neighbours": 25}
 
 
 def main():

@@ -60,3 +60,14 @@ def test_top_k_takes_the_best_image_of_each_group():
     assert top_k(r, 3, groups=groups)[0].tolist() == [0, 3, 5]
     with pytest.raises(ValueError, match="one_per_group"):
         top_k(r, 6, groups=groups)
+
+
+def test_the_chance_level_takes_one_image_per_group_too(rng):
+    from superposition.interpretability import random_baseline
+    from superposition.metrics import build_metric
+
+    images = rng.integers(0, 256, (60, 8, 8, 3), dtype=np.uint8)
+    groups = np.repeat(np.arange(12), 5)
+    out = random_baseline(60, images, build_metric("pixel"), k=5, n_sets=30, seed=0,
+                          groups=groups)
+    assert all(len(set(groups[s])) == 5 for s in out["top_k"])

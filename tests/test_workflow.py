@@ -120,9 +120,36 @@ def test_corrupt_image_fails_naming_the_file(tmp_path):
     cfg = write_config(tmp_path, lambda c: c["image_pools"].update(
         mine={"kind": "folder", "path": str(folder), "size": 16}))
     out = snakemake("results/pools/mine.zarr", "--cores", 1, "-d", tmp_path / "run",
-                    "--show-failed-logs", "--configfile", cfg)
+                    "--configfile", cfg)
+    console = out.stdout + out.stderr
     assert out.returncode != 0
-    assert "corrupt.jpg" in out.stdout + out.stderr
+    # one sentence on the console, naming the file and the log; the traceback is in the log
+    assert "build_image_pool failed: cannot read image" in console and "corrupt.jpg" in console
+    assert "traceback in logs/build_image_pool/mine.log" in console
+    assert "Traceback" not in console
+    assert "Traceback" in (tmp_path / "run/logs/build_image_pool/mine.log").read_text()
+
+
+def test_skipped_files_and_converted_images_are_reported(tmp_path):
+    from PIL import Image
+
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    for i in range(10):
+        Image.new("RGB", (10, 10), (i * 20, 0, 0)).save(folder / f"ok{i}.png")
+    Image.new("RGBA", (10, 10), (0, 0, 0, 0)).save(folder / "alpha.png")
+    (folder / "notes.txt").write_text("not an image")
+    cfg = write_config(tmp_path, lambda c: c["image_pools"].update(
+        mine={"kind": "folder", "path": str(folder), "size": 16}))
+    out = snakemake("results/pools/mine.zarr", "--cores", 1, "-d", tmp_path / "run",
+                    "--configfile", cfg)
+    assert out.returncode == 0, out.stderr[-2000:]
+    console = out.stdout + out.stderr
+    assert "skipped 1 files that are not images" in console and "notes.txt" in console
+    assert "converted to RGB: 1 RGBA images" in console
+    provenance = xr.open_zarr(tmp_path / "run/results/pools/mine.zarr").attrs["provenance"]
+    assert provenance["settings"]["info"] == {"skipped_files": 1,
+                                              "converted_to_rgb": {"RGBA": 1}}
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,8 @@ label per image and, where known, ground-truth factors per image.
 
 from __future__ import annotations
 
+import logging
+
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -14,6 +16,8 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from .registry import Registry
+
+log = logging.getLogger("superposition")
 
 POOLS: Registry = Registry("image pool")
 
@@ -27,6 +31,7 @@ class Pool:
     factors: dict[str, np.ndarray] = field(default_factory=dict)
     # the source an image was cut from (e.g. a photograph), where several images share one
     groups: list[str] | None = None
+    info: dict = field(default_factory=dict)  # what building it skipped or converted
 
     def __post_init__(self):
         if self.images.ndim != 4 or self.images.shape[-1] != 3 or self.images.dtype != np.uint8:
@@ -153,11 +158,14 @@ def shapes(n_images: int, size: int, seed: int) -> Pool:
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 
 
-def read_image(path: Path) -> np.ndarray:
-    """Read one image as RGB uint8, naming the file if it cannot be decoded."""
+def read_image(path: Path, modes: dict | None = None) -> np.ndarray:
+    """Read one image as RGB uint8, naming the file if it cannot be decoded; ``modes``
+    counts the colour modes met (RGBA, L, ...), so conversions can be reported."""
     try:
         with Image.open(path) as img:
             img.load()
+            if modes is not None:
+                modes[img.mode] = modes.get(img.mode, 0) + 1
             return np.asarray(img.convert("RGB"))
     except Exception as err:  # PIL raises many types for broken files
         raise ValueError(f"cannot read image {path}: {err}. Replace or remove the file "
@@ -202,14 +210,27 @@ def image_folder(path: str, size: int, seed: int = 0, n_images: int | None = Non
     root = Path(path)
     if not root.is_dir():
         raise FileNotFoundError(f"image folder {root} does not exist; set image_pools.<name>.path")
-    files = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    every = [p for p in root.rglob("*") if p.is_file()]
+    files = sorted(p for p in every if p.suffix.lower() in IMAGE_SUFFIXES)
+    skipped = len(every) - len(files)
+    if skipped:
+        log.warning("image folder %s: skipped %d files that are not images (%s): e.g. %s",
+                    root, skipped, ", ".join(IMAGE_SUFFIXES),
+                    sorted(str(p.relative_to(root)) for p in every if p not in set(files))[:3])
     if n_images is not None:
         files = files[:n_images]
     if not files:
         raise ValueError(f"no images ({', '.join(IMAGE_SUFFIXES)}) under {root}")
-    images = np.stack([resize(read_image(p), size) for p in files])
+    modes = {}
+    images = np.stack([resize(read_image(p, modes), size) for p in files])
+    converted = {m: n for m, n in modes.items() if m != "RGB"}
+    if converted:
+        log.warning("image folder %s: converted to RGB: %s (an alpha channel is dropped, "
+                    "greyscale is repeated)", root,
+                    ", ".join(f"{n} {m} images" for m, n in sorted(converted.items())))
     return Pool(images, [p.parent.name for p in files],
-                {"file": np.asarray([str(p.relative_to(root)) for p in files])})
+                {"file": np.asarray([str(p.relative_to(root)) for p in files])},
+                info={"skipped_files": skipped, "converted_to_rgb": converted})
 
 
 @POOLS.register("zip")

@@ -137,10 +137,19 @@ def interpretability_index(responses: np.ndarray, images, metric: Metric,
 
 
 def random_baseline(n_images: int, images, metric: Metric, k: int = 5, n_sets: int = 500,
-                    seed: int = 0) -> dict[str, np.ndarray]:
-    """II of random k-image sets from the same pool: the chance level."""
+                    seed: int = 0, groups: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """II of random k-image sets from the same pool: the chance level. With ``groups``,
+    one image from each of k random groups, as the top-k sets take them."""
     rng = np.random.default_rng(seed)
-    sets = np.stack([rng.choice(n_images, size=k, replace=False) for _ in range(n_sets)])
+    if groups is None:
+        sets = np.stack([rng.choice(n_images, size=k, replace=False) for _ in range(n_sets)])
+    else:
+        members = [np.flatnonzero(groups == g) for g in np.unique(groups)]
+        if len(members) < k:
+            raise ValueError(f"one image per group needs at least k={k} groups, the pool has "
+                             f"{len(members)}: set scoring.one_per_group: false")
+        sets = np.stack([[rng.choice(members[g]) for g in rng.choice(len(members), k, False)]
+                         for _ in range(n_sets)])
     scores = set_ii(sets, images, metric)
     scores["top_k"] = sets
     return scores

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 STATISTICS = ("luminance", "rms_contrast", "colourfulness", "high_frequency")
+MATCHED_DEFAULTS = {"n_sets": 10, "n_neighbours": 25}  # matched sets per unit, neighbours each
 
 
 def image_statistics(images: np.ndarray) -> np.ndarray:

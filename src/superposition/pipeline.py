@@ -46,7 +46,8 @@ def build_pool(name: str, kind: str, params: dict, seed: int, out: str) -> None:
         coords["group"] = ("image", np.asarray(pool.groups, dtype=str))
     ds = xr.Dataset({"images": (("image", "y", "x", "channel"), pool.images)}, coords=coords,
                     attrs={"pool": name, "kind": kind,
-                           "provenance": provenance(kind=kind, seed=seed, **params)})
+                           "provenance": provenance(kind=kind, seed=seed, **params,
+                                                    info=pool.info)})
     store.write_dataset(ds, out, chunk_images=256)
     log.info("wrote %d images of %s px to %s", len(pool.images), pool.images.shape[1:3], out)
 
@@ -64,11 +65,12 @@ def pool_table(path: str) -> pd.DataFrame:
 
 
 def pool_groups(path: str, one_per_group: bool) -> np.ndarray | None:
-    """The pool's group per image when top-k sets take one image per group, else None."""
+    """The pool's group per image when top-k sets take one image per group (and the pool
+    has groups), else None."""
     if not one_per_group:
         return None
-    table = pool_table(path)
-    return table["group"].to_numpy() if "group" in table else None
+    with xr.open_zarr(path) as ds:
+        return ds["group"].values if "group" in ds.coords else None
 
 
 def image_statistics(pool: str, out: str, batch_size: int = 1024) -> None:
@@ -296,19 +298,22 @@ def metric_info(metrics, weights: dict) -> dict:
 
 
 def random_baseline(pool: str, metrics: list[str], weights: dict, k: int, n_sets: int,
-                    seed: int, device: str, metric_size, out: str) -> None:
+                    seed: int, device: str, metric_size, out: str,
+                    one_per_group: bool = False) -> None:
     from .interpretability import random_baseline as baseline
 
     device = resolve_device(device)
     images = pool_images(pool)
+    groups = pool_groups(pool, one_per_group)
     frames = []
     built = _metrics(metrics, weights, device, metric_size)
     for metric in built:
-        scores = baseline(len(images), images, metric, k, n_sets, seed)
+        scores = baseline(len(images), images, metric, k, n_sets, seed, groups)
         frames.append(pd.DataFrame({"pool": Path(pool).stem, "metric": metric.name,
                                     "set": np.arange(n_sets), "ii_pairs": scores["ii_pairs"],
                                     "ii_code": scores["ii_code"]}))
-    _write_csv(pd.concat(frames), out, metric_info(built, weights))
+    _write_csv(pd.concat(frames), out, {name: info | {"one_per_group": groups is not None}
+                                        for name, info in metric_info(built, weights).items()})
 
 
 def _write_csv(df: pd.DataFrame, out: str, meta: dict) -> None:
@@ -579,8 +584,11 @@ def ingest_recording(pool: str, source: str, area: str, adapter: str, params: di
     table = pool_table(pool)
     ids = table["factor_id"].to_numpy() if "factor_id" in table else None
     rec = preprocess(rec, len(table), Path(pool).stem, zscore, min_std, ids)
-    log.info("%s: %d images x %d units (%d flat units dropped)", source, *rec.responses.shape,
-             len(rec.info["dropped_units"]))
+    log.info("%s: %d images x %d units", source, *rec.responses.shape)
+    if rec.info["dropped_units"]:
+        log.warning("%s: dropped %d flat units (std <= min_std %g): %s; the others keep their "
+                    "labels", source, len(rec.info["dropped_units"]), min_std,
+                    ", ".join(rec.info["dropped_units"]))
     store.write_dataset(store.responses_dataset(
         rec.responses, rec.units,
         {"source": source, "layer": area, "kind": "brain", "pool": Path(pool).stem,

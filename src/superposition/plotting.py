@@ -60,7 +60,7 @@ def ii_by_method(scores: pd.DataFrame, baseline: pd.DataFrame, metric: str, titl
     methods = list(dict.fromkeys(scores.method))
     rows = [c for c in SCORES if c in scores]
     fig, axes = plt.subplots(len(rows), len(layers),
-                             figsize=(2.2 + 0.8 * len(methods) * len(layers), 3.6 * len(rows)),
+                             figsize=(2.2 + 0.5 * len(methods) * len(layers), 3.2 * len(rows)),
                              sharey="row", squeeze=False, layout="constrained")
     base = baseline[baseline.metric == metric].ii_pairs
     for r, column in enumerate(rows):
@@ -242,6 +242,9 @@ def markers(methods) -> dict[str, str]:
             for m in methods}
 
 
+SUMMARY_SCORES = {"ii": "II", "ii_excess": "II excess (bland-image control)", "mis": "MIS"}
+
+
 def summary(table: pd.DataFrame, net: pd.DataFrame, metric: str, out: str) -> None:
     """Net effects of every direction set over the neurons, per source/layer, one panel
     per score: net of the shuffled-fit null (filled) and of the untrained network
@@ -249,11 +252,11 @@ def summary(table: pd.DataFrame, net: pd.DataFrame, metric: str, out: str) -> No
     null_sources = set(net.null_source[net.null == "untrained"])
     table = table[~table.source.isin(null_sources) & (table.method != "neurons")
                   & ~table.method.map(is_null_set)]
-    names = [n for n in ("ii", "mis") if f"gain_{n}" in table]
+    names = [n for n in SUMMARY_SCORES if f"gain_{n}" in table]
     labels = list(dict.fromkeys(table.source + " / " + table.layer))
     methods = list(dict.fromkeys(table.method))
     marker = markers(methods)
-    fig, axes = plt.subplots(1, len(names), figsize=(5.2 * len(names) + 1.8,
+    fig, axes = plt.subplots(1, len(names), figsize=(4.6 * len(names) + 1.8,
                                                      0.5 * len(labels) + 1.6),
                              sharey=True, squeeze=False)
     step = 0.8 / max(len(methods), 1)
@@ -274,8 +277,8 @@ def summary(table: pd.DataFrame, net: pd.DataFrame, metric: str, out: str) -> No
                 ax.errorbar(n.net, yn, xerr=[n.net - n.net_ci_low, n.net_ci_high - n.net],
                             fmt=marker[m], color=colour(m), mfc=face, ms=5, lw=1.2)
         ax.axvline(0, color="k", lw=0.8)
-        ax.set_xlabel(f"{name.upper()} over neurons ({metric})\n> 0: directions more "
-                      f"interpretable")
+        ax.set_xlabel(f"{SUMMARY_SCORES[name]}: directions - neurons\n"
+                      f"> 0: directions more interpretable")
     axes[0, 0].set_yticks(range(len(labels)), labels, fontsize=8)
     axes[0, 0].invert_yaxis()
     handles = [plt.Line2D([], [], ls="", marker=marker[m], color=colour(m), label=m)
@@ -287,8 +290,8 @@ def summary(table: pd.DataFrame, net: pd.DataFrame, metric: str, out: str) -> No
                            label="raw gain (lighter)")]
     axes[0, -1].legend(handles=handles, fontsize=7, frameon=False, bbox_to_anchor=(1, 1),
                        loc="upper left")
-    fig.suptitle("Net effects: gain of directions over neurons beyond the matched nulls "
-                 "(95% CIs)", fontsize=10)
+    fig.suptitle(f"Net effects: gain of directions over neurons beyond the matched nulls "
+                 f"({metric}, 95% CIs)", fontsize=10)
     _save(fig, out)
 
 

@@ -15,15 +15,21 @@ def logged(snakemake):
     """Send logging, prints and progress bars of the step to ``snakemake.log[0]``,
     with the metrics the config defines registered.
 
-    Errors are logged with their traceback and re-raised, so Snakemake marks the
-    job failed and names the log.
+    Errors are logged with their traceback; the console gets one sentence naming the
+    problem and the log, and the job exits non-zero, so Snakemake marks it failed.
+    Warnings (what was dropped, skipped or converted) go to the console as well.
     """
     path = snakemake.log[0] if snakemake.log else None
     stream = open(path, "w", buffering=1) if path else sys.stderr
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    console = logging.StreamHandler(sys.__stderr__)
+    console.setLevel(logging.WARNING)
+    console.setFormatter(logging.Formatter(f"{snakemake.rule}: %(levelname)s %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)
+    if path:
+        root.addHandler(console)
     root.setLevel(logging.INFO)
     try:
         with redirect_stdout(stream), redirect_stderr(stream):
@@ -33,10 +39,14 @@ def logged(snakemake):
                 logging.info("running as SLURM job %s on %s", os.environ["SLURM_JOB_ID"],
                              os.environ.get("SLURMD_NODENAME", "?"))
             yield
-    except BaseException:
+    except Exception as err:
+        root.removeHandler(console)
         logging.exception("step failed")
-        raise
+        if not path:
+            raise
+        raise SystemExit(f"{snakemake.rule} failed: {err} (traceback in {path})") from None
     finally:
         root.removeHandler(handler)
+        root.removeHandler(console)
         if path:
             stream.close()

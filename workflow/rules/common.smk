@@ -9,7 +9,9 @@ from snakemake.utils import validate
 from superposition.directions import METHODS
 from superposition.images import POOLS
 from superposition.metrics import METRICS, register_config_metrics
+from superposition.lowlevel import MATCHED_DEFAULTS
 from superposition.mis import DEFAULTS as MIS_DEFAULTS
+
 
 def config_error(message):
     raise ValueError(f"config error: {message}")
@@ -63,7 +65,7 @@ DIRECTIONS = config["directions"]
 SCORING = config["scoring"]
 PSYCHO = config["psychophysics"]
 MIS = MIS_DEFAULTS | SCORING.get("mis", {})  # recorded in every score table's sidecar
-MATCHED = {"n_sets": 10, "n_neighbours": 25} | SCORING.get("matched_baseline", {})
+MATCHED = MATCHED_DEFAULTS | SCORING.get("matched_baseline", {})
 ONE_PER_GROUP = SCORING.get("one_per_group", True)
 CACHE_EMBEDDINGS = SCORING.get("cache_embeddings", True)
 FIGURES = config["figures"]
@@ -291,9 +293,8 @@ def scores(source, layers=None, methods=None):
 
 def source_figures(source):
     out = [f"results/figures/{source}/ii_by_method.png"]
-    if SOURCES[source][
-        "null"
-    ]:  # a null source serves the net effects; its II figure is enough
+    # a null source serves the net effects; its II figure is enough
+    if SOURCES[source]["null"]:
         return out
     if FIGURES.get("mei_methods"):
         out += expand(

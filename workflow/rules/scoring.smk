@@ -91,6 +91,7 @@ rule random_baseline:
         metrics=ALL_METRICS,
         k=SCORING["k"],
         n_sets=SCORING.get("n_random", 500),
+        one_per_group=ONE_PER_GROUP,
         seed=config["seed"],
         device=config["device"],
         metric_size=SCORING.get("metric_size"),
