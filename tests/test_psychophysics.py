@@ -71,7 +71,8 @@ def test_stimulus_set_evidence_does_not_depend_on_the_chunk_size(rng):
     whole = stimulus_set_evidence(sets, images, metric)
     width = metric.embed(images[:1]).shape[1]
     chunked = stimulus_set_evidence(sets, images, metric, max_bytes=40 * 4 * width)  # 2 sets
-    assert set(whole) == {"all", "max_side", "lpips1", "lpips2", "lpips3", "lpips4", "lpips5"}
+    assert set(whole) == {"all", "max_side", "mis", "lpips1", "lpips2", "lpips3", "lpips4",
+                          "lpips5"}
     for name in whole:
         assert np.allclose(whole[name], chunked[name], atol=1e-6)
     mean = stimulus_set_evidence(sets, images, metric, "mean")  # additive over layers

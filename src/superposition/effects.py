@@ -112,10 +112,12 @@ def net_effects(scores: pd.DataFrame, metric: str, untrained: dict[str, str],
     by = {key: g for key, g in scores.groupby(["source", "layer", "method"], sort=False)}
 
     def gain(source, layer, method, col, stream=0):
+        """The gain's point estimate and its bootstrap samples (the null on its own stream)."""
         if (source, layer, method) not in by or (source, layer, "neurons") not in by:
             return None
-        return gain_samples(by[source, layer, method][col], by[source, layer, "neurons"][col],
-                            n_boot, seed + stream)  # own stream: independent of the gain's
+        sets, neurons = by[source, layer, method][col], by[source, layer, "neurons"][col]
+        return (sets.mean() - neurons.mean(),
+                gain_samples(sets, neurons, n_boot, seed + stream))
 
     rows = []
     null_sources = set(untrained.values())
@@ -125,22 +127,24 @@ def net_effects(scores: pd.DataFrame, metric: str, untrained: dict[str, str],
         nulls = {"untrained": (untrained.get(src), layer, method),
                  "shuffled": (src, layer, shuffled_name(method))}
         for name, col in present.items():
-            g = gain(src, layer, method, col)
-            if g is None:
+            found = gain(src, layer, method, col)
+            if found is None:
                 continue
+            g, g_samples = found
             base = {"source": src, "layer": layer, "method": method, "score": name,
-                    "gain": float(g.mean()), "gain_ci_low": interval(g)[0],
-                    "gain_ci_high": interval(g)[1]}
+                    "gain": float(g), "gain_ci_low": interval(g_samples)[0],
+                    "gain_ci_high": interval(g_samples)[1]}
             for null, key in nulls.items():
-                n = gain(*key, col, stream=1) if key[0] else None
-                if n is None:
+                found = gain(*key, col, stream=1) if key[0] else None
+                if found is None:
                     continue
-                net = g - n
+                n, n_samples = found
+                net = g_samples - n_samples
                 rows.append(base | {"null": null, "null_source": key[0], "null_method": key[2],
-                                    "null_gain": float(n.mean()),
-                                    "null_gain_ci_low": interval(n)[0],
-                                    "null_gain_ci_high": interval(n)[1],
-                                    "net": float(net.mean()), "net_ci_low": interval(net)[0],
+                                    "null_gain": float(n),
+                                    "null_gain_ci_low": interval(n_samples)[0],
+                                    "null_gain_ci_high": interval(n_samples)[1],
+                                    "net": float(g - n), "net_ci_low": interval(net)[0],
                                     "net_ci_high": interval(net)[1]})
     columns = ["source", "layer", "method", "score", "gain", "gain_ci_low", "gain_ci_high",
                "null", "null_source", "null_method", "null_gain", "null_gain_ci_low",
