@@ -1,5 +1,6 @@
 """Effect sizes with bootstrap confidence intervals: how much a direction set gains
-over the neurons, under each score (II, MIS), per source and layer.
+over the neurons, under each score (II, MIS, ii_excess), per source and layer, and
+net of the matched nulls.
 
 Directions and neurons are different samples (K directions, n neurons), so a
 gain's interval resamples each side on its own.
@@ -10,8 +11,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .directions import SHUFFLED
+
 SCORE_COLUMNS = {"ii": "ii_pairs", "mis": "mis", "ii_excess": "ii_excess"}  # name -> column
 N_BOOT = 1000
+
+
+def shuffled_name(direction_set: str) -> str:
+    """The shuffled-fit null of a direction set: kmeans@2 -> kmeans_shuffled@2."""
+    method, at, ratio = direction_set.partition("@")
+    return f"{method}{SHUFFLED}{at}{ratio}"
+
+
+def is_null_set(direction_set: str) -> bool:
+    return direction_set.split("@")[0].endswith(SHUFFLED)
 
 
 def _boot_means(values, n: int, rng) -> np.ndarray:
@@ -82,19 +95,6 @@ def score_agreement(scores: pd.DataFrame, metric: str, n_boot: int = N_BOOT,
                          "best_by_ii": means.ii_pairs.idxmax(),
                          "best_by_mis": means.mis.idxmax()})
     return pd.DataFrame(rows)
-
-
-SHUFFLED = "_shuffled"  # as superposition.directions.SHUFFLED, without importing torch
-
-
-def shuffled_name(direction_set: str) -> str:
-    """The shuffled-fit null of a direction set: kmeans@2 -> kmeans_shuffled@2."""
-    method, at, ratio = direction_set.partition("@")
-    return f"{method}{SHUFFLED}{at}{ratio}"
-
-
-def is_null_set(direction_set: str) -> bool:
-    return direction_set.split("@")[0].endswith(SHUFFLED)
 
 
 def net_effects(scores: pd.DataFrame, metric: str, untrained: dict[str, str],

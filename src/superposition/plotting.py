@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from .directions import SHUFFLED  # noqa: E402
 from .effects import bootstrap_ci, is_null_set  # noqa: E402
 
 METHOD_COLOURS = {"neurons": "#4d4d4d", "kmeans": "#d62728", "pca": "#1f77b4",
@@ -25,8 +26,8 @@ def colour(method: str) -> str:
     from matplotlib.colors import to_hex, to_rgb
 
     base = method.split("@")[0]
-    if base.endswith("_shuffled"):
-        rgb = np.array(to_rgb(colour(base.removesuffix("_shuffled"))))
+    if base.endswith(SHUFFLED):
+        rgb = np.array(to_rgb(colour(base.removesuffix(SHUFFLED))))
         return to_hex(rgb + (1 - rgb) * 0.55)
     return METHOD_COLOURS.get(base, "#17becf")
 

@@ -6,7 +6,7 @@ import os
 
 from snakemake.utils import validate
 
-from superposition.directions import METHODS
+from superposition.directions import METHODS, SHUFFLED
 from superposition.images import POOLS
 from superposition.metrics import METRICS, register_config_metrics
 from superposition.lowlevel import MATCHED_DEFAULTS
@@ -253,7 +253,7 @@ def base_method(direction_set):
 
 def fitted_method(direction_set):
     """The method a direction set fits: kmeans_shuffled@2 -> kmeans."""
-    return base_method(direction_set).removesuffix("_shuffled")
+    return base_method(direction_set).removesuffix(SHUFFLED)
 
 
 def k_ratio(wildcards):
@@ -278,7 +278,7 @@ def data_inputs(row):
 def source_sets(source):
     """The direction sets of a source: all, less the shuffled-fit nulls on a null source."""
     if SOURCES[source]["null"]:
-        return [d for d in DIRECTION_SETS if not base_method(d).endswith("_shuffled")]
+        return [d for d in DIRECTION_SETS if not base_method(d).endswith(SHUFFLED)]
     return DIRECTION_SETS
 
 
