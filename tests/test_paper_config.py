@@ -131,3 +131,10 @@ def test_paper_config_runs_offline_with_random_weights(tmp_path, rng):
                                                                 "neurons"]
     meta = (tmp_path / "run/results/scores/resnet50_cifar10/layer1/kmeans.json").read_text()
     assert "RANDOM alex backbone" in meta
+    scores = read_table(tmp_path / "run/results/scores/resnet50_cifar10/layer1/kmeans.csv")
+    assert scores.mis.between(0, 1).all() and scores.ii_excess.notna().all()
+    net = read_table(tmp_path / "run/results/tables/net_effects.csv")
+    # every method has its shuffled fit in the paper's configuration, and the untrained null
+    shuffled = set(net[net.null == "shuffled"].method)
+    assert {"kmeans", "pca", "ica", "nmf", "sae", "kmeans@2"} <= shuffled
+    assert set(net[net.null == "untrained"].null_source) == {"resnet50_cifar10_untrained"}

@@ -59,7 +59,8 @@ def matched_sets(top: np.ndarray, stats: np.ndarray, n_sets: int, n_neighbours: 
     wanted = n_neighbours + k + 1
     if len(z) < wanted:
         raise ValueError(f"the matched baseline needs at least {wanted} images "
-                         f"(n_neighbours {n_neighbours} + k {k} + 1), the pool has {len(z)}")
+                         f"(n_neighbours {n_neighbours} + k {k} + 1), the pool has {len(z)}: "
+                         f"lower scoring.matched_baseline.n_neighbours or use a larger pool")
     unique = np.unique(top)
     _, near = NearestNeighbors(n_neighbors=wanted).fit(z).kneighbors(z[unique])
     neighbours = dict(zip(unique.tolist(), near))
