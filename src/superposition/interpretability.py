@@ -14,6 +14,13 @@ import torch
 from .metrics import Metric
 
 
+def _check_groups(groups: np.ndarray, k: int) -> None:
+    n = len(np.unique(groups))
+    if n < k:
+        raise ValueError(f"one image per group needs at least k={k} groups, the pool has {n}: "
+                         f"set scoring.one_per_group: false")
+
+
 def top_k(responses: np.ndarray, k: int, chunk: int = 256,
           groups: np.ndarray | None = None) -> np.ndarray:
     """(units x k) image indices, strongest first; ties broken by image order.
@@ -30,9 +37,7 @@ def top_k(responses: np.ndarray, k: int, chunk: int = 256,
                  for s in range(0, responses.shape[1], chunk)]
         return np.concatenate(parts) if parts else np.empty((0, k), np.int64)
     groups = np.asarray(groups)
-    if len(np.unique(groups)) < k:
-        raise ValueError(f"one image per group needs at least k={k} groups, the pool has "
-                         f"{len(np.unique(groups))}: set scoring.one_per_group: false")
+    _check_groups(groups, k)
     out = np.empty((responses.shape[1], k), np.int64)
     for s in range(0, responses.shape[1], chunk):
         order = np.argsort(-responses[:, s:s + chunk], axis=0, kind="stable").T
@@ -144,10 +149,8 @@ def random_baseline(n_images: int, images, metric: Metric, k: int = 5, n_sets: i
     if groups is None:
         sets = np.stack([rng.choice(n_images, size=k, replace=False) for _ in range(n_sets)])
     else:
+        _check_groups(groups, k)
         members = [np.flatnonzero(groups == g) for g in np.unique(groups)]
-        if len(members) < k:
-            raise ValueError(f"one image per group needs at least k={k} groups, the pool has "
-                             f"{len(members)}: set scoring.one_per_group: false")
         sets = np.stack([[rng.choice(members[g]) for g in rng.choice(len(members), k, False)]
                          for _ in range(n_sets)])
     scores = set_ii(sets, images, metric)

@@ -246,6 +246,12 @@ def markers(methods) -> dict[str, str]:
 SUMMARY_SCORES = {"ii": "II", "ii_excess": "II excess (bland-image control)", "mis": "MIS"}
 
 
+def _row_positions(rows: pd.DataFrame, labels: list[str], j: int, n: int) -> np.ndarray:
+    """y of each row's "source / layer" line, shifted within it for the j-th of n sets."""
+    base = np.array([labels.index(f"{s} / {lay}") for s, lay in zip(rows.source, rows.layer)])
+    return base + (j - (n - 1) / 2) * 0.8 / max(n, 1)
+
+
 def summary(table: pd.DataFrame, net: pd.DataFrame, metric: str, out: str) -> None:
     """Net effects of every direction set over the neurons, per source/layer, one panel
     per score: net of the shuffled-fit null (filled) and of the untrained network
@@ -260,12 +266,10 @@ def summary(table: pd.DataFrame, net: pd.DataFrame, metric: str, out: str) -> No
     fig, axes = plt.subplots(1, len(names), figsize=(4.6 * len(names) + 1.8,
                                                      0.5 * len(labels) + 1.6),
                              sharey=True, squeeze=False)
-    step = 0.8 / max(len(methods), 1)
     for ax, name in zip(axes[0], names):
         for j, m in enumerate(methods):
             t = table[table.method == m]
-            y = np.array([labels.index(s + " / " + lay) for s, lay in zip(t.source, t.layer)])
-            y = y + (j - (len(methods) - 1) / 2) * step
+            y = _row_positions(t, labels, j, len(methods))
             g = t[f"gain_{name}"]
             ax.errorbar(g, y, xerr=[g - t[f"gain_{name}_ci_low"], t[f"gain_{name}_ci_high"] - g],
                         fmt=marker[m], color=colour(m), alpha=0.3, ms=4, lw=1)
@@ -273,9 +277,7 @@ def summary(table: pd.DataFrame, net: pd.DataFrame, metric: str, out: str) -> No
                 n = net[(net.score == name) & (net.method == m) & (net.null == null)]
                 if n.empty:
                     continue
-                yn = np.array([labels.index(s + " / " + lay) for s, lay in zip(n.source, n.layer)])
-                yn = yn + (j - (len(methods) - 1) / 2) * step
-                ax.errorbar(n.net, yn, xerr=[n.net - n.net_ci_low, n.net_ci_high - n.net],
+                ax.errorbar(n.net, _row_positions(n, labels, j, len(methods)), xerr=[n.net - n.net_ci_low, n.net_ci_high - n.net],
                             fmt=marker[m], color=colour(m), mfc=face, ms=5, lw=1.2)
         ax.axvline(0, color="k", lw=0.8)
         ax.set_xlabel(f"{SUMMARY_SCORES[name]}: directions - neurons\n"
@@ -305,9 +307,7 @@ def agreement(table: pd.DataFrame, title: str, out: str) -> None:
     fig, ax = plt.subplots(figsize=(6.5, 0.45 * len(labels) + 1.4))
     for j, m in enumerate(methods):
         t = table[table.method == m]
-        y = [labels.index(s + " / " + lay) + (j - len(methods) / 2) * 0.08
-             for s, lay in zip(t.source, t.layer)]
-        ax.errorbar(t.spearman, y, xerr=[t.spearman - t.ci_low, t.ci_high - t.spearman],
+        ax.errorbar(t.spearman, _row_positions(t, labels, j, len(methods)), xerr=[t.spearman - t.ci_low, t.ci_high - t.spearman],
                     fmt=marker.get(m, "o"), color=colour(m), label=m, ms=4, lw=1)
     order = table.drop_duplicates(["source", "layer"])
     ax.set_yticks(range(len(labels)),
