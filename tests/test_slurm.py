@@ -70,18 +70,20 @@ def test_a_subset_of_the_dag_runs_as_slurm_jobs(slurm, tmp_path):
 
 
 def test_a_failing_job_is_reported_as_failed(slurm, tmp_path):
-    folder = tmp_path / "imgs"
-    folder.mkdir()
-    (folder / "broken.png").write_bytes(b"\x89PNG not an image")
+    import pickle
+
+    # a file only the job reads (the preflight refuses broken images before any job runs)
+    wrong = tmp_path / "wrong.pkl"
+    wrong.write_bytes(pickle.dumps({"images": []}))
     cfg = yaml.safe_load(TINY.read_text())
-    cfg["image_pools"]["mine"] = {"kind": "folder", "path": str(folder), "size": 16}
+    cfg["image_pools"]["mine"] = {"kind": "cadena2019", "path": str(wrong), "size": 16}
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(cfg))
     out = snakemake_slurm("results/pools/mine.zarr", tmp_path / "run", tmp_path / "config.yaml",
                           "--retries", "0")
     text = out.stdout + out.stderr
     assert out.returncode != 0
     assert re.search(r"SLURM-job '\d+' failed, SLURM status is: 'FAILED'", text)
-    assert "broken.png" in (tmp_path / "run/logs/build_image_pool/mine.log").read_text()
+    assert "wrong.pkl lacks" in (tmp_path / "run/logs/build_image_pool/mine.log").read_text()
 
 
 def test_gpu_rules_resolve_to_one_gpu_in_a_slurm_dry_run(tmp_path):

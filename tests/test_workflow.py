@@ -24,9 +24,9 @@ ENV = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.envi
 pytestmark = pytest.mark.workflow
 
 
-def snakemake(*args, cwd=ROOT, timeout=600, **kw):
+def snakemake(*args, cwd=ROOT, timeout=600, env=None, **kw):
     cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), *map(str, args)]
-    return subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True, text=True,
+    return subprocess.run(cmd, cwd=cwd, env=ENV | (env or {}), capture_output=True, text=True,
                           timeout=timeout, **kw)
 
 
@@ -100,6 +100,10 @@ def test_a_config_file_on_the_command_line_stands_alone(tmp_path):
                              "metrics": ["lpips_alexx"]}), "imi.metrics: unknown metric"),
     (lambda c: c.update(imi={"responses": "r.csv", "file_map": "m.json", "imagenet_root": "/",
                              "models": ["googlenet"]}), "imi.figure_model 'resnet50' is not in"),
+    (lambda c: c["directions"].update(k_ratio=0.01), "k_ratio 0.01 x 24 units gives K = 1"),
+    (lambda c: c["image_pools"]["photos"].update(n_images=30),
+     "image pool photos has 30 images; scoring.mis (n_references 9 in quantile 0.25) "
+     "needs at least 37"),
 ])
 def test_bad_config_is_rejected_before_any_work_naming_the_problem(tmp_path, edit, expected):
     out = snakemake("-n", "-d", tmp_path / "run", "--configfile", write_config(tmp_path, edit))
@@ -109,25 +113,86 @@ def test_bad_config_is_rejected_before_any_work_naming_the_problem(tmp_path, edi
     assert not (tmp_path / "run" / "results").exists()
 
 
-def test_corrupt_image_fails_naming_the_file(tmp_path):
+def _good_then_broken(tmp_path, kind):
+    """A pool input that builds, and a broken version of it: a folder gains a truncated
+    JPEG; a zip archive is cut short (the config points the same pool at the copy)."""
+    import zipfile
+
     from PIL import Image
 
     folder = tmp_path / "imgs"
     folder.mkdir()
     for i in range(12):
         Image.new("RGB", (10, 10), (i * 20, 0, 0)).save(folder / f"ok{i}.png")
-    (folder / "corrupt.jpg").write_bytes(b"\xff\xd8 truncated")
-    cfg = write_config(tmp_path, lambda c: c["image_pools"].update(
-        mine={"kind": "folder", "path": str(folder), "size": 16}))
-    out = snakemake("results/pools/mine.zarr", "--cores", 1, "-d", tmp_path / "run",
-                    "--configfile", cfg)
+    if kind == "folder":
+        good = broken = folder
+        breaking = lambda: (folder / "corrupt.jpg").write_bytes(b"\xff\xd8 truncated")
+    else:
+        good, broken = tmp_path / "good.zip", tmp_path / "cut.zip"
+        with zipfile.ZipFile(good, "w") as zf:
+            for p in sorted(folder.iterdir()):
+                zf.write(p, p.name)
+        breaking = lambda: broken.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    return good, broken, breaking
+
+
+@pytest.mark.parametrize("kind", ["folder", "zip"])
+def test_a_broken_input_is_refused_before_any_job_and_the_built_pool_is_kept(tmp_path, kind):
+    good, broken, breaking = _good_then_broken(tmp_path, kind)
+    pool = lambda path: write_config(tmp_path, lambda c: c["image_pools"].update(
+        mine={"kind": kind, "path": str(path), "size": 16}))
+    run = tmp_path / "run"
+    built = snakemake("results/pools/mine.zarr", "--cores", 1, "-d", run, "--configfile",
+                      pool(good))
+    assert built.returncode == 0, built.stderr[-2000:]
+    store = run / "results/pools/mine.zarr"
+    before = sorted((p.relative_to(store), p.read_bytes()) for p in store.rglob("*")
+                    if p.is_file())
+    breaking()
+    out = snakemake("results/pools/mine.zarr", "--cores", 1, "-d", run, "--configfile",
+                    pool(broken))
     console = out.stdout + out.stderr
     assert out.returncode != 0
-    # one sentence on the console, naming the file and the log; the traceback is in the log
-    assert "build_image_pool failed: cannot read image" in console and "corrupt.jpg" in console
-    assert "traceback in logs/build_image_pool/mine.log" in console
+    assert "preflight: image_pools.mine:" in console and "every output is kept" in console
+    assert ("corrupt.jpg" if kind == "folder" else "cut.zip is not a readable zip") in console
+    assert len(console.splitlines()) < 15
+    assert sorted((p.relative_to(store), p.read_bytes()) for p in store.rglob("*")
+                  if p.is_file()) == before
+
+
+def test_a_failing_job_prints_one_sentence_and_logs_the_traceback(tmp_path):
+    """What only a job can find (here a user's network that fails on real images) gives
+    one sentence on the console naming the log; the traceback is in the log."""
+    (tmp_path / "blind.py").write_text(
+        "import torch\n"
+        "class Blind(torch.nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.conv = torch.nn.Conv2d(3, 4, 3)\n"
+        "    def forward(self, x):\n"
+        "        raise ValueError('this network cannot see')\n"
+        "def make():\n"
+        "    return Blind()\n")
+    cfg = write_config(tmp_path, lambda c: c["models"].update(blind={
+        "architecture": "python/blind:make", "weights": "random", "pool": "shapes",
+        "layers": ["conv"]}))
+    out = snakemake("results/responses/blind/conv.zarr", "--cores", 1, "-d", tmp_path / "run",
+                    "--configfile", cfg, env={"PYTHONPATH": str(tmp_path)})
+    console = out.stdout + out.stderr
+    assert out.returncode != 0
+    assert "cache_activations failed: this network cannot see" in console
+    assert "traceback in logs/cache_activations/blind/conv.log" in console
     assert "Traceback" not in console
-    assert "Traceback" in (tmp_path / "run/logs/build_image_pool/mine.log").read_text()
+    assert "Traceback" in (tmp_path / "run/logs/cache_activations/blind/conv.log").read_text()
+
+
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="this machine has CUDA")
+def test_a_cuda_device_without_cuda_is_refused_before_any_job(tmp_path):
+    out = snakemake("results/pools/shapes.zarr", "--cores", 1, "-d", tmp_path / "run",
+                    "--configfile", TINY, "--config", "device=cuda")
+    assert out.returncode != 0
+    assert "device 'cuda' is set but this machine has no CUDA" in out.stdout + out.stderr
+    assert not (tmp_path / "run/results").exists()
 
 
 def test_skipped_files_and_converted_images_are_reported(tmp_path):

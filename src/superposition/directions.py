@@ -281,6 +281,17 @@ def shuffled_fit(x: np.ndarray, method: str, n_components: int, seed: int,
                                             "per unit, applied to the real responses"})
 
 
+def n_directions(k_ratio: float, n_units: int, method: str, where: str = "") -> int:
+    """K = k_ratio x n_units, rounded; a method that fits directions needs K >= 2 (one
+    direction is no basis to compare with the neurons)."""
+    k = max(1, int(round(k_ratio * n_units)))
+    if k < 2 and method != "neurons":
+        raise ValueError(f"{method}{where}: k_ratio {k_ratio:g} x {n_units} units gives K = {k} "
+                         f"direction; K must be at least 2: set k_ratio to at least "
+                         f"{2 / n_units:.3g}")
+    return k
+
+
 def find_directions(x: np.ndarray, method: str, n_components: int, seed: int,
                     **params) -> DirectionSet:
     if not np.isfinite(x).all():

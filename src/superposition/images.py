@@ -169,7 +169,7 @@ def read_image(path: Path, modes: dict | None = None) -> np.ndarray:
             return np.asarray(img.convert("RGB"))
     except Exception as err:  # PIL raises many types for broken files
         raise ValueError(f"cannot read image {path}: {err}. Replace or remove the file "
-                         f"and rerun; finished outputs are kept.") from err
+                         f"and rerun.") from err
 
 
 def resize_centre_crop(image: np.ndarray, short_side: int = 256, crop: int = 224) -> np.ndarray:
@@ -204,23 +204,48 @@ def listed_files(root: str | Path, files: list[str], size: int) -> Iterator[np.n
     return (prepare(f) for f in files)
 
 
+def folder_files(root: Path, n_images: int | None = None) -> tuple[list[Path], list[Path]]:
+    """The images below a folder, sorted by path (the first ``n_images``), and the other
+    files, which a folder pool skips."""
+    if not root.is_dir():
+        raise FileNotFoundError(f"image folder {root} does not exist; set image_pools.<name>.path")
+    every = sorted(p for p in root.rglob("*") if p.is_file())
+    files = [p for p in every if p.suffix.lower() in IMAGE_SUFFIXES]
+    if not files:
+        raise ValueError(f"no images ({', '.join(IMAGE_SUFFIXES)}) under {root}")
+    return files[:n_images], [p for p in every if p.suffix.lower() not in IMAGE_SUFFIXES]
+
+
+def zip_members(archive: Path, n_images: int | None = None) -> list[str]:
+    """The image members of a zip archive in file-name order (the first ``n_images``),
+    naming the archive when it is missing, not a zip or truncated."""
+    import zipfile
+
+    if not archive.is_file():
+        raise FileNotFoundError(f"image archive {archive} does not exist; set image_pools.<name>.path")
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            names = zf.namelist()
+    except zipfile.BadZipFile as err:
+        raise ValueError(f"{archive} is not a readable zip archive ({err}): it may be truncated "
+                         f"or another format; download or copy it again") from None
+    names = sorted((n for n in names if Path(n).suffix.lower() in IMAGE_SUFFIXES),
+                   key=lambda n: Path(n).name)
+    if not names:
+        raise ValueError(f"no images ({', '.join(IMAGE_SUFFIXES)}) in {archive}")
+    return names[:n_images]
+
+
 @POOLS.register("folder")
 def image_folder(path: str, size: int, seed: int = 0, n_images: int | None = None) -> Pool:
     """Every image below a folder, sorted by path; the parent folder is the label."""
     root = Path(path)
-    if not root.is_dir():
-        raise FileNotFoundError(f"image folder {root} does not exist; set image_pools.<name>.path")
-    every = [p for p in root.rglob("*") if p.is_file()]
-    files = sorted(p for p in every if p.suffix.lower() in IMAGE_SUFFIXES)
-    skipped = len(every) - len(files)
+    files, others = folder_files(root, n_images)
+    skipped = len(others)
     if skipped:
         log.warning("image folder %s: skipped %d files that are not images (%s): e.g. %s",
                     root, skipped, ", ".join(IMAGE_SUFFIXES),
-                    sorted(str(p.relative_to(root)) for p in every if p not in set(files))[:3])
-    if n_images is not None:
-        files = files[:n_images]
-    if not files:
-        raise ValueError(f"no images ({', '.join(IMAGE_SUFFIXES)}) under {root}")
+                    [str(p.relative_to(root)) for p in others[:3]])
     modes = {}
     images = np.stack([resize(read_image(p, modes), size) for p in files])
     converted = {m: n for m, n in modes.items() if m != "RGB"}
@@ -244,15 +269,8 @@ def image_zip(path: str, size: int, seed: int = 0, n_images: int | None = None) 
     import zipfile
 
     archive = Path(path)
-    if not archive.is_file():
-        raise FileNotFoundError(f"image archive {archive} does not exist; set image_pools.<name>.path")
+    names = zip_members(archive, n_images)
     with zipfile.ZipFile(archive) as zf:
-        names = sorted((n for n in zf.namelist() if Path(n).suffix.lower() in IMAGE_SUFFIXES),
-                       key=lambda n: Path(n).name)
-        if n_images is not None:
-            names = names[:n_images]
-        if not names:
-            raise ValueError(f"no images ({', '.join(IMAGE_SUFFIXES)}) in {archive}")
         images = []
         for name in names:
             try:

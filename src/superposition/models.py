@@ -268,17 +268,47 @@ def build_model(architecture: str, weights: str, hub_dir: str | None, seed: int)
     return family.load_pretrained(name, weights, hub_dir).eval()
 
 
-def layer_names(architecture: str) -> list[str]:
-    """Every named submodule, the names a config may list as layers."""
+def _skeleton(architecture: str):
+    """The network with random weights, on the meta device where its builder allows
+    (no memory, no initialisation)."""
     import torch
 
     family, name = split_architecture(architecture)
     try:
-        with torch.device("meta"):  # no memory, no initialisation
-            model = family.build(name)
+        with torch.device("meta"):
+            return family.build(name)
     except (NotImplementedError, RuntimeError):  # builders that move tensors themselves
-        model = family.build(name)
-    return [n for n, _ in model.named_modules() if n]
+        return family.build(name)
+
+
+def layer_names(architecture: str) -> list[str]:
+    """Every named submodule, the names a config may list as layers."""
+    return [n for n, _ in _skeleton(architecture).named_modules() if n]
+
+
+def layer_widths(architecture: str, layers: list[str], size: int) -> dict[str, int] | None:
+    """The number of units (channels) of each layer, from one forward pass of a
+    ``size`` px image, on the meta device where the network allows; None where the
+    forward pass cannot run without real data."""
+    import torch
+
+    model = _skeleton(architecture).eval()
+    param = next(model.parameters(), None)
+    device = param.device if param is not None else torch.device("cpu")
+    modules = dict(model.named_modules())
+    widths = {}
+    hooks = [modules[layer].register_forward_hook(
+        lambda m, i, out, layer=layer: widths.__setitem__(layer, int(out.shape[1])))
+        for layer in layers]
+    try:
+        with torch.no_grad():
+            model(torch.zeros(1, 3, size, size, device=device))
+    except Exception:  # shapes that depend on values, ops the meta device lacks
+        return None
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return widths if len(widths) == len(layers) else None
 
 
 def check_layers(architecture: str, layers: list[str]) -> None:

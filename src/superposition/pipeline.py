@@ -185,11 +185,11 @@ def find_directions(responses: str, method: str, k_ratio: float, params: dict, s
     Methods that can use a GPU (K-means, the SAE) get the configured device."""
     import inspect
 
-    from .directions import METHODS, SHUFFLED, find_directions as fit
+    from .directions import METHODS, SHUFFLED, find_directions as fit, n_directions
 
     ds = store.open_dataset(responses)
     x = ds["responses"].values
-    n_components = max(1, int(round(k_ratio * x.shape[1])))
+    n_components = n_directions(k_ratio, x.shape[1], name or method)
     if "device" in inspect.signature(METHODS.get(method.removesuffix(SHUFFLED))).parameters:
         params = params | {"device": resolve_device(device)}
     log.info("%s on %s: %d images x %d units, K=%d, %s", method, responses, *x.shape,

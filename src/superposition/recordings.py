@@ -46,12 +46,28 @@ def npy_matrix(path: str, layout: str = "units_by_images", area: str = "unit") -
                      {"file": str(file), "layout": layout})
 
 
+def nonfinite_places(x: np.ndarray, units: list[str], shown: int = 5) -> str:
+    """Where an (image x unit) matrix holds NaN or inf: how many, in which units and
+    which images (rows, counted from 0)."""
+    bad = ~np.isfinite(x)
+
+    def listed(items):
+        items = [str(i) for i in items]
+        return ", ".join(items[:shown]) + (f" and {len(items) - shown} more" if len(items) > shown
+                                           else "")
+
+    cols, rows = np.flatnonzero(bad.any(0)), np.flatnonzero(bad.any(1))
+    return (f"{int(bad.sum())} NaN/inf values, in units {listed(units[c] for c in cols)} "
+            f"and images {listed(rows)}")
+
+
 def preprocess(rec: Recording, n_images: int, pool: str, zscore: bool = False,
                min_std: float = 0.0, pool_ids: np.ndarray | None = None) -> Recording:
     """Check the rows match the pool, drop flat units, optionally z-score."""
     n_rows = rec.responses.shape[0]
+    what = f"the response matrix {rec.info['file']}" if "file" in rec.info else "the responses"
     if n_rows != n_images:
-        raise ValueError(f"the response matrix has {n_rows} images but the image pool {pool} has "
+        raise ValueError(f"{what} has {n_rows} images but the image pool {pool} has "
                          f"{n_images}: they must be the same stimuli in the same order (check "
                          f"the layout setting and the pool's path)")
     if rec.image_ids is not None and pool_ids is not None:
@@ -62,8 +78,8 @@ def preprocess(rec: Recording, n_images: int, pool: str, zscore: bool = False,
                              f"and the dataset select different images")
     x = rec.responses
     if not np.isfinite(x).all():
-        raise ValueError(f"responses contain {int((~np.isfinite(x)).sum())} NaN/inf values; "
-                         f"average repeats with a NaN-aware mean before ingesting")
+        raise ValueError(f"{what} holds {nonfinite_places(x, rec.units)}; average repeats "
+                         f"with a NaN-aware mean (or drop those units) before ingesting")
     std = x.std(axis=0)
     keep = std > min_std
     x = x[:, keep]

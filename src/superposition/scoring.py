@@ -31,6 +31,21 @@ class ScoreDesign:
     matched: np.ndarray | None = None  # units x sets x k: the matched random sets
 
 
+def pool_requirements(k: int, mis: dict, matched: dict) -> dict[str, int]:
+    """The fewest images a pool needs for each score, keyed by the settings that ask
+    for them, so a config whose pool is too small is refused before any job runs."""
+    import math
+
+    need_mis = int(mis["n_references"] / mis["quantile"])  # smallest N with enough per side
+    while math.ceil(mis["quantile"] * need_mis) < mis["n_references"] + 1:
+        need_mis += 1
+    return {f"scoring.k {k}": k,
+            f"scoring.mis (n_references {mis['n_references']} in quantile "
+            f"{mis['quantile']:g})": need_mis,
+            f"scoring.matched_baseline (n_neighbours {matched['n_neighbours']} + k + 1)":
+                matched["n_neighbours"] + k + 1}
+
+
 def design_scores(responses: np.ndarray, k: int, seed: int, mis: dict,
                   statistics: np.ndarray | None = None, matched: dict | None = None,
                   groups: np.ndarray | None = None) -> ScoreDesign:

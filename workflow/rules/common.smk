@@ -3,6 +3,7 @@
 # so jobs start fast.
 
 import os
+from types import SimpleNamespace
 
 from snakemake.utils import validate
 
@@ -201,6 +202,73 @@ SYNTHETIC = [name for name, row in BRAIN.items() if row["adapter"] == "synthetic
 RECORDED = [name for name, row in BRAIN.items() if row["adapter"] != "synthetic"]
 
 
+def preflight_error(message):
+    raise ValueError(f"preflight: {message} (nothing was run; every output is kept)")
+
+
+def _preflight():
+    """Before any job: the raw inputs that exist (archives, image folders, response
+    files) and the pool sizes and unit counts that decide whether k, MIS, the matched
+    baseline and every direction set's K can work. Checks are cached per input."""
+    from superposition.directions import n_directions
+    from superposition.models import layer_widths
+    from superposition.preflight import Cache, pool_size, response_units
+    from superposition.scoring import pool_requirements
+
+    cache = Cache(".snakemake/superposition/preflight.json")
+    sizes = {}
+    for name, pool in POOLS_CFG.items():
+        try:
+            sizes[name] = pool_size(pool["kind"], pool, cache)
+        except (OSError, ValueError) as err:
+            preflight_error(f"image_pools.{name}: {err}")
+    needs = pool_requirements(SCORING["k"], MIS, MATCHED)
+    for name in {row["pool"] for row in SOURCES.values()}:  # the scored pools
+        for setting, n in needs.items():
+            if sizes[name] is not None and sizes[name] < n:
+                preflight_error(
+                    f"image pool {name} has {sizes[name]} images; {setting} needs at least "
+                    f"{n}: use a larger pool or lower the setting"
+                )
+    for source, info in SOURCES.items():
+        pool = info["pool"]
+        if source in MODELS:
+            row = MODELS[source]
+            size = row.get("input_size") or POOLS_CFG[pool].get("size", 224)
+            widths = layer_widths(row["architecture"], row["layers"], size) or {}
+        elif BRAIN[source]["adapter"] == "synthetic":
+            widths = {info["layers"][0]: BRAIN[source]["n_neurons"]}
+        else:
+            try:
+                units = response_units(BRAIN[source], sizes[pool], pool, cache)
+            except (OSError, ValueError) as err:
+                preflight_error(f"brain.{source}: {err}")
+            widths = {info["layers"][0]: units} if units else {}
+        for layer, n in widths.items():
+            for d in source_sets(source):
+                ratio = k_ratio(SimpleNamespace(source=source, method=d))
+                try:
+                    n_directions(ratio, n, d, f" on {source} {layer}")
+                except ValueError as err:
+                    preflight_error(err)
+
+
+def _check_device():
+    """A cuda device where jobs run here must exist: checked as the run starts (a
+    cluster's login node has no GPU; its jobs run where there is one)."""
+    import torch
+
+    if (
+        workflow.local_exec
+        and config["device"].startswith("cuda")
+        and not torch.cuda.is_available()
+    ):
+        raise SystemExit(
+            f"device {config['device']!r} is set but this machine has no CUDA: "
+            f"set device: auto (CUDA where there is one) or cpu"
+        )
+
+
 def alternatives(names):
     """A wildcard regex matching exactly these names."""
     import re
@@ -341,3 +409,11 @@ def all_figures():
         ]
         + (IMI_FIGURES if IMI else [])
     )
+
+
+if workflow.is_main_process:
+    _preflight()
+
+
+onstart:
+    _check_device()

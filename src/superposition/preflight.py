@@ -1,0 +1,156 @@
+"""The preflight: the raw inputs of a run checked before any job starts.
+
+Snakemake deletes a job's old output before the job runs, so a bad input found in
+the job (a truncated zip, a broken JPEG, a response matrix with NaN) would cost the
+user the good output built from the previous input. Checked here, in the main
+process, it stops the run with every output still on disk. Each check is cached
+under the input's size and modification time, so an unchanged input is read once.
+
+The checks give what the config checks need: each pool's number of images and
+each response file's number of units.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Callable
+
+from PIL import Image
+
+from .images import folder_files, zip_members
+
+# pool kinds whose size the config gives
+SIZED_KINDS = ("photos", "shapes")
+CIFAR10_SIZES = {"train": 50_000, "test": 10_000}
+
+
+def _fingerprint(path: Path) -> str:
+    """Size and modification time of a file, or of every file below a folder."""
+    if path.is_file():
+        st = path.stat()
+        return f"{st.st_size}:{st.st_mtime_ns}"
+    digest = hashlib.sha1()
+    for p in sorted(path.rglob("*")):
+        if p.is_file():
+            st = p.stat()
+            digest.update(f"{p.relative_to(path)}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+class Cache:
+    """Results of passed checks, keyed by check and input, valid while the input's
+    fingerprint is unchanged. Failures are not cached: they are checked again."""
+
+    def __init__(self, path: str | Path | None):
+        self.path = Path(path) if path else None
+        self.entries = {}
+        if self.path and self.path.is_file():
+            try:
+                self.entries = json.loads(self.path.read_text())
+            except ValueError:  # a cache cut short by a kill: start afresh
+                self.entries = {}
+
+    def get(self, key: str, path: Path, compute: Callable[[], object]):
+        fingerprint = _fingerprint(path)
+        hit = self.entries.get(key)
+        if hit and hit["fingerprint"] == fingerprint:
+            return hit["result"]
+        result = compute()
+        self.entries[key] = {"fingerprint": fingerprint, "result": result}
+        if self.path:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(self.entries))
+            os.replace(tmp, self.path)
+        return result
+
+
+def check_image(file) -> str | None:
+    """None if the image (a path or a file object) decodes, else why not. A JPEG is
+    decoded at reduced scale (every byte is still read, so truncation shows) to keep the
+    check cheap."""
+    try:
+        with Image.open(file) as img:
+            img.draft("RGB", (64, 64))
+            img.load()
+    except Exception as err:  # PIL raises many types for broken files
+        return str(err)
+    return None
+
+
+def _refuse_unreadable(names: list, problems: list, where: str, fix: str) -> None:
+    bad = [(n, why) for n, why in zip(names, problems) if why]
+    if bad:
+        shown = "; ".join(f"{n}: {why}" for n, why in bad[:3])
+        raise ValueError(f"{len(bad)} of {len(names)} images {where} cannot be read "
+                         f"({shown}{' ...' if len(bad) > 3 else ''}): {fix}")
+
+
+def check_folder(root: Path, n_images: int | None = None) -> int:
+    """Decode every image of a folder pool (in parallel); its number of images."""
+    files, _ = folder_files(root, n_images)
+    with ThreadPoolExecutor(os.cpu_count()) as pool:
+        problems = list(pool.map(check_image, files))
+    _refuse_unreadable(files, problems, f"under {root}", "replace or remove them and rerun")
+    return len(files)
+
+
+def check_zip(archive: Path, n_images: int | None = None) -> int:
+    """Check a zip pool's archive: every member's checksum, then every image decodes;
+    its number of images."""
+    import io
+    import zipfile
+
+    names = zip_members(archive, n_images)
+    with zipfile.ZipFile(archive) as zf:
+        try:
+            bad = zf.testzip()
+        except (zipfile.BadZipFile, OSError, EOFError) as err:
+            bad = f"? ({err})"
+        if bad:
+            raise ValueError(f"{archive} is damaged: member {bad} fails its checksum; "
+                             f"download or copy the archive again")
+        problems = [check_image(io.BytesIO(zf.read(n))) for n in names]
+    _refuse_unreadable(names, problems, f"in {archive}", "replace them in the archive")
+    return len(names)
+
+
+def pool_size(kind: str, params: dict, cache: Cache) -> int | None:
+    """The number of images a pool will hold, checking its input files on the way; None
+    where only building the pool tells (and for inputs a download rule will fetch)."""
+    n = params.get("n_images")
+    if kind in SIZED_KINDS:
+        return n
+    if kind == "cifar10":
+        full = CIFAR10_SIZES.get(params.get("split", "train"))
+        return min(n, full) if n and full else full
+    path = Path(params["path"]) if "path" in params else None
+    if kind not in ("folder", "zip") or not path.exists():
+        return None
+    check = check_folder if kind == "folder" else check_zip
+    return cache.get(f"{kind}:{path.resolve()}:{n}", path, lambda: check(path, n))
+
+
+def response_units(row: dict, n_images: int | None, pool: str, cache: Cache) -> int | None:
+    """The number of units an ``npy`` response file keeps after preprocessing, checking
+    its shape against the pool and that every value is finite; None for other adapters
+    and for files a download rule will fetch."""
+    from .recordings import npy_matrix, preprocess
+
+    if row["adapter"] != "npy" or not Path(row["path"]).is_file():
+        return None
+    path = Path(row["path"])
+    options = {k: row[k] for k in ("layout",) if k in row}
+
+    def check():
+        rec = npy_matrix(str(path), area=row["area"], **options)
+        rows = rec.responses.shape[0] if n_images is None else n_images
+        rec = preprocess(rec, rows, pool, min_std=row.get("min_std", 0.0))
+        return len(rec.units)
+
+    key = f"npy:{path.resolve()}:{options}:{n_images}:{row.get('min_std', 0.0)}"
+    return cache.get(key, path, check)
