@@ -116,7 +116,7 @@ def test_paper_config_runs_offline_with_random_weights(tmp_path, rng):
         row.update(weights="random", batch_size=100, layers=["layer1"])
     cfg["scoring"].update(metric="lpips_alex_random", n_random=50)
     cfg["directions"]["kmeans"]["n_init"] = 2
-    cfg["directions"]["sae"].update(steps=50, batch_size=64)
+    cfg["directions"]["topk_sae"].update(epochs=2, batch_size=64)
     cfg["analyses"]["synergy"]["n_pairs"] = 10
     cfg["analyses"]["interpolation"]["n_pairs"] = 3
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(cfg))
@@ -136,5 +136,5 @@ def test_paper_config_runs_offline_with_random_weights(tmp_path, rng):
     net = read_table(tmp_path / "run/results/tables/net_effects.csv")
     # every method has its shuffled fit in the paper's configuration, and the untrained null
     shuffled = set(net[net.null == "shuffled"].method)
-    assert {"kmeans", "pca", "ica", "nmf", "sae", "kmeans@2"} <= shuffled
+    assert {"kmeans", "pca", "ica", "nmf", "topk_sae", "kmeans@2"} <= shuffled
     assert set(net[net.null == "untrained"].null_source) == {"resnet50_cifar10_untrained"}

@@ -17,3 +17,38 @@ def test_missing_directions_lower_the_matched_score(rng):
     s = recovery_scores(np.eye(4)[:2], truth)
     assert s["best_cosine"] == pytest.approx(0.5)
     assert s["matched_cosine"] == pytest.approx(0.5)
+
+
+@pytest.fixture(scope="module")
+def overcomplete_population():
+    """48 features in 16 neurons (3:1), three active per image: one of each of
+    shape-colour, size-x and y-rotation, with independent intensities, each feature a
+    random direction in neuron space; Poisson counts."""
+    from superposition.images import POOLS
+    from superposition.synthetic import grouped_features, planted_population
+
+    pool = POOLS.get("shapes")(1200, 16, 0)
+    z, names = grouped_features(pool.factors, [["shape", "colour"], ["size", "x"],
+                                               ["y", "rotation"]])
+    z = z * np.random.default_rng(1).uniform(0.5, 1.5, z.shape)
+    pop = planted_population(z, names, 16, 3, gain=100.0, baseline=100.0, seed=0,
+                             mixing="gaussian")
+    assert pop.mixing.shape == (16, 48) and (z > 0).sum(1).tolist() == [3] * 1200
+    return pop
+
+
+def test_a_topk_sae_recovers_features_that_outnumber_the_neurons(overcomplete_population):
+    """The overcomplete regime: a sparse dictionary of K = 3n atoms finds the planted
+    features (mean best cosine >= 0.9); K-means at K = n, or at K = 3n, cannot, nor can
+    the SAE held to K = n."""
+    from superposition.directions import find_directions
+
+    x, truth = overcomplete_population.responses, overcomplete_population.mixing.T
+
+    def best(method, k, **options):
+        found = find_directions(x, method, k, seed=0, **options).components
+        return recovery_scores(found, truth)["best_cosine"]
+
+    assert best("topk_sae", 48, top_k=3) >= 0.9
+    assert best("topk_sae", 16, top_k=3) < 0.8
+    assert best("kmeans", 16) < 0.5 and best("kmeans", 48) < 0.5

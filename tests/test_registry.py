@@ -25,5 +25,6 @@ def test_duplicate_registration_is_refused():
 
 
 def test_the_paper_methods_and_metrics_are_registered():
-    assert {"neurons", "kmeans", "pca", "ica", "nmf", "sae", "random"} <= set(METHODS.names())
+    assert {"neurons", "kmeans", "pca", "ica", "nmf", "random", "topk_sae", "batchtopk_sae",
+            "jumprelu_sae", "archetypal_sae", "semi_nmf", "convex_nmf"} <= set(METHODS.names())
     assert {"pixel", "colour", "deepfeat_efficientnet_lite0"} <= set(METRICS.names())

@@ -18,7 +18,7 @@ from test_workflow import ROOT, snakemake
 DATA = Path(os.environ.get("SUPERPOSITION_V4_DATA",
                            ROOT.parent / "shared/research-data/cowley2023_v4"))
 SESSIONS = {"190923": 33, "201025": 89}
-METHODS = ["neurons", "kmeans", "kmeans_shuffled", "pca", "ica", "nmf", "sae", "random"]
+METHODS = ["neurons", "kmeans", "kmeans_shuffled", "pca", "ica", "nmf", "topk_sae", "random"]
 pytestmark = [pytest.mark.workflow,
               pytest.mark.skipif(not DATA.is_dir(), reason=f"V4 data not found at {DATA}")]
 

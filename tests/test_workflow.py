@@ -311,7 +311,7 @@ def test_scores_record_metric_and_both_conventions(tiny_run):
 
 def test_recovery_and_psychophysics_tables_are_well_formed(tiny_run):
     rec = read_table(tiny_run / "results/recovery/planted.csv")
-    assert set(rec.method) == {"neurons", "kmeans", "kmeans_shuffled", "pca", "ica", "nmf", "sae",
+    assert set(rec.method) == {"neurons", "kmeans", "kmeans_shuffled", "pca", "ica", "nmf", "topk_sae",
                                "random", "kmeans@2"}
     assert rec.set_index("method").loc["kmeans@2", "n_found"] == 16  # K = 2 x 8 neurons
     assert rec.matched_cosine.between(0, 1).all()

@@ -205,51 +205,6 @@ def nmf(x: np.ndarray, n_components: int, seed: int, max_iter: int = 500) -> Dir
                         lambda v: model.transform(np.clip(v, 0, None)) * norms[None])
 
 
-@METHODS.register("sae")
-def sae(x: np.ndarray, n_components: int, seed: int, l1: float = 1e-3, steps: int = 2000,
-        batch_size: int = 256, lr: float = 1e-3, device: str = "cpu") -> DirectionSet:
-    """A ReLU sparse autoencoder with unit-norm decoder rows (the directions)."""
-    import torch
-
-    torch.manual_seed(seed)
-    scale = float(x.std()) or 1.0
-    data = torch.as_tensor(x / scale, dtype=torch.float32, device=device)
-    n, d = data.shape
-    dec = torch.nn.Parameter(torch.nn.functional.normalize(torch.randn(n_components, d), dim=1).to(device))
-    enc = torch.nn.Parameter(dec.detach().clone())
-    b_enc = torch.nn.Parameter(torch.zeros(n_components, device=device))
-    b_dec = torch.nn.Parameter(data.mean(0).clone())
-    opt = torch.optim.Adam([dec, enc, b_enc, b_dec], lr=lr)
-    gen = torch.Generator(device="cpu").manual_seed(seed)
-
-    def encode(v):
-        return torch.relu((v - b_dec) @ enc.T + b_enc)
-
-    for _ in range(steps):
-        batch = data[torch.randint(n, (min(batch_size, n),), generator=gen)]
-        codes = encode(batch)
-        recon = codes @ dec + b_dec
-        loss = ((recon - batch) ** 2).sum(1).mean() + l1 * codes.abs().sum(1).mean()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        with torch.no_grad():
-            dec.data = torch.nn.functional.normalize(dec.data, dim=1)
-    with torch.no_grad():
-        codes = encode(data)
-        mse = float(((codes @ dec + b_dec - data) ** 2).sum(1).mean() / (data ** 2).sum(1).mean())
-        dead = int((codes.max(0).values <= 0).sum())
-    def apply(v):
-        with torch.no_grad():
-            return (encode(torch.as_tensor(v / scale, dtype=torch.float32, device=device))
-                    * scale).cpu().numpy().astype(np.float64)
-
-    return DirectionSet(dec.detach().cpu().numpy().astype(np.float64),
-                        (codes * scale).cpu().numpy(),
-                        {"relative_mse": mse, "dead_codes": dead, "l1": l1, "steps": steps},
-                        apply)
-
-
 @METHODS.register("random")
 def random_directions(x: np.ndarray, n_components: int, seed: int) -> DirectionSet:
     """Random unit directions: the baseline any method should beat."""
@@ -306,3 +261,6 @@ def find_directions(x: np.ndarray, method: str, n_components: int, seed: int,
         result = METHODS.get(method)(x.astype(np.float64), n_components, seed, **params)
     result.info.update(method=method, n_components=int(result.components.shape[0]), seed=seed)
     return result
+
+
+from . import dictionaries  # noqa: E402,F401  registers the `overcomplete` methods

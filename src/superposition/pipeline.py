@@ -143,23 +143,33 @@ def cache_activations(pool: str, architecture: str, weights_dir: str | None, wei
 
 # -- brain --------------------------------------------------------------------------------
 
-def synthetic_population(pool: str, source: str, area: str, factors: list[str],
+def synthetic_population(pool: str, source: str, area: str, factors: list,
                          n_neurons: int, features_per_neuron: int, gain: float,
-                         baseline: float, seed: int, out_responses: str, out_truth: str) -> None:
-    from .synthetic import conjunction_features, planted_population
+                         baseline: float, seed: int, out_responses: str, out_truth: str,
+                         mixing: str = "sparse", intensity: str = "size") -> None:
+    """Plant features into a population over a pool: ``factors`` names one group of
+    factors (features are their conjunctions, one active per image) or several groups
+    (one feature of each active per image). ``intensity``: each image's object size
+    scales its features, or ``independent`` uniform 0.5-1.5 per image and feature."""
+    from .synthetic import grouped_features, planted_population
 
     table = pool_table(pool)
-    missing = [f for f in factors if f"factor_{f}" not in table]
+    groups = [factors] if all(isinstance(f, str) for f in factors) else factors
+    missing = [f for group in groups for f in group if f"factor_{f}" not in table]
     if missing:
         raise ValueError(f"pool {pool} has no factors {missing}; it has "
                          f"{[c[7:] for c in table if c.startswith('factor_')]}")
-    fac = {f: table[f"factor_{f}"].to_numpy() for f in factors}
-    size = table["factor_size"].to_numpy() if "factor_size" in table else None
-    intensity = None if size is None else 0.5 + (size - size.min()) / (np.ptp(size) or 1)
-    z, names = conjunction_features(fac, factors, intensity)
-    pop = planted_population(z, names, n_neurons, features_per_neuron, gain, baseline, seed)
+    fac = {f: table[f"factor_{f}"].to_numpy() for group in groups for f in group}
+    z, names = grouped_features(fac, groups)
+    if intensity == "independent":
+        z = z * np.random.default_rng(seed + 1).uniform(0.5, 1.5, z.shape)
+    elif "factor_size" in table:
+        size = table["factor_size"].to_numpy()
+        z = z * (0.5 + (size - size.min()) / (np.ptp(size) or 1))[:, None]
+    pop = planted_population(z, names, n_neurons, features_per_neuron, gain, baseline, seed,
+                             mixing)
     settings = dict(factors=factors, n_neurons=n_neurons, features_per_neuron=features_per_neuron,
-                    gain=gain, baseline=baseline, seed=seed)
+                    gain=gain, baseline=baseline, seed=seed, mixing=mixing, intensity=intensity)
     units = [f"{area}:{i}" for i in range(n_neurons)]
     store.write_dataset(store.responses_dataset(
         pop.responses, units, {"source": source, "layer": area, "kind": "brain",

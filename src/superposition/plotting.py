@@ -17,7 +17,10 @@ from .directions import SHUFFLED  # noqa: E402
 from .effects import bootstrap_ci, is_null_set  # noqa: E402
 
 METHOD_COLOURS = {"neurons": "#4d4d4d", "kmeans": "#d62728", "pca": "#1f77b4",
-                  "ica": "#2ca02c", "nmf": "#9467bd", "sae": "#ff7f0e", "random": "#bcbd22"}
+                  "ica": "#2ca02c", "nmf": "#9467bd", "topk_sae": "#ff7f0e",
+                  "batchtopk_sae": "#ffbb78", "jumprelu_sae": "#e377c2",
+                  "archetypal_sae": "#8c564b", "semi_nmf": "#17becf", "convex_nmf": "#7f7f7f",
+                  "random": "#bcbd22"}
 
 
 def colour(method: str) -> str:

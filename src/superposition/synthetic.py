@@ -40,12 +40,47 @@ def conjunction_features(factors: dict[str, np.ndarray], names: list[str],
     return z, labels
 
 
+def binned(values: np.ndarray, bins: int = 4) -> np.ndarray:
+    """A factor's levels: its values where it has at most ``bins``, else quantile bins."""
+    if len(np.unique(values)) <= bins:
+        return values
+    return np.digitize(values, np.quantile(values, np.linspace(0, 1, bins + 1)[1:-1])).astype(float)
+
+
+def grouped_features(factors: dict[str, np.ndarray],
+                     groups: list[list[str]]) -> tuple[np.ndarray, list[str]]:
+    """One conjunction code per group of factors, side by side: each image holds one
+    feature of every group, so as many features as groups are active at once (e.g.
+    shape-colour, size-x and y-rotation: 3 of 48). Continuous factors are cut into
+    quartiles."""
+    parts = [conjunction_features({n: binned(factors[n]) for n in group}, group)
+             for group in groups]
+    return np.hstack([p[0] for p in parts]), [n for p in parts for n in p[1]]
+
+
+MIXINGS = ("sparse", "gaussian")
+
+
 def planted_population(features: np.ndarray, feature_names: list[str], n_neurons: int,
                        features_per_neuron: int, gain: float, baseline: float,
-                       seed: int) -> Population:
-    """Mix features into neurons: rate = baseline + gain * relu(Z W^T); counts ~ Poisson."""
+                       seed: int, mixing: str = "sparse") -> Population:
+    """Mix features into neurons; counts ~ Poisson of the rates.
+
+    ``sparse``: each neuron a non-negative mixture of ``features_per_neuron`` features,
+    rate = baseline + gain * relu(Z W^T). ``gaussian``: each feature a random unit
+    direction in neuron space (far less coherent than non-negative ones, so many more
+    features than neurons stay identifiable), rate = relu(baseline + gain * Z W^T).
+    """
     rng = np.random.default_rng(seed)
     n_feat = features.shape[1]
+    if mixing == "gaussian":
+        mixing_matrix = rng.standard_normal((n_neurons, n_feat))
+        mixing_matrix /= np.linalg.norm(mixing_matrix, axis=0)
+        rates = np.maximum(baseline + gain * features @ mixing_matrix.T, 0)
+        return Population(rng.poisson(rates).astype(np.float64), rates, mixing_matrix, features,
+                          list(feature_names))
+    if mixing != "sparse":
+        raise ValueError(f"mixing must be one of {MIXINGS}, not {mixing!r}")
     if features_per_neuron > n_feat:
         raise ValueError("features_per_neuron exceeds the number of features")
     mixing = np.zeros((n_neurons, n_feat))

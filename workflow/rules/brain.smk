@@ -25,7 +25,10 @@ rule synthetic_population:
                 "features_per_neuron",
                 "gain",
                 "baseline",
+                "mixing",
+                "intensity",
             )
+            if k in BRAIN[wc.source]
         },
         seed=config["seed"],
     script:

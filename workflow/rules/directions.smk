@@ -1,11 +1,19 @@
 # Stage 3: directions in activation space (neurons, the paper's K-means, PCA,
-# ICA, NMF, a sparse autoencoder, random), each with its responses; and each
-# method's shuffled-fit null (<method>_shuffled) where the config lists it.
-# K-means and the SAE run on a GPU where the device allows (a torch Lloyd loop;
-# scikit-learn on the CPU): their own rule, so a cluster sends them, and only
-# them, to a GPU partition.
+# ICA, NMF, the `overcomplete` sparse autoencoders and NMFs, random), each with its
+# responses; and each method's shuffled-fit null (<method>_shuffled) where the config
+# lists it. K-means and the `overcomplete` methods run on a GPU where the device
+# allows (a torch Lloyd loop; scikit-learn on the CPU): their own rule, so a cluster
+# sends them, and only them, to a GPU partition.
 
-GPU_METHODS = ["kmeans", "sae"]
+GPU_METHODS = [
+    "kmeans",
+    "topk_sae",
+    "batchtopk_sae",
+    "jumprelu_sae",
+    "archetypal_sae",
+    "semi_nmf",
+    "convex_nmf",
+]
 
 
 rule find_directions:

@@ -1,0 +1,201 @@
+"""Sparse dictionary learning from the `overcomplete` toolbox (Fel et al.), as direction
+methods: TopK, BatchTopK, JumpReLU and relaxed-archetypal TopK sparse autoencoders,
+and semi- and convex NMF.
+
+Every method fits a dictionary of K atoms, which may outnumber the units (the
+overcomplete regime of superposition). The directions are the unit-norm atoms; the
+responses are the codes, scaled by each atom's norm so that a response is the
+activation's component along its unit direction. The library does the fitting; this
+module only prepares the data and maps the result onto the (image x unit) contract.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .directions import METHODS, DirectionSet
+
+
+def _overcomplete():
+    """Import `overcomplete` 0.3.0, whose top-level import calls ``matplotlib.cm.get_cmap``,
+    which matplotlib 3.9 removed. The one shim for it lives here: the old name is pointed
+    at its replacement, ``matplotlib.colormaps.get_cmap``, before the import."""
+    import matplotlib.cm
+
+    if not hasattr(matplotlib.cm, "get_cmap"):
+        import matplotlib
+
+        matplotlib.cm.get_cmap = matplotlib.colormaps.get_cmap
+    import overcomplete
+
+    return overcomplete
+
+
+class _Scaling:
+    """Each unit centred on its median and all scaled by one global spread, so that the
+    offset of firing rates (a baseline, a ReLU's mean) costs no atoms. Medians keep the
+    sparse activity: most images sit near it, so each is a few atoms from it."""
+
+    def __init__(self, x: np.ndarray):
+        self.centre = np.median(x, axis=0)
+        self.scale = float((x - self.centre).std()) or 1.0
+
+    def __call__(self, x: np.ndarray, device: str):
+        import torch
+
+        return torch.as_tensor((x - self.centre) / self.scale, dtype=torch.float32,
+                               device=device)
+
+
+def _direction_set(atoms, codes, info: dict, encode) -> DirectionSet:
+    """Unit-norm atoms and codes scaled by the atoms' norms, as numpy."""
+    atoms = atoms.detach().cpu().double().numpy()
+    norms = np.linalg.norm(atoms, axis=1)
+    norms = np.where(norms > 0, norms, 1.0)
+    scale = info["scale"]
+    return DirectionSet(atoms / norms[:, None],
+                        codes.detach().cpu().double().numpy() * norms[None] * scale,
+                        info | {"dead_atoms": int((codes.abs().max(0).values <= 0).sum())},
+                        lambda v: encode(v).detach().cpu().double().numpy() * norms[None] * scale)
+
+
+def _train_sae(model, x: np.ndarray, scaling: _Scaling, epochs: int, batch_size: int,
+               lr: float, seed: int, device: str, criterion=None) -> DirectionSet:
+    """Train an `overcomplete` SAE with its own loop (``train_sae``) and Adam; the
+    default criterion is the reconstruction error alone (TopK-style sparsity is in the
+    encoder)."""
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+
+    sae = _overcomplete().sae
+    data = scaling(x, device)
+    loader = DataLoader(TensorDataset(data), batch_size=min(batch_size, len(data)),
+                        shuffle=True, drop_last=len(data) > batch_size,
+                        generator=torch.Generator().manual_seed(seed))
+    criterion = criterion or (lambda x, x_hat, pre, codes, dictionary:
+                              (x - x_hat).square().mean())
+    sae.train_sae(model, loader, criterion, torch.optim.Adam(model.parameters(), lr),
+                  nb_epochs=epochs, monitoring=0, device=device)
+    model.eval()
+
+    def encode(v):
+        with torch.no_grad():
+            return model.encode(scaling(v, device))[1]
+
+    codes = encode(x)
+    with torch.no_grad():
+        recon = model.decode(codes)
+        relative_mse = float((recon - data).square().sum() / data.square().sum())
+    return _direction_set(model.get_dictionary(), codes,
+                          {"relative_mse": relative_mse, "epochs": epochs, "lr": lr,
+                           "batch_size": batch_size, "scale": scaling.scale,
+                           "centre": "per-unit median"}, encode)
+
+
+def _data_atoms(x: np.ndarray, scaling: _Scaling, n: int, seed: int, device: str):
+    """``n`` images (distinct where the pool has as many), scaled and unit-normalised: the
+    atoms' starting point (fewer dead atoms than from a random start)."""
+    import torch
+
+    rng = np.random.default_rng(seed)
+    rows = rng.choice(len(x), n, replace=n > len(x))
+    # numpy, which the library copies into its parameter without a warning
+    return torch.nn.functional.normalize(scaling(x[rows], "cpu"), dim=1).numpy()
+
+
+def _sae_method(build):
+    """A registered SAE method from ``build(sae_module, x, K, top_k, data_atoms, scaling,
+    device, options)``; the shared options are ``top_k`` (active atoms per image; default
+    K / 10 as in the library, at least 1), ``epochs``, ``batch_size``, ``lr``."""
+
+    def method(x: np.ndarray, n_components: int, seed: int, top_k: int | None = None,
+               epochs: int = 200, batch_size: int = 64, lr: float = 3e-3,
+               device: str = "cpu", **options) -> DirectionSet:
+        import torch
+
+        torch.manual_seed(seed)
+        scaling = _Scaling(x)
+        init = _data_atoms(x, scaling, n_components, seed, device)
+        top_k = top_k or max(n_components // 10, 1)
+        model, criterion = build(_overcomplete().sae, x, n_components, top_k, init,
+                                 scaling, device, options | {"batch_size": batch_size})
+        result = _train_sae(model, x, scaling, epochs, batch_size, lr, seed, device, criterion)
+        result.info.update(top_k=top_k, **options)
+        return result
+
+    method.__doc__ = build.__doc__
+    return method
+
+
+def _topk(sae, x, k, top_k, init, scaling, device, options):
+    """TopK SAE (Gao et al. 2024): the top_k largest codes per image are kept."""
+    model = sae.TopKSAE(x.shape[1], k, top_k=top_k, dictionary_params={"initializer": init},
+                        device=device)
+    return model.untied(bias=True), None
+
+
+def _batchtopk(sae, x, k, top_k, init, scaling, device, options):
+    """BatchTopK SAE (Bussmann et al. 2024): top_k codes per image on average over a
+    batch (the library counts them per batch); a running threshold at inference."""
+    per_batch = top_k * min(options["batch_size"], len(x))
+    model = sae.BatchTopKSAE(x.shape[1], k, top_k=per_batch,
+                             dictionary_params={"initializer": init}, device=device)
+    return model.untied(bias=True), None
+
+
+def _jumprelu(sae, x, k, top_k, init, scaling, device, options):
+    """JumpReLU SAE (Rajamanoharan et al. 2024): a learnt threshold per atom, trained
+    with the library's reconstruction + L1 loss (``l1``, default 1e-3)."""
+    from functools import partial
+
+    model = sae.JumpSAE(x.shape[1], k, dictionary_params={"initializer": init}, device=device)
+    return model.untied(bias=True), partial(sae.mse_l1, penalty=options.get("l1", 1e-3))
+
+
+def _archetypal(sae, x, k, top_k, init, scaling, device, options):
+    """Relaxed-archetypal TopK SAE (Fel et al. 2025): atoms stay near the convex hull of
+    ``n_points`` images (default 1,000), which makes them stable across seeds."""
+    n_points = min(options.get("n_points", 1000), len(x))
+    rows = np.random.default_rng(0).choice(len(x), n_points, replace=False)
+    return sae.RATopKSAE(x.shape[1], k, points=scaling(x[rows], device), top_k=top_k,
+                         delta=options.get("delta", 1.0), device=device), None
+
+
+for _name, _build in (("topk_sae", _topk), ("batchtopk_sae", _batchtopk),
+                      ("jumprelu_sae", _jumprelu), ("archetypal_sae", _archetypal)):
+    METHODS.register(_name)(_sae_method(_build))
+
+
+def _nmf_method(kind: str):
+    def method(x: np.ndarray, n_components: int, seed: int, max_iter: int = 500,
+               device: str = "cpu") -> DirectionSet:
+        import torch
+
+        torch.manual_seed(seed)
+        optimization = _overcomplete().optimization
+        scaling = _Scaling(x)
+        data = scaling(x, device)
+        model = (optimization.SemiNMF(n_components, solver="mu", device=device)
+                 if kind == "semi" else
+                 optimization.ConvexNMF(n_components, solver="pgd", device=device))
+        _, atoms = model.fit(data, max_iter=max_iter)
+
+        def encode(v):  # codes solved afresh from a seeded start: the same data, the same codes
+            torch.manual_seed(seed)
+            return model.encode(scaling(v, device), max_iter=max_iter)
+
+        codes = encode(x)
+        relative_mse = float((codes @ atoms - data).square().sum() / data.square().sum())
+
+        return _direction_set(atoms, codes, {"relative_mse": relative_mse,
+                                             "max_iter": max_iter, "scale": scaling.scale,
+                                             "centre": "per-unit median"}, encode)
+
+    method.__doc__ = (f"{kind.capitalize()} NMF (`overcomplete`): non-negative codes"
+                      + (", atoms free" if kind == "semi" else
+                         ", atoms convex combinations of the images") + ".")
+    return method
+
+
+METHODS.register("semi_nmf")(_nmf_method("semi"))
+METHODS.register("convex_nmf")(_nmf_method("convex"))
