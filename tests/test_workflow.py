@@ -235,6 +235,7 @@ def test_every_figure_and_the_report_exist(tiny_run):
         assert {f"{source}/ii_by_method.png", f"{source}/psychophysics.png"} <= figures
     assert {"planted/recovery.png", "summary.png", "mobilenet_v2/meis_features.2.png",
             "tiny/meis_2.png", "planted/meis_sim.png"} <= figures
+    assert {f"{s}/ii_by_size.png" for s in ("mobilenet_v2", "tiny", "planted")} <= figures
     for analysis in ("synergy", "interpolation", "split", "semantics", "spectrum", "sparsity"):
         assert {f"{s}/{analysis}.png" for s in ("mobilenet_v2", "tiny", "planted")} <= figures
     assert (tiny_run / "report.html").stat().st_size > 100_000
@@ -311,9 +312,10 @@ def test_scores_record_metric_and_both_conventions(tiny_run):
 
 def test_recovery_and_psychophysics_tables_are_well_formed(tiny_run):
     rec = read_table(tiny_run / "results/recovery/planted.csv")
-    assert set(rec.method) == {"neurons", "kmeans", "kmeans_shuffled", "pca", "ica", "nmf", "topk_sae",
-                               "random", "kmeans@2"}
+    assert set(rec.method) == {"neurons", "kmeans", "kmeans_shuffled", "pca", "ica", "nmf",
+                               "topk_sae", "random", "kmeans@2", "topk_sae@2"}
     assert rec.set_index("method").loc["kmeans@2", "n_found"] == 16  # K = 2 x 8 neurons
+    assert rec.set_index("method").loc["topk_sae@2", "n_found"] == 16  # overcomplete
     assert rec.matched_cosine.between(0, 1).all()
     psy = read_table(tiny_run / "results/psychophysics/tiny/2/kmeans.csv")
     assert psy.accuracy.between(0, 1).all()

@@ -520,6 +520,12 @@ def figure_ii(scores: list[str], baseline: str, metric: str, title: str, out: st
     ii_by_method(_read_all(scores), read_table(baseline), metric, title, out)
 
 
+def figure_sizes(scores: list[str], metric: str, title: str, out: str) -> None:
+    from .plotting import ii_by_size
+
+    ii_by_size(_read_all(scores), metric, title, out)
+
+
 def figure_meis(scores: list[str], pool: str, metric: str, methods: list[str], n_show: int,
                 title: str, out: str) -> None:
     from .plotting import mei_grid

@@ -95,6 +95,41 @@ def ii_by_method(scores: pd.DataFrame, baseline: pd.DataFrame, metric: str, titl
     _save(fig, out)
 
 
+def ii_by_size(scores: pd.DataFrame, metric: str, title: str, out: str) -> None:
+    """Per layer: mean II (95% bootstrap CI) of each method's directions against the
+    dictionary size K / n (n = number of units), one line per method over its sizes
+    (``method`` and ``method@ratio`` sets), with the neurons' mean as a line and band.
+    Does a bigger dictionary give more interpretable directions?"""
+    scores = scores[(scores.metric == metric) & ~scores.method.map(is_null_set)]
+    fig, panels = _layer_axes(scores, width=3.6, height=3.4)
+    for ax, layer in panels:
+        rows = scores[scores.layer == layer]
+        n_units = (rows.method == "neurons").sum() or rows.groupby("method").size().min()
+        neurons = rows[rows.method == "neurons"].ii_pairs
+        if len(neurons):
+            ax.axhspan(*bootstrap_ci(neurons), color=colour("neurons"), alpha=0.15, lw=0)
+            ax.axhline(neurons.mean(), color=colour("neurons"), lw=1.5, label="neurons")
+        sizes = rows[rows.method != "neurons"].groupby("method").ii_pairs.agg(
+            ["size", "mean", lambda v: tuple(bootstrap_ci(v))]).reset_index()
+        sizes.columns = ["method", "k", "mean", "ci"]
+        sizes["base"] = sizes.method.str.split("@").str[0]
+        sizes["ratio"] = sizes.k / n_units
+        bases = list(dict.fromkeys(sizes.base))
+        for base, line in sizes.sort_values("ratio").groupby("base", sort=False):
+            ci = np.array(line.ci.tolist())
+            dodge = 2 ** (0.06 * (bases.index(base) - (len(bases) - 1) / 2))  # apart at one K
+            ax.errorbar(line.ratio * dodge, line["mean"], yerr=[line["mean"] - ci[:, 0],
+                                                                ci[:, 1] - line["mean"]],
+                        fmt="-o", ms=4, capsize=2, color=colour(base), label=base)
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("dictionary size K / n (log scale)")
+        ax.set_title(f"{layer} (n = {n_units})")
+    panels[0][0].set_ylabel(SCORES["ii_pairs"].format(metric=metric))
+    panels[-1][0].legend(fontsize=7, frameon=False, loc="center left", bbox_to_anchor=(1, 0.5))
+    fig.suptitle(title)
+    _save(fig, out)
+
+
 def mei_grid(scores: pd.DataFrame, images, metric: str, methods: list[str], n_show: int,
              title: str, out: str) -> None:
     """Top-k images of the most and least interpretable units of each method."""

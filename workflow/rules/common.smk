@@ -71,12 +71,20 @@ ONE_PER_GROUP = SCORING.get("one_per_group", True)
 CACHE_EMBEDDINGS = SCORING.get("cache_embeddings", True)
 FIGURES = config["figures"]
 METHOD_NAMES = DIRECTIONS["methods"]
-SWEEP = DIRECTIONS.get("k_sweep", {"methods": [], "ratios": []})
-# Direction sets: each method at the source's K, plus "<method>@<ratio>" for the K sweep
-# (K = ratio x number of units, e.g. the paper's n/2 and 2n).
-DIRECTION_SETS = METHOD_NAMES + [
-    f"{m}@{r:g}" for m in SWEEP["methods"] for r in SWEEP["ratios"]
-]
+# one K sweep, or a list of them (each its methods at its ratios)
+SWEEPS = DIRECTIONS.get("k_sweep", [])
+SWEEPS = [SWEEPS] if isinstance(SWEEPS, dict) else SWEEPS
+SWEEP_METHODS = list(dict.fromkeys(m for sweep in SWEEPS for m in sweep["methods"]))
+# Direction sets: each method at the source's K, plus "<method>@<ratio>" for the K sweeps
+# (K = ratio x number of units, e.g. the paper's n/2 and 2n, or an overcomplete 4n).
+DIRECTION_SETS = METHOD_NAMES + list(
+    dict.fromkeys(
+        f"{m}@{r:g}"
+        for sweep in SWEEPS
+        for m in sweep["methods"]
+        for r in sweep["ratios"]
+    )
+)
 ANALYSES = config.get("analyses", {})
 # figures of the further analyses: the enabled ones, plus II vs sparsity from the scores
 ANALYSIS_FIGURES = list(ANALYSES) + ["sparsity"]
@@ -148,7 +156,7 @@ def _check_config():
                     f"analyses.{analysis} needs {method!r} in directions.methods"
                 )
     for section, methods in (
-        ("directions.k_sweep.methods", SWEEP["methods"]),
+        ("directions.k_sweep.methods", SWEEP_METHODS),
         ("psychophysics.methods", PSYCHO["methods"]),
         ("figures.mei_methods", FIGURES.get("mei_methods", [])),
     ):
@@ -364,6 +372,8 @@ def source_figures(source):
     # a null source serves the net effects; its II figure is enough
     if SOURCES[source]["null"]:
         return out
+    if SWEEP_METHODS:
+        out.append(f"results/figures/{source}/ii_by_size.png")
     if FIGURES.get("mei_methods"):
         out += expand(
             "results/figures/{source}/meis_{layer}.png",

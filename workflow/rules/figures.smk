@@ -26,6 +26,30 @@ rule figure_ii_by_method:
         "../../scripts/figure_ii_by_method.py"
 
 
+rule figure_ii_by_size:
+    input:
+        scores=lambda wc: scores(wc.source),
+    output:
+        report(
+            "results/figures/{source}/ii_by_size.png",
+            caption="../report/ii_by_size.rst",
+            category="Dictionary size",
+            subcategory="{source}",
+            labels={"source": "{source}", "figure": "II by dictionary size"},
+        ),
+    log:
+        "logs/figure_ii_by_size/{source}.log",
+    localrule: True
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        metric=SCORING["metric"],
+        title=lambda wc: f"{wc.source}: does a bigger dictionary give more interpretable "
+        f"directions? ({SCORING['metric']})",
+    script:
+        "../../scripts/figure_ii_by_size.py"
+
+
 rule figure_meis:
     input:
         scores=lambda wc: scores(wc.source, [wc.layer], FIGURES["mei_methods"]),

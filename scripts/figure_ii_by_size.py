@@ -1,0 +1,8 @@
+"""Figure: II against dictionary size K / n, per method and layer, beside the neurons."""
+
+from superposition.pipeline import figure_sizes
+from superposition.runner import logged
+
+with logged(snakemake):
+    figure_sizes(snakemake.input.scores, snakemake.params.metric, snakemake.params.title,
+                 snakemake.output[0])
