@@ -48,7 +48,8 @@ class _Scaling:
 
 
 def _direction_set(atoms, codes, info: dict, encode) -> DirectionSet:
-    """Unit-norm atoms and codes scaled by the atoms' norms, as numpy."""
+    """Unit-norm atoms, and codes times the atoms' norms and the data's spread (so a
+    response is in the units of the activations), as numpy."""
     atoms = atoms.detach().cpu().double().numpy()
     norms = np.linalg.norm(atoms, axis=1)
     norms = np.where(norms > 0, norms, 1.0)

@@ -128,8 +128,10 @@ def torch_kmeans(data: np.ndarray, k: int, seed: int, n_init: int = 10,
 
 
 def _kmeans_respond(x: np.ndarray, centroids: np.ndarray, response: str) -> np.ndarray:
-    if response == "neg_distance":
-        return -np.linalg.norm(unit_rows(x)[:, None, :] - centroids[None], axis=2)
+    if response == "neg_distance":  # |a - c| from |a|^2 + |c|^2 - 2 a.c: images x K memory only
+        u = unit_rows(x)
+        squared = (u ** 2).sum(1)[:, None] + (centroids ** 2).sum(1)[None] - 2 * u @ centroids.T
+        return -np.sqrt(np.maximum(squared, 0))
     if response == "projection":
         return x @ unit_rows(centroids).T
     raise ValueError(f"kmeans response must be neg_distance or projection, not {response!r}")
