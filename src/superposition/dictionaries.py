@@ -20,11 +20,10 @@ def _overcomplete():
     """Import `overcomplete` 0.3.0, whose top-level import calls ``matplotlib.cm.get_cmap``,
     which matplotlib 3.9 removed. The one shim for it lives here: the old name is pointed
     at its replacement, ``matplotlib.colormaps.get_cmap``, before the import."""
+    import matplotlib
     import matplotlib.cm
 
     if not hasattr(matplotlib.cm, "get_cmap"):
-        import matplotlib
-
         matplotlib.cm.get_cmap = matplotlib.colormaps.get_cmap
     import overcomplete
 
@@ -47,13 +46,14 @@ class _Scaling:
                                device=device)
 
 
-def _direction_set(atoms, codes, info: dict, encode) -> DirectionSet:
+def _direction_set(atoms, codes, scaling: _Scaling, info: dict, encode) -> DirectionSet:
     """Unit-norm atoms, and codes times the atoms' norms and the data's spread (so a
     response is in the units of the activations), as numpy."""
     atoms = atoms.detach().cpu().double().numpy()
     norms = np.linalg.norm(atoms, axis=1)
     norms = np.where(norms > 0, norms, 1.0)
-    scale = info["scale"]
+    scale = scaling.scale
+    info = info | {"scale": scale, "centre": "per-unit median"}
     return DirectionSet(atoms / norms[:, None],
                         codes.detach().cpu().double().numpy() * norms[None] * scale,
                         info | {"dead_atoms": int((codes.abs().max(0).values <= 0).sum())},
@@ -87,10 +87,9 @@ def _train_sae(model, x: np.ndarray, scaling: _Scaling, epochs: int, batch_size:
     with torch.no_grad():
         recon = model.decode(codes)
         relative_mse = float((recon - data).square().sum() / data.square().sum())
-    return _direction_set(model.get_dictionary(), codes,
+    return _direction_set(model.get_dictionary(), codes, scaling,
                           {"relative_mse": relative_mse, "epochs": epochs, "lr": lr,
-                           "batch_size": batch_size, "scale": scaling.scale,
-                           "centre": "per-unit median"}, encode)
+                           "batch_size": batch_size}, encode)
 
 
 def _data_atoms(x: np.ndarray, scaling: _Scaling, n: int, seed: int, device: str):
@@ -188,9 +187,8 @@ def _nmf_method(kind: str):
         codes = encode(x)
         relative_mse = float((codes @ atoms - data).square().sum() / data.square().sum())
 
-        return _direction_set(atoms, codes, {"relative_mse": relative_mse,
-                                             "max_iter": max_iter, "scale": scaling.scale,
-                                             "centre": "per-unit median"}, encode)
+        return _direction_set(atoms, codes, scaling,
+                              {"relative_mse": relative_mse, "max_iter": max_iter}, encode)
 
     method.__doc__ = (f"{kind.capitalize()} NMF (`overcomplete`): non-negative codes"
                       + (", atoms free" if kind == "semi" else

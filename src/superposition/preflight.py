@@ -100,21 +100,21 @@ def check_folder(root: Path, n_images: int | None = None) -> int:
 
 
 def check_zip(archive: Path, n_images: int | None = None) -> int:
-    """Check a zip pool's archive: every member's checksum, then every image decodes;
-    its number of images."""
+    """Check a zip pool's archive: every image member passes its checksum (checked as it
+    is read) and decodes; its number of images."""
     import io
     import zipfile
 
+    def read(zf, name):
+        try:
+            return zf.read(name)
+        except (zipfile.BadZipFile, OSError, EOFError) as err:
+            raise ValueError(f"{archive} is damaged: member {name} fails its checksum ({err}); "
+                             f"download or copy the archive again") from None
+
     names = zip_members(archive, n_images)
     with zipfile.ZipFile(archive) as zf:
-        try:
-            bad = zf.testzip()
-        except (zipfile.BadZipFile, OSError, EOFError) as err:
-            bad = f"? ({err})"
-        if bad:
-            raise ValueError(f"{archive} is damaged: member {bad} fails its checksum; "
-                             f"download or copy the archive again")
-        problems = [check_image(io.BytesIO(zf.read(n))) for n in names]
+        problems = [check_image(io.BytesIO(read(zf, n))) for n in names]
     _refuse_unreadable(names, problems, f"in {archive}", "replace them in the archive")
     return len(names)
 
