@@ -1,7 +1,7 @@
 """Activation caching vs a bare forward pass over the same tensors.
 
-The workflow's path: images read from a Zarr pool in batches (one batch read
-ahead), forward cut at the layer (on the CPU in passes of 64 images), statistic
+The workflow's path: images read from a Zarr pool in batches (read ahead in
+threads), forward cut at the layer (on the CPU in passes of 64 images), statistic
 on the device, rows streamed into a Zarr store. The baseline: the model's full
 forward over the same images already in memory as float tensors, in the same
 passes, nothing kept; and the same with whole batches, which shows what the CPU
@@ -20,7 +20,7 @@ import torch
 import xarray as xr
 
 from superposition import store
-from superposition.activations import stream_activations, unit_count
+from superposition.activations import stream_activations, unit_counts
 from superposition.models import build_model, split_architecture
 from timing import BareForward, machine, timed
 
@@ -45,12 +45,12 @@ def main():
     bare = BareForward(model, images, args.batch, family.mean, family.std, args.device)
 
     def cached():
-        n_units = unit_count(model, args.layer, (args.size, args.size), None, family.mean,
-                             family.std, args.device)
+        n_units = unit_counts(model, [args.layer], (args.size, args.size), None, family.mean,
+                              family.std, args.device)[args.layer]
         writer = store.ResponseWriter(tmp / "acts.zarr", args.images,
                                       [str(i) for i in range(n_units)], {})
-        stream_activations(model, args.layer, lazy, "centre", args.batch, None, family.mean,
-                           family.std, args.device, writer.write)
+        stream_activations(model, [args.layer], lazy, "centre", args.batch, None, family.mean,
+                           family.std, args.device, lambda rows: writer.write(rows[args.layer]))
         writer.close()
 
     bare(), cached()  # warm-up

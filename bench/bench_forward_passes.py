@@ -22,10 +22,10 @@ def child(layer: str, passes: int) -> dict:
     import numpy as np
     import torch
 
-    from superposition.activations import LayerTap, preprocess
+    from superposition.activations import LayerTaps, preprocess
     from superposition.models import CIFAR_MEAN, CIFAR_STD, build_model
 
-    tap = LayerTap(build_model("cifar10/resnet50", "random", None, seed=0), layer)
+    tap = LayerTaps(build_model("cifar10/resnet50", "random", None, seed=0), [layer])
     images = np.random.default_rng(0).integers(0, 256, (N_IMAGES, 32, 32, 3), np.uint8)
     before, start = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
     for i in range(0, N_IMAGES, BATCH):

@@ -5,4 +5,4 @@ from superposition.runner import logged
 
 with logged(snakemake):
     build_pool(snakemake.wildcards.pool, snakemake.params.kind, snakemake.params.options,
-               snakemake.params.seed, snakemake.output[0])
+               snakemake.params.seed, snakemake.output[0], workers=snakemake.threads)

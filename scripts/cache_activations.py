@@ -1,4 +1,4 @@
-"""Stage 2: stream a pool through a model and cache one layer's activations."""
+"""Stage 2: stream a pool through a model once and cache all its layers' activations."""
 
 from superposition.pipeline import cache_activations
 from superposition.runner import logged
@@ -6,6 +6,6 @@ from superposition.runner import logged
 p = snakemake.params
 with logged(snakemake):
     cache_activations(snakemake.input.pool, p.architecture, snakemake.input.weights or None,
-                      p.weights_tag, snakemake.wildcards.layer, p.statistic, p.batch_size,
-                      p.input_size, p.device, p.seed, snakemake.wildcards.source,
-                      snakemake.output[0])
+                      p.weights_tag, p.layers, p.statistic, p.batch_size, p.input_size,
+                      p.device, p.seed, snakemake.wildcards.source, snakemake.output[0],
+                      workers=snakemake.threads)

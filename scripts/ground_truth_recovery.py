@@ -4,4 +4,5 @@ from superposition.pipeline import recovery
 from superposition.runner import logged
 
 with logged(snakemake):
-    recovery(snakemake.input.directions, snakemake.input.truth[0], snakemake.output[0])
+    recovery(snakemake.input.directions, snakemake.input.truth, snakemake.params.layers,
+             snakemake.output[0])

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from superposition.activations import LayerTap, STATISTICS, stream_activations
+from superposition.activations import LayerTaps, STATISTICS, stream_activations
 from superposition.models import build_model, check_layers, layer_names
 from superposition.weights import WeightsSource, check, fetch
 
@@ -15,13 +15,15 @@ def test_layer_names_and_a_wrong_name_lists_the_valid_ones():
         check_layers("torchvision/mobilenet_v2", ["features.2", "features.99"])
 
 
-def test_layer_tap_stops_the_forward_pass_at_the_layer():
+def test_layer_taps_stop_the_forward_pass_after_the_last_layer():
     model = build_model("tiny/cnn", "random", None, seed=0)
     calls = []
     model[4].register_forward_hook(lambda *a: calls.append(1))
-    out = LayerTap(model, "2")(torch.zeros(2, 3, 16, 16))
-    assert out.shape == (2, 32, 8, 8)
-    assert not calls  # layers after the tap never ran
+    out = LayerTaps(model, ["2", "0"])(torch.zeros(2, 3, 16, 16))  # any order
+    assert out["2"].shape == (2, 32, 8, 8) and out["0"].shape[:2] == (2, 16)
+    assert not calls  # layers after the last tap never ran
+    with pytest.raises(KeyError, match="'nope'"):
+        LayerTaps(model, ["2", "nope"])
 
 
 def test_statistics_pick_the_centre_or_average():
@@ -34,14 +36,15 @@ def test_streaming_writes_every_image_in_order(rng):
     model = build_model("tiny/cnn", "random", None, seed=0)
     images = rng.integers(0, 256, (150, 16, 16, 3), dtype=np.uint8)
     rows = []  # reads of 100 and 50 images; forwards of 64, 36 and 50 on the CPU
-    stream_activations(model, "4", images, "mean", 100, None, (0.5,) * 3, (0.5,) * 3, "cpu",
-                       rows.append)
-    assert [len(r) for r in rows] == [100, 50]
-    got = np.concatenate(rows)
+    stream_activations(model, ["4", "2"], images, "mean", 100, None, (0.5,) * 3, (0.5,) * 3,
+                       "cpu", rows.append, workers=3)
+    assert [len(r["4"]) for r in rows] == [100, 50]
     x = (torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255 - 0.5) / 0.5
-    with torch.no_grad():
-        expected = model[:5](x).mean((2, 3)).numpy()  # up to and including conv '4'
-    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+    for layer, depth in (("4", 5), ("2", 3)):  # one pass gives each layer's own forward
+        got = np.concatenate([r[layer] for r in rows])
+        with torch.no_grad():
+            expected = model[:depth](x).mean((2, 3)).numpy()
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
 
 
 def test_cpu_forward_chunks_cover_the_batch_in_order():
@@ -103,7 +106,7 @@ def make_user_model(weights=None):
 def test_every_family_builds_and_taps_a_named_layer(architecture, layer):
     assert layer in layer_names(architecture)
     model = build_model(architecture, "random", None, seed=0)
-    out = LayerTap(model, layer)(torch.zeros(1, 3, 64, 64))
+    out = LayerTaps(model, [layer])(torch.zeros(1, 3, 64, 64))[layer]
     assert out.ndim == 4
 
 

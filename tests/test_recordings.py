@@ -7,7 +7,7 @@ from PIL import Image
 
 from superposition import downloads
 from superposition.directions import find_directions
-from superposition.images import image_zip
+from superposition.images import image_batches, image_zip
 from superposition.recordings import Recording, npy_matrix, preprocess
 from superposition.recovery import recovery_scores
 
@@ -30,7 +30,8 @@ def test_zip_pool_orders_images_by_file_name_with_or_without_a_folder(tmp_path, 
     pool = image_zip(str(tmp_path / "s.zip"), size=8)
     assert pool.labels == ["image0001", "image0002", "image0003"]
     # image0001 was written second, with red level 30
-    assert abs(int(pool.images[0, 4, 4, 0]) - 30) < 12
+    images = np.concatenate(list(image_batches(pool.images, 2, workers=2)))
+    assert abs(int(images[0, 4, 4, 0]) - 30) < 12
 
 
 def test_npy_adapter_reads_either_layout_and_checks_the_image_count(tmp_path):

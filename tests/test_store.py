@@ -47,3 +47,18 @@ def test_lazy_images_keep_the_requested_order(tmp_path, flat_images):
     assert len(lazy) == 24
     np.testing.assert_array_equal(lazy[np.array([7, 2, 19])], flat_images[[7, 2, 19]])
     np.testing.assert_array_equal(lazy[3:6], flat_images[3:6])
+
+
+def test_a_linked_store_shares_the_bytes_and_reads_alike(tmp_path):
+    w = store.ResponseWriter(tmp_path / "cache/l.zarr", 4, ["l:0", "l:1"], {"layer": "l"})
+    w.write(np.arange(8.0).reshape(4, 2))
+    w.close()
+    assert store.link_store(tmp_path / "cache/l.zarr", tmp_path / "out/l.zarr") == "hard-linked"
+    chunk = next(p for p in (tmp_path / "out/l.zarr/responses").rglob("*") if p.is_file())
+    assert chunk.stat().st_nlink == 2  # one file on disk, two names
+    linked = store.open_dataset(tmp_path / "out/l.zarr")
+    np.testing.assert_array_equal(linked["responses"].values, np.arange(8.0).reshape(4, 2))
+    assert linked.attrs["layer"] == "l"
+    with pytest.raises(FileNotFoundError, match="no Zarr store"):
+        store.link_store(tmp_path / "cache/missing.zarr", tmp_path / "out/m.zarr")
+    assert not (tmp_path / "out/m.zarr").exists()

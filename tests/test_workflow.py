@@ -3,6 +3,7 @@ end-to-end run with its report, and a run killed midway that resumes."""
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -101,6 +102,8 @@ def test_a_config_file_on_the_command_line_stands_alone(tmp_path):
     (lambda c: c.update(imi={"responses": "r.csv", "file_map": "m.json", "imagenet_root": "/",
                              "models": ["googlenet"]}), "imi.figure_model 'resnet50' is not in"),
     (lambda c: c["directions"].update(k_ratio=0.01), "k_ratio 0.01 x 24 units gives K = 1"),
+    (lambda c: c["directions"].update(k_sweep={"methods": ["kmeans"], "ratios": [6]}),
+     "kmeans@6 on tiny 2 with K=192 directions needs at least 192 images, the pool has 160"),
     (lambda c: c["image_pools"]["photos"].update(n_images=30),
      "image pool photos has 30 images; scoring.mis (n_references 9 in quantile 0.25) "
      "needs at least 37"),
@@ -181,9 +184,85 @@ def test_a_failing_job_prints_one_sentence_and_logs_the_traceback(tmp_path):
     console = out.stdout + out.stderr
     assert out.returncode != 0
     assert "cache_activations failed: this network cannot see" in console
-    assert "traceback in logs/cache_activations/blind/conv.log" in console
+    assert "traceback in logs/cache_activations/blind.log" in console
     assert "Traceback" not in console
-    assert "Traceback" in (tmp_path / "run/logs/cache_activations/blind/conv.log").read_text()
+    assert "Traceback" in (tmp_path / "run/logs/cache_activations/blind.log").read_text()
+
+
+def test_one_forward_pass_caches_every_layer_of_a_model(tmp_path):
+    """One cache job for the model's layers; each layer's store is a target of its own,
+    hard-linked from the cache; a lost layer store comes back without a forward pass."""
+    cfg = write_config(tmp_path, lambda c: c["models"]["tiny"].update(layers=["4", "2"]))
+    targets = ["results/responses/tiny/2.zarr", "results/responses/tiny/4.zarr"]
+    out = snakemake(*targets, "--cores", 2, "-d", tmp_path / "run", "--configfile", cfg)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert re.search(r"cache_activations\s+1\n", out.stdout + out.stderr)
+    assert re.search(r"layer_responses\s+2\n", out.stdout + out.stderr)
+    run = tmp_path / "run"
+    for layer, units in (("2", 32), ("4", 32)):
+        ds = xr.open_zarr(run / f"results/responses/tiny/{layer}.zarr")
+        assert ds["responses"].shape[1] == units and ds.attrs["layer"] == layer
+        assert ds.attrs["provenance"]["settings"]["layers_in_pass"] == ["4", "2"]
+        chunk = next(p for p in (run / f"results/responses/tiny/{layer}.zarr/responses")
+                     .rglob("*") if p.is_file())
+        assert chunk.stat().st_nlink == 2
+    shutil.rmtree(run / "results/responses/tiny/4.zarr")
+    again = snakemake(*targets, "--cores", 2, "-d", run, "--configfile", cfg)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert re.search(r"layer_responses\s+1\n", again.stdout + again.stderr)
+    assert "cache_activations" not in again.stdout + again.stderr
+
+
+PLANTED_NET = """
+import torch
+
+
+class Planted(torch.nn.Module):
+    \"\"\"24 feature detectors written into 8 units by a fixed mixing: superposition.\"\"\"
+
+    def __init__(self):
+        super().__init__()
+        self.features = torch.nn.Conv2d(3, 24, 5, padding=2)
+        self.mix = torch.nn.Conv2d(24, 8, 1, bias=False)
+        self.planted_directions = self.mix.weight[:, :, 0, 0].T.detach()  # features x units
+
+    def forward(self, x):
+        return self.mix(torch.relu(self.features(x)))
+
+
+def make():
+    return Planted()
+"""
+DICTIONARIES = ["topk_sae", "batchtopk_sae", "jumprelu_sae", "archetypal_sae", "semi_nmf",
+                "convex_nmf"]
+
+
+def test_every_dictionary_method_runs_and_a_user_network_reports_its_recovery(tmp_path):
+    """Every overcomplete method from a config row through scoring; a python/ network that
+    exposes planted_directions gets the recovery table and figure, with no config for it."""
+    (tmp_path / "planted_net.py").write_text(PLANTED_NET)
+
+    def edit(c):
+        c["models"] = {"user": {"architecture": "python/planted_net:make", "weights": "random",
+                                "pool": "shapes", "layers": ["mix"], "untrained_null": False}}
+        c["brain"] = {}
+        c["directions"].update(methods=["neurons", "kmeans"] + DICTIONARIES, k_sweep=[
+            {"methods": ["topk_sae"], "ratios": [3]}])
+        c["directions"].update({m: {"epochs": 3} for m in DICTIONARIES if m.endswith("_sae")})
+        c["scoring"]["controls"] = []
+
+    targets = ["results/recovery/user.csv", "results/figures/user/recovery.png"] + [
+        f"results/scores/user/mix/{m}.csv" for m in DICTIONARIES]
+    out = snakemake(*targets, "--cores", 2, "-d", tmp_path / "run", "--configfile",
+                    write_config(tmp_path, edit), env={"PYTHONPATH": str(tmp_path)})
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    rec = read_table(tmp_path / "run/results/recovery/user.csv").set_index("method")
+    assert set(rec.index) == {"neurons", "kmeans", "topk_sae@3", *DICTIONARIES}
+    assert (rec.n_true == 24).all() and rec.loc["topk_sae@3", "n_found"] == 24
+    assert rec.matched_cosine.between(0, 1).all()
+    for m in DICTIONARIES:
+        scores = read_table(tmp_path / f"run/results/scores/user/mix/{m}.csv")
+        assert len(scores) == 8 and np.isfinite(scores.ii_pairs).all()
 
 
 @pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="this machine has CUDA")

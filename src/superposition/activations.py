@@ -1,19 +1,21 @@
 """Stream a pool of images through a network and keep one statistic per channel.
 
-Only the requested layer's output is kept (the forward pass stops there), the
-spatial map is reduced on the device, and batches are written as they come, so
-memory stays bounded by one batch however large the pool.
+All requested layers come from one forward pass, which stops after the last of
+them; each spatial map is reduced on the device as it appears, and batches are
+written as they come, so memory stays bounded by a few batches however large the
+pool.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterator
 
 import numpy as np
 import torch
 from torch import nn
 from tqdm import tqdm
+
+from .parallel import ordered_map
 
 STATISTICS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "centre": lambda t: t[:, :, t.shape[2] // 2, t.shape[3] // 2] if t.ndim == 4 else t,
@@ -33,49 +35,58 @@ def preprocess(batch: np.ndarray, mean, std, size: int | None, device) -> torch.
 
 
 class _Stop(Exception):
-    """Raised by the hook to end the forward pass once the layer has fired."""
+    """Raised by a hook to end the forward pass once every tapped layer has fired."""
 
 
-class LayerTap:
-    """Capture one named module's output and cut the forward pass there."""
+class LayerTaps:
+    """Capture named modules' outputs in one forward pass and cut it after the last.
 
-    def __init__(self, model: nn.Module, layer: str):
+    Each layer keeps its first output, passed through ``reduce`` inside the hook,
+    so a full activation map is dropped as soon as its statistic is taken. The pass
+    stops once every layer has fired, whatever their order in the network.
+    """
+
+    def __init__(self, model: nn.Module, layers: list[str],
+                 reduce: Callable[[torch.Tensor], torch.Tensor] | None = None):
         modules = dict(model.named_modules())
-        if layer not in modules:
-            raise KeyError(f"model has no layer {layer!r}")
-        self.model, self.out = model, None
-        self._handle = modules[layer].register_forward_hook(self._hook)
+        missing = [layer for layer in layers if layer not in modules]
+        if missing:
+            raise KeyError(f"model has no layer {', '.join(map(repr, missing))}")
+        self.model, self.layers, self.out = model, list(dict.fromkeys(layers)), {}
+        self._reduce = reduce or (lambda t: t)
+        self._handles = [modules[layer].register_forward_hook(self._hook(layer))
+                         for layer in self.layers]
 
-    def _hook(self, module, inputs, output):
-        self.out = output
-        raise _Stop
+    def _hook(self, layer: str):
+        def hook(module, inputs, output):
+            if layer not in self.out:
+                self.out[layer] = self._reduce(output).contiguous()  # not a view of the map
+            if len(self.out) == len(self.layers):
+                raise _Stop
+        return hook
 
     @torch.no_grad()
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        self.out = None
+    def __call__(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        self.out = {}
         try:
             self.model(x)
         except _Stop:
             pass
-        if self.out is None:
-            raise RuntimeError("the layer did not fire during the forward pass")
+        silent = [layer for layer in self.layers if layer not in self.out]
+        if silent:
+            raise RuntimeError(f"layer {', '.join(silent)} did not fire during the forward pass")
         return self.out
 
     def close(self):
-        self._handle.remove()
+        for handle in self._handles:
+            handle.remove()
 
 
-def batches(images, batch_size: int) -> Iterator[np.ndarray]:
-    """Read ``images`` (array-like, e.g. a Zarr array) in batches, one ahead."""
-    n = len(images)
-    starts = list(range(0, n, batch_size))
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(lambda s: np.asarray(images[s:s + batch_size]), starts[0]) if starts else None
-        for i, _ in enumerate(starts):
-            batch = pending.result()
-            if i + 1 < len(starts):
-                pending = pool.submit(lambda s: np.asarray(images[s:s + batch_size]), starts[i + 1])
-            yield batch
+def batches(images, batch_size: int, workers: int = 2) -> Iterator[np.ndarray]:
+    """Read ``images`` (array-like, e.g. a Zarr array) in batches, read ahead by
+    ``workers`` threads, so decompressing overlaps the forward pass."""
+    return ordered_map(lambda s: np.asarray(images[s:s + batch_size]),
+                       range(0, len(images), batch_size), workers, ahead=workers)
 
 
 CPU_FORWARD_BATCH = 64
@@ -93,25 +104,31 @@ def forward_chunks(x: torch.Tensor, cpu_batch: int = CPU_FORWARD_BATCH) -> tuple
     return x.split(cpu_batch) if x.device.type == "cpu" else (x,)
 
 
-def unit_count(model: nn.Module, layer: str, shape: tuple[int, int], size, mean, std, device) -> int:
-    tap = LayerTap(model, layer)
+def unit_counts(model: nn.Module, layers: list[str], shape: tuple[int, int], size, mean, std,
+                device) -> dict[str, int]:
+    """Channels of each layer, from one forward pass of one blank image."""
+    taps = LayerTaps(model, layers)
     try:
         probe = np.zeros((1, *shape, 3), np.uint8)
-        return int(tap(preprocess(probe, mean, std, size, device)).shape[1])
+        return {layer: int(out.shape[1])
+                for layer, out in taps(preprocess(probe, mean, std, size, device)).items()}
     finally:
-        tap.close()
+        taps.close()
 
 
-def stream_activations(model: nn.Module, layer: str, images, statistic: str, batch_size: int,
-                       size: int | None, mean, std, device, write: Callable[[np.ndarray], None]):
-    """Compute ``statistic`` of ``layer`` for every image and pass each batch to ``write``."""
-    reduce = STATISTICS[statistic]
-    tap = LayerTap(model, layer)
+def stream_activations(model: nn.Module, layers: list[str], images, statistic: str,
+                       batch_size: int, size: int | None, mean, std, device,
+                       write: Callable[[dict[str, np.ndarray]], None], workers: int = 2):
+    """Compute ``statistic`` of every layer for every image in one forward pass per
+    batch, and pass each batch's rows (layer -> array) to ``write``."""
+    taps = LayerTaps(model, layers, STATISTICS[statistic])
     try:
-        for batch in tqdm(batches(images, batch_size), total=-(-len(images) // batch_size),
-                          desc=f"activations {layer}", mininterval=5):
+        for batch in tqdm(batches(images, batch_size, workers),
+                          total=-(-len(images) // batch_size),
+                          desc=f"activations {', '.join(layers)}", mininterval=5):
             x = preprocess(batch, mean, std, size, device)
-            out = torch.cat([reduce(tap(chunk)) for chunk in forward_chunks(x)])
-            write(out.float().cpu().numpy())
+            outs = [taps(chunk) for chunk in forward_chunks(x)]
+            write({layer: torch.cat([o[layer] for o in outs]).float().cpu().numpy()
+                   for layer in taps.layers})
     finally:
-        tap.close()
+        taps.close()

@@ -238,24 +238,32 @@ def shuffled_fit(x: np.ndarray, method: str, n_components: int, seed: int,
                                             "per unit, applied to the real responses"})
 
 
-def n_directions(k_ratio: float, n_units: int, method: str, where: str = "") -> int:
+def n_directions(k_ratio: float, n_units: int, method: str, where: str = "",
+                 n_images: int | None = None) -> int:
     """K = k_ratio x n_units, rounded; a method that fits directions needs K >= 2 (one
-    direction is no basis to compare with the neurons)."""
+    direction is no basis to compare with the neurons) and, given the pool's size, at
+    least K images."""
     k = max(1, int(round(k_ratio * n_units)))
     if k < 2 and method != "neurons":
         raise ValueError(f"{method}{where}: k_ratio {k_ratio:g} x {n_units} units gives K = {k} "
                          f"direction; K must be at least 2: set k_ratio to at least "
                          f"{2 / n_units:.3g}")
+    if n_images is not None:
+        enough_images(method, k, n_images, where)
     return k
+
+
+def enough_images(method: str, k: int, n_images: int, where: str = "") -> None:
+    if method != "neurons" and k > n_images:
+        raise ValueError(f"{method}{where} with K={k} directions needs at least {k} images, "
+                         f"the pool has {n_images}: use more images or a smaller k_ratio")
 
 
 def find_directions(x: np.ndarray, method: str, n_components: int, seed: int,
                     **params) -> DirectionSet:
     if not np.isfinite(x).all():
         raise ValueError("responses contain NaN or inf; fix the input before direction discovery")
-    if method != "neurons" and n_components > len(x):
-        raise ValueError(f"{method} with K={n_components} directions needs at least {n_components} "
-                         f"images, the pool has {len(x)}: use more images or a smaller k_ratio")
+    enough_images(method, n_components, len(x))
     if method.endswith(SHUFFLED):
         result = shuffled_fit(x.astype(np.float64), method.removesuffix(SHUFFLED),
                               n_components, seed, **params)

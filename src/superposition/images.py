@@ -1,20 +1,26 @@
 """Image pools: the natural and synthetic images whose responses are analysed.
 
 Each pool is a registered generator returning uint8 images (N x H x W x 3), a
-label per image and, where known, ground-truth factors per image.
+label per image and, where known, ground-truth factors per image. Pools read from
+files (a folder, a zip archive, ImageNet files) return their images as
+:class:`Decoded`: decoded by parallel threads batch by batch as the pool is
+written, so memory stays flat however many images there are.
 """
 
 from __future__ import annotations
 
 import logging
-
+import threading
+from collections import Counter
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 from PIL import Image, ImageDraw
 
+from .parallel import ordered_map
 from .registry import Registry
 
 log = logging.getLogger("superposition")
@@ -22,11 +28,44 @@ log = logging.getLogger("superposition")
 POOLS: Registry = Registry("image pool")
 
 
+class Decoded:
+    """N images of ``size`` px, each decoded on demand by ``read(i)``, in order, by
+    parallel threads with a bounded read-ahead; ``done()`` runs once all are read."""
+
+    dtype = np.dtype(np.uint8)
+
+    def __init__(self, n: int, size: int, read: Callable[[int], np.ndarray],
+                 done: Callable[[], None] = lambda: None):
+        self.shape, self._read, self._done = (n, size, size, 3), read, done
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def batches(self, batch_size: int, workers: int) -> Iterator[np.ndarray]:
+        # a task decodes a run of images (few tasks per batch: little overhead per image),
+        # and the threads run up to two batches ahead of the writer
+        run = max(1, batch_size // (4 * max(1, workers)))
+        runs = ordered_map(lambda s: [self._read(i) for i in range(s, min(s + run, len(self)))],
+                           range(0, len(self), run), workers, ahead=-(-2 * batch_size // run))
+        rows = (image for images in runs for image in images)
+        while batch := list(islice(rows, batch_size)):
+            yield np.stack(batch)
+        self._done()
+
+
+def image_batches(images: "np.ndarray | Decoded", batch_size: int,
+                  workers: int = 2) -> Iterator[np.ndarray]:
+    """A pool's images, batch by batch, whether held in memory or decoded on demand."""
+    if isinstance(images, Decoded):
+        return images.batches(batch_size, workers)
+    return (images[s:s + batch_size] for s in range(0, len(images), batch_size))
+
+
 @dataclass
 class Pool:
     """Images plus per-image label and factors (name -> values)."""
 
-    images: np.ndarray
+    images: np.ndarray | Decoded
     labels: list[str]
     factors: dict[str, np.ndarray] = field(default_factory=dict)
     # the source an image was cut from (e.g. a photograph), where several images share one
@@ -34,7 +73,8 @@ class Pool:
     info: dict = field(default_factory=dict)  # what building it skipped or converted
 
     def __post_init__(self):
-        if self.images.ndim != 4 or self.images.shape[-1] != 3 or self.images.dtype != np.uint8:
+        shape = self.images.shape
+        if len(shape) != 4 or shape[-1] != 3 or self.images.dtype != np.uint8:
             raise ValueError(f"pool images must be uint8 N x H x W x 3, got "
                              f"{self.images.dtype} {self.images.shape}")
         if len(self.labels) != len(self.images):
@@ -158,14 +198,29 @@ def shapes(n_images: int, size: int, seed: int) -> Pool:
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 
 
-def read_image(path: Path, modes: dict | None = None) -> np.ndarray:
+class ModeCount:
+    """The colour modes (RGBA, L, ...) met while decoding, counted across threads, so
+    conversions to RGB can be reported."""
+
+    def __init__(self):
+        self.counts, self._lock = Counter(), threading.Lock()
+
+    def add(self, mode: str) -> None:
+        with self._lock:
+            self.counts[mode] += 1
+
+    def converted(self) -> dict[str, int]:
+        return {m: n for m, n in sorted(self.counts.items()) if m != "RGB"}
+
+
+def read_image(path: Path, modes: ModeCount | None = None) -> np.ndarray:
     """Read one image as RGB uint8, naming the file if it cannot be decoded; ``modes``
-    counts the colour modes met (RGBA, L, ...), so conversions can be reported."""
+    counts the colour modes met."""
     try:
         with Image.open(path) as img:
             img.load()
             if modes is not None:
-                modes[img.mode] = modes.get(img.mode, 0) + 1
+                modes.add(img.mode)
             return np.asarray(img.convert("RGB"))
     except Exception as err:  # PIL raises many types for broken files
         raise ValueError(f"cannot read image {path}: {err}. Replace or remove the file "
@@ -183,8 +238,8 @@ def resize_centre_crop(image: np.ndarray, short_side: int = 256, crop: int = 224
     return np.asarray(pil.crop((left, top, left + crop, top + crop)))
 
 
-def listed_files(root: str | Path, files: list[str], size: int) -> Iterator[np.ndarray]:
-    """Named files below ``root`` (e.g. ImageNet train), one by one, as IMI showed them.
+def listed_files(root: str | Path, files: list[str], size: int) -> Decoded:
+    """Named files below ``root`` (e.g. ImageNet train), as IMI showed them.
 
     Every file is checked before any is decoded, so a wrong root fails at once,
     naming what is missing.
@@ -197,11 +252,11 @@ def listed_files(root: str | Path, files: list[str], size: int) -> Iterator[np.n
             f"{', '.join(missing[:3])}; set imi.imagenet_root to the ImageNet-1k train folder "
             f"(the one holding n01440764/ ...)")
 
-    def prepare(f):
-        image = resize_centre_crop(read_image(root / f))
+    def prepare(i):
+        image = resize_centre_crop(read_image(root / files[i]))
         return image if size == image.shape[0] else resize(image, size)
 
-    return (prepare(f) for f in files)
+    return Decoded(len(files), size, prepare)
 
 
 def folder_files(root: Path, n_images: int | None = None) -> tuple[list[Path], list[Path]]:
@@ -246,16 +301,78 @@ def image_folder(path: str, size: int, seed: int = 0, n_images: int | None = Non
         log.warning("image folder %s: skipped %d files that are not images (%s): e.g. %s",
                     root, skipped, ", ".join(IMAGE_SUFFIXES),
                     [str(p.relative_to(root)) for p in others[:3]])
-    modes = {}
-    images = np.stack([resize(read_image(p, modes), size) for p in files])
-    converted = {m: n for m, n in modes.items() if m != "RGB"}
-    if converted:
-        log.warning("image folder %s: converted to RGB: %s (an alpha channel is dropped, "
-                    "greyscale is repeated)", root,
-                    ", ".join(f"{n} {m} images" for m, n in sorted(converted.items())))
-    return Pool(images, [p.parent.name for p in files],
-                {"file": np.asarray([str(p.relative_to(root)) for p in files])},
-                info={"skipped_files": skipped, "converted_to_rgb": converted})
+    modes = ModeCount()
+    info = {"skipped_files": skipped, "converted_to_rgb": {}}
+
+    def done():
+        info["converted_to_rgb"] = converted = modes.converted()
+        if converted:
+            log.warning("image folder %s: converted to RGB: %s (an alpha channel is dropped, "
+                        "greyscale is repeated)", root,
+                        ", ".join(f"{n} {m} images" for m, n in converted.items()))
+
+    decoded = Decoded(len(files), size, lambda i: resize(read_image(files[i], modes), size), done)
+    return Pool(decoded, [p.parent.name for p in files],
+                {"file": np.asarray([str(p.relative_to(root)) for p in files])}, info=info)
+
+
+class InPlace:
+    """A folder pool read in place: each image is decoded from its file when read, so
+    the pool's store holds only file names, sizes and times (tens of bytes an image).
+
+    Opening it checks every file against the size and modification time it had when
+    the pool was built, so a changed folder is refused, never silently analysed.
+    """
+
+    dtype = np.dtype(np.uint8)
+
+    def __init__(self, root: str, files: list[str], size: int, stats: np.ndarray,
+                 workers: int | None = None):
+        self.root, self.files = Path(root), list(files)
+        self.workers = workers or _usable_cores()
+        self.shape = (len(self.files), size, size, 3)
+        changed = [f for f, (n, t) in zip(self.files, stats) if _stat(self.root / f) != (n, t)]
+        if changed:
+            raise ValueError(
+                f"{len(changed)} images under {root} changed or went missing since the pool "
+                f"was built, e.g. {', '.join(changed[:3])}: rebuild the pool (snakemake "
+                f"--forcerun build_image_pool) or restore the files")
+
+    @staticmethod
+    def stats(root: Path, files: list[str]) -> np.ndarray:
+        """Each file's size in bytes and modification time in ns (image x 2)."""
+        return np.array([_stat(root / f) for f in files], np.int64).reshape(-1, 2)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def _read(self, i: int) -> np.ndarray:
+        return resize(read_image(self.root / self.files[i]), self.shape[1])
+
+    def __getitem__(self, index) -> np.ndarray:
+        if isinstance(index, (int, np.integer)):
+            return self._read(int(index))
+        rows = np.arange(len(self))[index]
+        out = np.empty((len(rows), *self.shape[1:]), np.uint8)
+        for j, image in enumerate(ordered_map(self._read, rows, self.workers,
+                                              ahead=2 * self.workers)):
+            out[j] = image
+        return out
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on (a cluster job's share, not the node's)."""
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    try:
+        st = path.stat()
+    except OSError:
+        return (-1, -1)
+    return (st.st_size, st.st_mtime_ns)
 
 
 @POOLS.register("zip")
@@ -270,15 +387,16 @@ def image_zip(path: str, size: int, seed: int = 0, n_images: int | None = None) 
 
     archive = Path(path)
     names = zip_members(archive, n_images)
-    with zipfile.ZipFile(archive) as zf:
-        images = []
-        for name in names:
-            try:
-                with Image.open(io.BytesIO(zf.read(name))) as img:
-                    images.append(resize(np.asarray(img.convert("RGB")), size))
-            except Exception as err:
-                raise ValueError(f"cannot read image {name} in {archive}: {err}") from err
-    return Pool(np.stack(images), [Path(n).stem for n in names],
+    zf = zipfile.ZipFile(archive)  # reads from several threads are safe (a shared, locked file)
+
+    def read(i):
+        try:
+            with Image.open(io.BytesIO(zf.read(names[i]))) as img:
+                return resize(np.asarray(img.convert("RGB")), size)
+        except Exception as err:
+            raise ValueError(f"cannot read image {names[i]} in {archive}: {err}") from err
+
+    return Pool(Decoded(len(names), size, read, zf.close), [Path(n).stem for n in names],
                 {"file": np.asarray([Path(n).name for n in names])})
 
 

@@ -117,24 +117,19 @@ def deep_feature_metric(name: str, architecture: str, taps: list[str], descripti
     """
     import torch
 
-    from .activations import LayerTap, preprocess
+    from .activations import LayerTaps, preprocess
     from .models import build_model
 
     family, _ = split_architecture(architecture)
     model = build_model(architecture, weights, hub_dir, seed=0).to(device)
-    hooks = {}
-    modules = dict(model.named_modules())
-    for t in taps:
-        modules[t].register_forward_hook(lambda m, i, o, t=t: hooks.__setitem__(t, o))
-    last = LayerTap(model, taps[-1])  # stop after the deepest tap
+    tapped = LayerTaps(model, taps)  # one pass, cut after the deepest tap
     layout = []
 
     def embed(batch):
-        hooks.clear()
-        last(preprocess(batch, family.mean, family.std, size, device))
+        outs = tapped(preprocess(batch, family.mean, family.std, size, device))
         parts = []
         for t in taps:
-            f = hooks[t]
+            f = outs[t]
             f = f / (f.norm(dim=1, keepdim=True) + 1e-10)
             parts.append(f.flatten(1) / np.sqrt(f.shape[2] * f.shape[3]))
         layout[:] = [(t, p.shape[1]) for t, p in zip(taps, parts)]

@@ -311,6 +311,31 @@ def layer_widths(architecture: str, layers: list[str], size: int) -> dict[str, i
     return widths if len(widths) == len(layers) else None
 
 
+def planted_directions(model, layers: list[str]) -> dict:
+    """A user network's own ground truth, ``model.planted_directions``: features x units,
+    one array for every configured layer, or a dict by layer name; {} where it has none."""
+    import torch
+
+    planted = getattr(model, "planted_directions", None)
+    if planted is None:
+        return {}
+    if not isinstance(planted, dict):
+        planted = {layer: planted for layer in layers}
+    return {layer: torch.as_tensor(value).detach().cpu().float().numpy()
+            for layer, value in planted.items() if layer in layers}
+
+
+def planted_layers(architecture: str, layers: list[str]) -> list[str]:
+    """The configured layers a user's ``python/`` network plants features in (its
+    ``planted_directions``), read from the network built on the meta device."""
+    if not architecture.startswith("python/"):
+        return []
+    planted = getattr(_skeleton(architecture), "planted_directions", None)
+    if planted is None:
+        return []
+    return [layer for layer in layers if not isinstance(planted, dict) or layer in planted]
+
+
 def check_layers(architecture: str, layers: list[str]) -> None:
     from difflib import get_close_matches
 

@@ -34,22 +34,62 @@ def resolve_device(device: str) -> str:
 
 # -- images -------------------------------------------------------------------------------
 
-def build_pool(name: str, kind: str, params: dict, seed: int, out: str) -> None:
+def build_pool(name: str, kind: str, params: dict, seed: int, out: str,
+               workers: int = 2) -> None:
     from .images import POOLS
 
     log.info("building image pool %s (%s) with %s", name, kind, params)
-    pool = POOLS.get(kind)(seed=seed, **params)
-    coords = {"image": np.arange(len(pool.images)),
-              "label": ("image", np.asarray(pool.labels, dtype=str))}
-    coords.update({f"factor_{k}": ("image", v) for k, v in pool.factors.items()})
+    keep = params.get("store", "pixels")
+    pool = POOLS.get(kind)(seed=seed, **{k: v for k, v in params.items() if k != "store"})
+    coords = {"label": np.asarray(pool.labels, dtype=str)}
+    coords.update({f"factor_{k}": v for k, v in pool.factors.items()})
     if pool.groups is not None:
-        coords["group"] = ("image", np.asarray(pool.groups, dtype=str))
-    ds = xr.Dataset({"images": (("image", "y", "x", "channel"), pool.images)}, coords=coords,
-                    attrs={"pool": name, "kind": kind,
-                           "provenance": provenance(kind=kind, seed=seed, **params,
-                                                    info=pool.info)})
-    store.write_dataset(ds, out, chunk_images=256)
-    log.info("wrote %d images of %s px to %s", len(pool.images), pool.images.shape[1:3], out)
+        coords["group"] = np.asarray(pool.groups, dtype=str)
+    attrs = {"pool": name, "kind": kind}
+    if keep == "in_place":
+        _write_in_place(out, params["path"], params["size"], coords, attrs
+                        | {"provenance": provenance(kind=kind, seed=seed, **params)})
+        return
+    write_pool(out, pool.images, coords, attrs, workers,
+               lambda: {"provenance": provenance(kind=kind, seed=seed, **params,
+                                                 info=pool.info)})
+
+
+def _write_in_place(out: str, root: str, size: int, coords: dict, attrs: dict) -> None:
+    """A folder pool kept in place: file names, sizes and times, no pixels."""
+    from .images import InPlace
+
+    root = Path(root).resolve()
+    stats = InPlace.stats(root, coords["factor_file"])
+    writer = store.ArrayWriter(out, "file_stat", stats.shape, "int64", ["image", "stat"],
+                               {"image": ("image", np.arange(len(stats)))}
+                               | {c: ("image", v) for c, v in coords.items()},
+                               attrs | {"in_place": {"root": str(root), "size": size}},
+                               chunk_images=len(stats))
+    writer.write(stats)
+    writer.close()
+    log.info("kept %d images in place under %s (decoded at %d px as they are read)",
+             len(stats), root, size)
+
+
+def write_pool(out: str, images, coords: dict, attrs: dict, workers: int,
+               final_attrs=lambda: {}, batch_size: int = 256) -> None:
+    """Stream a pool's images (in memory or decoded on demand by ``workers`` threads)
+    into its store a batch at a time; ``final_attrs()`` is known once all are read."""
+    from tqdm import tqdm
+
+    from .images import image_batches
+
+    writer = store.PoolWriter(out, images.shape, coords, attrs)
+    try:
+        for batch in tqdm(image_batches(images, batch_size, workers),
+                          total=-(-len(images) // batch_size), desc="images", mininterval=10):
+            writer.write(batch)
+    except BaseException:
+        writer.abort()
+        raise
+    writer.close(final_attrs())
+    log.info("wrote %d images of %s px to %s", len(images), images.shape[1:3], out)
 
 
 def pool_images(path: str) -> store.LazyRows:
@@ -110,11 +150,12 @@ def fetch_metric_weights(metric: str, out: str) -> None:
 # -- activations --------------------------------------------------------------------------
 
 def cache_activations(pool: str, architecture: str, weights_dir: str | None, weights_tag: str,
-                      layer: str, statistic: str, batch_size: int, input_size: int | None,
-                      device: str, seed: int, source: str, out: str) -> None:
+                      layers: list[str], statistic: str, batch_size: int, input_size: int | None,
+                      device: str, seed: int, source: str, out: str, workers: int = 2) -> None:
+    """Every layer of one model from one forward pass: ``out/{layer}.zarr`` per layer."""
     import torch
 
-    from .activations import stream_activations, unit_count
+    from .activations import stream_activations, unit_counts
     from .models import build_model, split_architecture
 
     device = resolve_device(device)
@@ -122,23 +163,39 @@ def cache_activations(pool: str, architecture: str, weights_dir: str | None, wei
     family, _ = split_architecture(architecture)
     model = build_model(architecture, weights_tag, weights_dir, seed).to(device)
     images = pool_images(pool)
-    n_units = unit_count(model, layer, images.shape[1:3], input_size, family.mean, family.std,
+    widths = unit_counts(model, layers, images.shape[1:3], input_size, family.mean, family.std,
                          device)
-    attrs = {"source": source, "layer": layer, "kind": "model", "pool": Path(pool).stem,
-             "provenance": provenance(architecture=architecture, weights=weights_tag,
-                                      statistic=statistic, input_size=input_size,
-                                      device=device, seed=seed)}
-    writer = store.ResponseWriter(out, len(images), [f"{layer}:{i}" for i in range(n_units)],
-                                  attrs, chunk_images=max(batch_size, 1024))
+    writers = {}
     try:
-        stream_activations(model, layer, images, statistic, batch_size, input_size,
-                           family.mean, family.std, device, writer.write)
+        for layer in layers:
+            attrs = {"source": source, "layer": layer, "kind": "model", "pool": Path(pool).stem,
+                     "provenance": provenance(architecture=architecture, weights=weights_tag,
+                                              statistic=statistic, input_size=input_size,
+                                              device=device, seed=seed, layers_in_pass=layers)}
+            writers[layer] = store.ResponseWriter(
+                Path(out) / f"{layer}.zarr", len(images),
+                [f"{layer}:{i}" for i in range(widths[layer])], attrs,
+                chunk_images=max(batch_size, 1024))
+        stream_activations(model, layers, images, statistic, batch_size, input_size,
+                           family.mean, family.std, device,
+                           lambda rows: [writers[layer].write(r) for layer, r in rows.items()],
+                           workers)
     except BaseException:
-        writer.abort()
+        for writer in writers.values():
+            writer.abort()
         raise
-    writer.close()
-    log.info("cached %d images x %d units of %s/%s on %s", len(images), n_units, source,
-             layer, device)
+    for writer in writers.values():
+        writer.close()
+    log.info("cached %d images of %s on %s in one pass: %s", len(images), source, device,
+             ", ".join(f"{layer} ({widths[layer]} units)" for layer in layers))
+
+
+def layer_responses(cache: str, layer: str, out: str, log_file: str) -> None:
+    """One layer's store of a model's cache, placed as the layer's response store
+    (hard links where the file system allows: no second copy on disk)."""
+    how = store.link_store(Path(cache) / f"{layer}.zarr", out)
+    Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+    Path(log_file).write_text(f"{out}: {how} from {cache}/{layer}.zarr\n")
 
 
 # -- brain --------------------------------------------------------------------------------
@@ -384,34 +441,17 @@ def _imi_files(trials: str, file_map: str, k: int):
 
 
 def imi_stimuli(trials: str, file_map: str, imagenet_root: str, size: int, k: int,
-                out: str) -> None:
+                out: str, workers: int = 2) -> None:
     """Every ImageNet image the IMI trials and the units' top-k need, once, as a pool."""
     from .images import listed_files
-
-    from tqdm import tqdm
 
     _, set_files, top = _imi_files(trials, file_map, k)
     files = sorted({f for fs in set_files for f in fs} | {f for fs in top.files for f in fs})
     log.info("rebuilding %d IMI stimuli from %s at %d px", len(files), imagenet_root, size)
-    images = listed_files(imagenet_root, files, size)
-    writer = store.PoolWriter(out, (len(files), size, size, 3),
-                              {"label": [Path(f).parent.name for f in files],
-                               "factor_file": files},
-                              {"pool": "imi_stimuli", "kind": "imagenet_files",
-                               "provenance": provenance(imagenet_root=imagenet_root, size=size)})
-    try:
-        batch = []
-        for image in tqdm(images, total=len(files), desc="stimuli", mininterval=10):
-            batch.append(image)
-            if len(batch) == 256:
-                writer.write(np.stack(batch))
-                batch = []
-        if batch:
-            writer.write(np.stack(batch))
-    except BaseException:
-        writer.abort()
-        raise
-    writer.close()
+    write_pool(out, listed_files(imagenet_root, files, size),
+               {"label": [Path(f).parent.name for f in files], "factor_file": files},
+               {"pool": "imi_stimuli", "kind": "imagenet_files",
+                "provenance": provenance(imagenet_root=imagenet_root, size=size)}, workers)
 
 
 def imi_evidence(trials: str, file_map: str, stimuli: str, metric: str, weights: dict,
@@ -488,15 +528,42 @@ def imi_validation(trials: str, evidence: list[str], unit_ii: list[str], n_boot:
 
 # -- ground truth -------------------------------------------------------------------------
 
-def recovery(directions: list[str], truth: str, out: str) -> None:
+def model_ground_truth(architecture: str, weights_dir: str | None, weights_tag: str, seed: int,
+                       responses: str, out: str) -> None:
+    """A user network's planted feature directions at one layer, stored as the synthetic
+    populations store theirs (``mixing``: unit x feature), checked against the layer."""
+    from .models import build_model, planted_directions
+
+    with xr.open_zarr(responses) as ds:
+        units, layer, source = ds["unit"].values, ds.attrs["layer"], ds.attrs["source"]
+    model = build_model(architecture, weights_tag, weights_dir, seed)
+    planted = planted_directions(model, [layer]).get(layer)
+    if planted is None or planted.ndim != 2 or planted.shape[1] != len(units):
+        shape = None if planted is None else planted.shape
+        raise ValueError(f"{architecture}: planted_directions for layer {layer} must be "
+                         f"features x {len(units)} units (the layer's width), not {shape}; "
+                         f"give one array per layer as a dict by layer name")
+    truth = xr.Dataset({"mixing": (("unit", "feature"), planted.T)},
+                       coords={"unit": units, "feature": np.arange(len(planted)).astype(str)},
+                       attrs={"source": source, "layer": layer,
+                              "provenance": provenance(architecture=architecture,
+                                                       weights=weights_tag, seed=seed)})
+    store.write_dataset(truth, out)
+    log.info("%s %s plants %d features in %d units", source, layer, len(planted), len(units))
+
+
+def recovery(directions: list[str], truths: list[str], layers: list[str], out: str) -> None:
+    """How well every direction set of each layer matches the layer's planted features."""
     from .recovery import recovery_scores
 
-    mixing = store.open_dataset(truth)["mixing"].values.T  # features x units
+    mixing = {layer: store.open_dataset(t)["mixing"].values.T  # features x units
+              for layer, t in zip(layers, truths)}
     rows = []
     for path in directions:
         ds = store.open_dataset(path)
-        rows.append({"source": ds.attrs["source"], "method": ds.attrs["method"],
-                     **recovery_scores(ds["components"].values, mixing)})
+        layer = ds.attrs["layer"]
+        rows.append({"source": ds.attrs["source"], "layer": layer, "method": ds.attrs["method"],
+                     **recovery_scores(ds["components"].values, mixing[layer])})
     _write_csv(pd.DataFrame(rows), out, {})
 
 

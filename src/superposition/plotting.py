@@ -257,16 +257,22 @@ def imi_units(units: pd.DataFrame, unit_stats: pd.DataFrame, metric: str, title:
 
 
 def recovery_bars(table: pd.DataFrame, title: str, out: str) -> None:
-    """Ground-truth recovery score per direction method."""
-    fig, ax = plt.subplots(figsize=(1 + 0.7 * len(table), 3.2))
-    ax.bar(table.method, table.matched_cosine, color=[colour(m) for m in table.method])
-    ax.scatter(table.method, table.best_cosine, color="k", marker="_", s=200,
-               label="best cosine per true feature", zorder=3)
-    ax.set_ylabel("matched cosine to planted features")
-    ax.set_ylim(0, 1.05)
-    ax.tick_params(axis="x", rotation=45)
-    ax.legend(fontsize=7, frameon=False, loc="upper right")
-    ax.set_title(title, fontsize=9)
+    """Ground-truth recovery score per direction method, a panel per planted layer."""
+    layers = list(dict.fromkeys(table.layer))
+    width = 1 + 0.7 * table.method.nunique()
+    fig, axes = plt.subplots(1, len(layers), figsize=(width * len(layers), 3.2), squeeze=False,
+                             sharey=True)
+    for ax, layer in zip(axes[0], layers):
+        rows = table[table.layer == layer]
+        ax.bar(rows.method, rows.matched_cosine, color=[colour(m) for m in rows.method])
+        ax.scatter(rows.method, rows.best_cosine, color="k", marker="_", s=200,
+                   label="best cosine per true feature", zorder=3)
+        ax.set_ylim(0, 1.05)
+        ax.tick_params(axis="x", rotation=45)
+        ax.set_title(f"{layer}: {int(rows.n_true.iloc[0])} planted features", fontsize=8)
+    axes[0, 0].set_ylabel("matched cosine to planted features")
+    axes[0, -1].legend(fontsize=7, frameon=False, loc="upper right")
+    fig.suptitle(title, fontsize=9)
     _save(fig, out)
 
 

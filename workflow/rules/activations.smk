@@ -1,4 +1,5 @@
-# Stage 2: activations -> one (image x unit) Zarr array per model layer.
+# Stage 2: activations -> one (image x unit) Zarr array per model layer, all layers
+# of a model from one forward pass.
 
 
 rule cache_activations:
@@ -6,20 +7,22 @@ rule cache_activations:
         pool=lambda wc: pool_zarr(wc.source),
         weights=model_weights,
     output:
-        directory("results/responses/{source}/{layer}.zarr"),
+        directory("results/activations/{source}"),
     log:
-        "logs/cache_activations/{source}/{layer}.log",
+        "logs/cache_activations/{source}.log",
     wildcard_constraints:
         source=alternatives(MODELS),
     conda:
         "../../envs/torch.yaml"
+    threads: 2
     resources:
         gpu=1,
         mem_mb=lambda wc, attempt: 8000 * attempt,
-        runtime="2h",
+        runtime="4h",
     params:
         architecture=lambda wc: MODELS[wc.source]["architecture"],
         weights_tag=lambda wc: MODELS[wc.source]["weights"],
+        layers=lambda wc: MODELS[wc.source]["layers"],
         statistic=lambda wc: MODELS[wc.source].get("statistic", "centre"),
         batch_size=lambda wc: MODELS[wc.source].get("batch_size", 64),
         input_size=lambda wc: MODELS[wc.source].get("input_size"),
@@ -27,3 +30,21 @@ rule cache_activations:
         seed=config["seed"],
     script:
         "../../scripts/cache_activations.py"
+
+
+rule layer_responses:
+    """A model layer's store, taken from its model's one-pass cache as hard links
+    (no second copy on disk); in the main process, as it takes milliseconds."""
+    input:
+        "results/activations/{source}",
+    output:
+        directory("results/responses/{source}/{layer}.zarr"),
+    log:
+        "logs/layer_responses/{source}/{layer}.log",
+    wildcard_constraints:
+        source=alternatives(MODELS),
+    localrule: True
+    run:
+        from superposition.pipeline import layer_responses
+
+        layer_responses(input[0], wildcards.layer, output[0], log[0])

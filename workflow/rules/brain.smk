@@ -80,23 +80,45 @@ rule download_dataset:
         "../../scripts/download_dataset.py"
 
 
+rule model_ground_truth:
+    """A user network's own planted features (its planted_directions) at one layer."""
+    input:
+        weights=model_weights,
+        responses="results/responses/{source}/{layer}.zarr",
+    output:
+        directory("results/truth/{source}/{layer}.zarr"),
+    log:
+        "logs/model_ground_truth/{source}/{layer}.log",
+    wildcard_constraints:
+        source=alternatives(PLANTED_MODELS),
+    conda:
+        "../../envs/torch.yaml"
+    params:
+        architecture=lambda wc: MODELS[wc.source]["architecture"],
+        weights_tag=lambda wc: MODELS[wc.source]["weights"],
+        seed=config["seed"],
+    script:
+        "../../scripts/model_ground_truth.py"
+
+
 rule ground_truth_recovery:
     input:
         directions=lambda wc: expand(
             "results/directions/{{source}}/{layer}/{method}.zarr",
-            layer=SOURCES[wc.source]["layers"],
+            layer=PLANTED[wc.source],
             method=DIRECTION_SETS,
         ),
-        truth=lambda wc: expand(
-            "results/brain/{{source}}/{layer}_ground_truth.zarr",
-            layer=SOURCES[wc.source]["layers"],
-        ),
+        truth=lambda wc: [truth_store(wc.source, layer) for layer in PLANTED[wc.source]],
     output:
         "results/recovery/{source}.csv",
     log:
         "logs/ground_truth_recovery/{source}.log",
+    wildcard_constraints:
+        source=alternatives(PLANTED),
     localrule: True
     conda:
         "../../envs/analysis.yaml"
+    params:
+        layers=lambda wc: PLANTED[wc.source],
     script:
         "../../scripts/ground_truth_recovery.py"

@@ -107,6 +107,11 @@ def _check_config():
         missing = [key for key in needs if key not in pool]
         if missing:
             config_error(f"image_pools.{name}: kind {pool['kind']} needs {missing}")
+        if pool.get("store") == "in_place" and pool["kind"] != "folder":
+            config_error(
+                f"image_pools.{name}: store: in_place reads a folder in place; kind "
+                f"{pool['kind']} is stored as pixels (remove store)"
+            )
     both = set(MODELS) & set(BRAIN)
     if both:
         config_error(f"{sorted(both)} named both as model and as brain dataset")
@@ -207,6 +212,23 @@ SOURCES = {
     for name, row in BRAIN.items()
 }
 SYNTHETIC = [name for name, row in BRAIN.items() if row["adapter"] == "synthetic"]
+
+
+def _planted_models():
+    """User python/ networks that expose planted_directions: model -> its planted layers."""
+    from superposition.models import planted_layers
+
+    found = {
+        name: planted_layers(row["architecture"], row["layers"])
+        for name, row in MODELS.items()
+        if row["architecture"].startswith("python/")
+    }
+    return {name: layers for name, layers in found.items() if layers}
+
+
+PLANTED_MODELS = _planted_models()
+# sources with ground truth, and their planted layers: the recovery tables and figures
+PLANTED = {name: SOURCES[name]["layers"] for name in SYNTHETIC} | PLANTED_MODELS
 RECORDED = [name for name, row in BRAIN.items() if row["adapter"] != "synthetic"]
 
 
@@ -256,7 +278,7 @@ def _preflight():
             for d in source_sets(source):
                 ratio = k_ratio(SimpleNamespace(source=source, method=d))
                 try:
-                    n_directions(ratio, n, d, f" on {source} {layer}")
+                    n_directions(ratio, n, d, f" on {source} {layer}", sizes[pool])
                 except ValueError as err:
                     preflight_error(err)
 
@@ -321,6 +343,14 @@ def model_weights(wildcards):
     return f"resources/weights/models/{wildcards.source}"
 
 
+def truth_store(source, layer):
+    """The planted feature directions of a source's layer: a synthetic population's, or
+    a user network's own."""
+    if source in SYNTHETIC:
+        return f"results/brain/{source}/{layer}_ground_truth.zarr"
+    return f"results/truth/{source}/{layer}.zarr"
+
+
 def base_method(direction_set):
     """The method of a direction set name: kmeans@2 -> kmeans, kmeans_shuffled@2 ->
     kmeans_shuffled."""
@@ -382,7 +412,7 @@ def source_figures(source):
         )
     if PSYCHO["methods"]:
         out.append(f"results/figures/{source}/psychophysics.png")
-    if source in SYNTHETIC:
+    if source in PLANTED:
         out.append(f"results/figures/{source}/recovery.png")
     if "neurons" in METHOD_NAMES and "kmeans" in METHOD_NAMES:
         out += expand(

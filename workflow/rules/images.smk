@@ -10,6 +10,8 @@ rule build_image_pool:
         "logs/build_image_pool/{pool}.log",
     conda:
         "../../envs/analysis.yaml"
+    # folders and archives decode in parallel threads; generated pools use one
+    threads: lambda wc: 4 if POOLS_CFG[wc.pool]["kind"] in ("folder", "zip") else 1
     resources:
         mem_mb=lambda wc, attempt: 4000 * attempt,
         runtime="30m",

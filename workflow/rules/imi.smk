@@ -35,8 +35,9 @@ rule imi_stimuli:
         "logs/imi_stimuli.log",
     conda:
         "../../envs/analysis.yaml"
+    threads: 4  # decoding threads
     resources:
-        mem_mb=lambda wc, attempt: 16000 * attempt,
+        mem_mb=lambda wc, attempt: 4000 * attempt,
         runtime="2h",
     params:
         imagenet_root=IMI.get("imagenet_root"),
