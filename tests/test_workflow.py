@@ -76,6 +76,14 @@ def test_a_config_file_on_the_command_line_stands_alone(tmp_path):
     assert "mobilenet_v2" in layered.stdout and "v4_201025" in layered.stdout
 
 
+def test_the_dictionaries_config_layers_every_method_on_the_v4_sessions(tmp_path):
+    out = snakemake("-n", "-d", tmp_path, "--configfile", ROOT / "config/config.yaml",
+                    ROOT / "config/v4.yaml", ROOT / "config/dictionaries.yaml")
+    assert out.returncode == 0, out.stderr[-3000:]
+    for method in DICTIONARIES:
+        assert f"results/scores/v4_201025/V4/{method}.csv" in out.stdout
+
+
 @pytest.mark.parametrize("edit, expected", [
     (lambda c: c["psychophysics"].update(n_trial=5),
      "psychophysics: unknown key 'n_trial'; did you mean 'n_trials'?"),

@@ -92,8 +92,9 @@ def write_pool(out: str, images, coords: dict, attrs: dict, workers: int,
     log.info("wrote %d images of %s px to %s", len(images), images.shape[1:3], out)
 
 
-def pool_images(path: str) -> store.LazyRows:
-    """The pool's images, read lazily so batches stream from disk."""
+def pool_images(path: str):
+    """The pool's images, read lazily so batches stream from disk (or, for a folder kept
+    in place, are decoded from its files)."""
     return store.open_images(path)
 
 
