@@ -34,7 +34,7 @@ rule cache_activations:
 
 rule layer_responses:
     """A model layer's store, taken from its model's one-pass cache as hard links
-    (no second copy on disk); in the main process, as it takes milliseconds."""
+    (no second copy on disk), in the main process: linking takes milliseconds."""
     input:
         "results/activations/{source}",
     output:
