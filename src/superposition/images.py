@@ -311,7 +311,8 @@ def image_folder(path: str, size: int, seed: int = 0, n_images: int | None = Non
                         "greyscale is repeated)", root,
                         ", ".join(f"{n} {m} images" for m, n in converted.items()))
 
-    decoded = Decoded(len(files), size, lambda i: resize(read_image(files[i], modes), size), done)
+    decoded = Decoded(len(files), size, lambda i: resize(read_image(files[i], modes), size),
+                      done)
     return Pool(decoded, [p.parent.name for p in files],
                 {"file": np.asarray([str(p.relative_to(root)) for p in files])}, info=info)
 

@@ -8,6 +8,7 @@ weights tag, and says how images are normalised.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable
 
 from .registry import Registry
@@ -268,9 +269,11 @@ def build_model(architecture: str, weights: str, hub_dir: str | None, seed: int)
     return family.load_pretrained(name, weights, hub_dir).eval()
 
 
+@lru_cache(maxsize=None)
 def _skeleton(architecture: str):
     """The network with random weights, on the meta device where its builder allows
-    (no memory, no initialisation)."""
+    (no memory, no initialisation); built once per architecture, as the config checks,
+    the preflight and the ground-truth lookup all read it (and leave no hooks on it)."""
     import torch
 
     family, name = split_architecture(architecture)
@@ -311,29 +314,32 @@ def layer_widths(architecture: str, layers: list[str], size: int) -> dict[str, i
     return widths if len(widths) == len(layers) else None
 
 
-def planted_directions(model, layers: list[str]) -> dict:
-    """A user network's own ground truth, ``model.planted_directions``: features x units,
-    one array for every configured layer, or a dict by layer name; {} where it has none."""
-    import torch
-
+def _planted(model, layers: list[str]) -> dict:
+    """``model.planted_directions`` by configured layer: one value for every layer, or a
+    dict by layer name; {} where the network has none."""
     planted = getattr(model, "planted_directions", None)
     if planted is None:
         return {}
     if not isinstance(planted, dict):
         planted = {layer: planted for layer in layers}
+    return {layer: value for layer, value in planted.items() if layer in layers}
+
+
+def planted_directions(model, layers: list[str]) -> dict:
+    """A user network's own ground truth: features x units per configured layer."""
+    import torch
+
     return {layer: torch.as_tensor(value).detach().cpu().float().numpy()
-            for layer, value in planted.items() if layer in layers}
+            for layer, value in _planted(model, layers).items()}
 
 
 def planted_layers(architecture: str, layers: list[str]) -> list[str]:
-    """The configured layers a user's ``python/`` network plants features in (its
-    ``planted_directions``), read from the network built on the meta device."""
+    """The configured layers a user's ``python/`` network plants features in, read from
+    the network built on the meta device."""
     if not architecture.startswith("python/"):
         return []
-    planted = getattr(_skeleton(architecture), "planted_directions", None)
-    if planted is None:
-        return []
-    return [layer for layer in layers if not isinstance(planted, dict) or layer in planted]
+    planted = _planted(_skeleton(architecture), layers)
+    return [layer for layer in layers if layer in planted]
 
 
 def check_layers(architecture: str, layers: list[str]) -> None:
