@@ -23,7 +23,7 @@ demo: install
 	snakemake --workflow-profile workflow/profiles/default --report results/report.html
 
 test: install
-	$(PY) -m pytest -ra
+	$(PY) -m pytest -ra --durations=15
 
 dag: install  # the embedded default plus the IMI branch (any folder stands in for ImageNet)
 	snakemake --rulegraph --configfile config/config.yaml config/imi.yaml \

@@ -20,7 +20,7 @@ import torch
 import xarray as xr
 
 from superposition import store
-from superposition.activations import stream_activations, unit_counts
+from superposition.activations import layer_layouts, stream_activations
 from superposition.models import build_model, split_architecture
 from timing import BareForward, machine, timed
 
@@ -45,11 +45,11 @@ def main():
     bare = BareForward(model, images, args.batch, family.mean, family.std, args.device)
 
     def cached():
-        n_units = unit_counts(model, [args.layer], (args.size, args.size), None, family.mean,
-                              family.std, args.device)[args.layer]
+        layouts = layer_layouts(model, [args.layer], (args.size, args.size), None, family.mean,
+                                family.std, args.device, "centre")
         writer = store.ResponseWriter(tmp / "acts.zarr", args.images,
-                                      [str(i) for i in range(n_units)], {})
-        stream_activations(model, [args.layer], lazy, "centre", args.batch, None, family.mean,
+                                      [str(i) for i in range(layouts[args.layer].channels)], {})
+        stream_activations(model, layouts, lazy, "centre", args.batch, None, family.mean,
                            family.std, args.device, lambda rows: writer.write(rows[args.layer]))
         writer.close()
 

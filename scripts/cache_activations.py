@@ -8,4 +8,4 @@ with logged(snakemake):
     cache_activations(snakemake.input.pool, p.architecture, snakemake.input.weights or None,
                       p.weights_tag, p.layers, p.statistic, p.batch_size, p.input_size,
                       p.device, p.seed, snakemake.wildcards.source, snakemake.output[0],
-                      workers=snakemake.threads)
+                      workers=snakemake.threads, layout=p.layout)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from superposition.activations import LayerTaps, STATISTICS, stream_activations
+from superposition.activations import LayerTaps, layer_layouts, stream_activations
 from superposition.models import build_model, check_layers, layer_names
 from superposition.weights import WeightsSource, check, fetch
 
@@ -26,17 +26,23 @@ def test_layer_taps_stop_the_forward_pass_after_the_last_layer():
         LayerTaps(model, ["2", "nope"])
 
 
-def test_statistics_pick_the_centre_or_average():
+def test_statistics_pick_the_centre_or_average_of_a_map():
+    from superposition.layouts import detect
+
     t = torch.arange(2 * 3 * 5 * 5, dtype=torch.float).view(2, 3, 5, 5)
-    assert torch.equal(STATISTICS["centre"](t), t[:, :, 2, 2])
-    assert torch.allclose(STATISTICS["mean"](t), t.mean((2, 3)))
+    layout = detect(t.shape, 2)
+    assert torch.equal(layout.reduce(t, "centre"), t[:, :, 2, 2])
+    assert torch.allclose(layout.reduce(t, "mean"), t.mean((2, 3)))
 
 
 def test_streaming_writes_every_image_in_order(rng):
     model = build_model("tiny/cnn", "random", None, seed=0)
     images = rng.integers(0, 256, (150, 16, 16, 3), dtype=np.uint8)
     rows = []  # reads of 100 and 50 images; forwards of 64, 36 and 50 on the CPU
-    stream_activations(model, ["4", "2"], images, "mean", 100, None, (0.5,) * 3, (0.5,) * 3,
+    layouts = layer_layouts(model, ["4", "2"], (16, 16), None, (0.5,) * 3, (0.5,) * 3, "cpu",
+                            "mean")
+    assert [layouts[layer].channels for layer in ("4", "2")] == [32, 32]
+    stream_activations(model, layouts, images, "mean", 100, None, (0.5,) * 3, (0.5,) * 3,
                        "cpu", rows.append, workers=3)
     assert [len(r["4"]) for r in rows] == [100, 50]
     x = (torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255 - 0.5) / 0.5

@@ -19,6 +19,24 @@ def test_missing_directions_lower_the_matched_score(rng):
     assert s["matched_cosine"] == pytest.approx(0.5)
 
 
+def test_random_directions_score_at_chance_and_the_truth_scores_one(rng):
+    """Known answers: as many random directions as found ones sit at the chance level
+    (0 above chance), the planted directions themselves at 1."""
+    from superposition.recovery import chance_scores, recovery_with_chance
+
+    truth = rng.normal(size=(48, 16))
+    # the review's figure: 16 random directions in 16 dimensions reach 0.435 at chance
+    assert chance_scores(truth, 16)["chance"] == pytest.approx(0.435, abs=0.02)
+    assert chance_scores(truth, 160)["chance"] > chance_scores(truth, 48)["chance"]
+    above = [recovery_with_chance(rng.normal(size=(16, 16)), truth, seed=1)
+             for _ in range(20)]
+    assert np.mean([a["best_above_chance"] for a in above]) == pytest.approx(0, abs=0.03)
+    assert np.mean([a["matched_above_chance"] for a in above]) == pytest.approx(0, abs=0.03)
+    exact = recovery_with_chance(truth, truth)
+    assert exact["best_above_chance"] == pytest.approx(1)
+    assert exact["matched_above_chance"] == pytest.approx(1)
+
+
 @pytest.fixture(scope="module")
 def overcomplete_population():
     """48 features in 16 neurons (3:1), three active per image: one of each of

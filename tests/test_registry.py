@@ -28,3 +28,28 @@ def test_the_paper_methods_and_metrics_are_registered():
     assert {"neurons", "kmeans", "pca", "ica", "nmf", "random", "topk_sae", "batchtopk_sae",
             "jumprelu_sae", "archetypal_sae", "semi_nmf", "convex_nmf"} <= set(METHODS.names())
     assert {"pixel", "colour", "deepfeat_efficientnet_lite0"} <= set(METRICS.names())
+
+
+def test_a_registered_fact_is_read_back_and_defaults_to_the_cpu():
+    reg = Registry("thing")
+    reg.register("net", gpu=True)(lambda: 1)
+    reg.register("plain")(lambda: 2)
+    assert reg.uses_gpu("net") and not reg.uses_gpu("plain")
+    with pytest.raises(KeyError, match="unknown thing 'nett'"):
+        reg.uses_gpu("nett")
+
+
+def test_a_method_runs_on_a_gpu_exactly_where_it_takes_a_device():
+    """The fact the workflow asks a cluster for a GPU by, against each method's signature."""
+    import inspect
+
+    for name in METHODS.names():
+        takes_device = "device" in inspect.signature(METHODS.get(name)).parameters
+        assert METHODS.uses_gpu(name) == takes_device, name
+
+
+def test_only_metrics_with_a_network_run_on_a_gpu():
+    assert not METRICS.uses_gpu("pixel") and not METRICS.uses_gpu("colour")
+    for name in ("deepfeat_efficientnet_lite0", "lpips_alex", "lpips_alex_random", "clip",
+                 "dreamsim"):
+        assert METRICS.uses_gpu(name), name

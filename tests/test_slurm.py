@@ -21,9 +21,10 @@ SCRIPT = ROOT / "tests/slurm/local_slurm.sh"
 TINY = ROOT / "tests/data/config.yaml"
 ENV = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
        "HF_HUB_OFFLINE": "1"}
-# What the README tells users to change in the profile, for this one-node cluster:
-LOCAL = ["--default-resources", "slurm_partition=debug", "mem_mb=1000", "runtime=10m",
-         "--set-resources", "find_directions_gpu:slurm_partition=debug",  # no GPU partition
+# What the README tells users to change in the profile, for this one-node cluster: its
+# partitions (cpu, and gpu with one counted GPU), no account, squeue for job states.
+LOCAL = ["--default-resources", "mem_mb=1000", "runtime=10m",
+         "--slurm-partition-config", str(ROOT / "tests/slurm/partitions.yaml"),
          "--slurm-no-account", "--slurm-status-command", "squeue",
          "--slurm-init-seconds-before-status-checks", "1", "--seconds-between-status-checks", "2"]
 
@@ -34,6 +35,12 @@ def snakemake_slurm(target, workdir, config, *extra, timeout=300):
            "--workflow-profile", str(ROOT / "workflow/profiles/slurm"), *LOCAL, *extra,
            "--configfile", str(config)]
     return subprocess.run(cmd, env=ENV, capture_output=True, text=True, timeout=timeout + 30)
+
+
+def edit_tiny(edit):
+    cfg = yaml.safe_load(TINY.read_text())
+    edit(cfg)
+    return cfg
 
 
 @pytest.fixture(scope="module")
@@ -54,19 +61,44 @@ def slurm(tmp_path_factory):
     assert "stopped slurmctld" in stop.stdout and "stopped slurmd" in stop.stdout
 
 
-def test_a_subset_of_the_dag_runs_as_slurm_jobs(slurm, tmp_path):
-    target = "results/directions/planted/sim/kmeans.zarr"
-    out = snakemake_slurm(target, tmp_path, TINY)
+def every_rule_once(cfg):
+    """The tiny configuration cut to the fewest jobs that still run each of its rules:
+    one pool, one model on it beside the planted population, the methods the analyses
+    need plus one from scikit-learn, one K-sweep ratio, one control."""
+    cfg["image_pools"] = {"shapes": cfg["image_pools"]["shapes"]}
+    cfg["models"] = {"mobilenet_v2": cfg["models"]["mobilenet_v2"] | {"pool": "shapes"}}
+    cfg["directions"] |= {"methods": ["neurons", "kmeans", "pca"],
+                          "k_sweep": [{"methods": ["kmeans"], "ratios": [2]}]}
+    cfg["scoring"]["controls"] = ["pixel"]
+    cfg["psychophysics"]["methods"] = ["neurons"]
+    cfg["figures"]["mei_methods"] = ["kmeans"]
+
+
+def test_every_rule_runs_as_a_slurm_job_and_gpu_jobs_land_on_the_gpu_partition(slurm, tmp_path):
+    """The whole DAG through the SLURM profile, with device auto: each job that asks for
+    the cluster's one (counted) GPU goes to the gpu partition, every other to cpu."""
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump(edit_tiny(every_rule_once)))
+    run = tmp_path / "run"
+    jobs = planned_jobs(tmp_path / "plan", config, "auto")
+    assert {j.rule for j in jobs} == {j.rule for j in planned_jobs(tmp_path / "tiny", TINY,
+                                                                   "auto")}
+    out = snakemake_slurm("all", run, config, "--config", "device=auto", timeout=900)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    assert (tmp_path / target).exists()
-    ids = re.findall(r"submitted with SLURM jobid (\d+)", out.stdout + out.stderr)
-    assert len(ids) == 3  # pool -> synthetic population -> k-means
-    listed = subprocess.run(["squeue", "-t", "all", "-h", "-o", "%i %T"], capture_output=True,
-                            text=True, timeout=30).stdout
-    for job in ids:
-        assert f"{job} COMPLETED" in listed
-    log = (tmp_path / "logs/find_directions/planted/sim/kmeans.log").read_text()
-    assert re.search(r"running as SLURM job (\d+)", log).group(1) in ids
+    assert (run / "results/figures/summary.png").exists()
+    listed = dict(line.split(maxsplit=1) for line in subprocess.run(
+        ["squeue", "-t", "all", "-h", "-o", "%i %P %T"], capture_output=True, text=True,
+        timeout=30).stdout.splitlines())
+    local = set(re.findall(r"^localrule (\w+):", out.stdout + out.stderr, re.M)) - {"all"}
+    assert local == {"fetch_model_weights", "fetch_metric_weights", "layer_responses",
+                     "record_config", "ground_truth_recovery"} | {
+        j.rule for j in jobs if j.rule.startswith("figure_")}
+    remote = [j for j in jobs if j.rule not in local]
+    assert len(remote) >= 30 and any(j.resources.get("gpu") for j in remote)
+    for j in remote:
+        job_id = re.search(r"running as SLURM job (\d+)", (run / j.log).read_text()).group(1)
+        partition = "gpu" if j.resources.get("gpu") else "cpu"
+        assert listed[job_id] == f"{partition} COMPLETED", (j.rule, j.wildcards)
 
 
 def test_a_failing_job_is_reported_as_failed(slurm, tmp_path):
@@ -75,8 +107,8 @@ def test_a_failing_job_is_reported_as_failed(slurm, tmp_path):
     # a file only the job reads (the preflight refuses broken images before any job runs)
     wrong = tmp_path / "wrong.pkl"
     wrong.write_bytes(pickle.dumps({"images": []}))
-    cfg = yaml.safe_load(TINY.read_text())
-    cfg["image_pools"]["mine"] = {"kind": "cadena2019", "path": str(wrong), "size": 16}
+    cfg = edit_tiny(lambda c: c["image_pools"].update(
+        mine={"kind": "cadena2019", "path": str(wrong), "size": 16}))
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(cfg))
     out = snakemake_slurm("results/pools/mine.zarr", tmp_path / "run", tmp_path / "config.yaml",
                           "--retries", "0")
@@ -86,26 +118,66 @@ def test_a_failing_job_is_reported_as_failed(slurm, tmp_path):
     assert "wrong.pkl lacks" in (tmp_path / "run/logs/build_image_pool/mine.log").read_text()
 
 
-def test_gpu_rules_resolve_to_one_gpu_in_a_slurm_dry_run(tmp_path):
-    """No cluster needed: the profile's resources, turned into sbatch flags by the plugin."""
-    from snakemake_executor_plugin_slurm.utils import set_gres_string
-
+def planned_jobs(tmp_path, config, device):
+    """Every job a SLURM dry run plans: rule, wildcards, resources, threads and rule log."""
     out = subprocess.run(
         [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-n", "-d",
          str(tmp_path), "--workflow-profile", str(ROOT / "workflow/profiles/slurm"),
-         "--configfile", str(ROOT / "config/config.yaml")],
+         "--configfile", str(config), "--config", f"device={device}"],
         env=ENV, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-3000:]
-    blocks = out.stdout.split("\n\n")
-    for rule, gpus in (("cache_activations", 1), ("score_directions", 1),
-                       ("find_directions_gpu", 1), ("find_directions", 0),
-                       ("build_image_pool", 0)):
-        block = next(b for b in blocks if f"rule {rule}:" in b)
-        res = dict(kv.split("=", 1) for kv in
-                   re.search(r"resources: (.*)", block).group(1).split(", "))
-        assert int(res.get("gpu", 0)) == gpus
-        flags = set_gres_string(SimpleNamespace(resources=SimpleNamespace(
-            get=lambda key, default=None, r=res: r.get(key, default))))
-        assert flags == (" --gpus=1" if gpus else "")
-        if gpus:
-            assert res["slurm_partition"] == "CHANGE-ME-gpu-partition"
+    jobs = []
+    for block in out.stdout.split("\n\n"):
+        rule = re.search(r"^rule (\w+):", block, re.M)
+        if not rule or rule.group(1) == "all":
+            continue
+        fields = {key: dict(kv.split("=", 1) for kv in re.search(rf"{key}: (.*)", block)
+                            .group(1).split(", ")) if f"{key}:" in block else {}
+                  for key in ("wildcards", "resources")}
+        threads = re.search(r"threads: (\d+)", block)
+        log = re.search(r"log: (.*)", block)
+        jobs.append(SimpleNamespace(
+            rule=rule.group(1), wildcards=fields["wildcards"],
+            resources={k: int(v) if v.isdigit() else v for k, v in fields["resources"].items()},
+            threads=int(threads.group(1)) if threads else 1, log=log and log.group(1)))
+    return jobs
+
+
+# What runs on a GPU in the embedded default, written out by hand: a model's forward pass,
+# the deep-feature metric's network (not the pixel and colour controls, and not the score
+# jobs, which read cached embeddings), K-means' Lloyd loop and the sparse autoencoder.
+GPU_RULES = {"cache_activations", "random_baseline", "psychophysics", "synergy",
+             "interpolation", "split_halves"}
+
+
+def expects_gpu(rule, wildcards):
+    if rule == "embed_pool":
+        return wildcards["metric"] not in ("pixel", "colour")
+    if rule == "find_directions":
+        return re.split(r"[_@]", wildcards["method"])[0] in ("kmeans", "topk")
+    return rule in GPU_RULES
+
+
+@pytest.mark.parametrize("device", ["cpu", "auto"])
+def test_every_job_asks_for_a_gpu_only_where_it_uses_one_and_lands_on_its_partition(
+        tmp_path, device):
+    """No cluster needed: the embedded default under the SLURM profile, each job's sbatch
+    GPU flags and the partition the plugin picks for it from the profile's partitions."""
+    from snakemake_executor_plugin_slurm.partitions import (get_best_partition,
+                                                            read_partition_file)
+    from snakemake_executor_plugin_slurm.utils import set_gres_string
+
+    partitions = read_partition_file(ROOT / "workflow/profiles/slurm/partitions.yaml")
+    quiet = SimpleNamespace(info=lambda *a: None, debug=lambda *a: None,
+                            warning=lambda *a: None)
+    jobs = planned_jobs(tmp_path, ROOT / "config/config.yaml", device)
+    assert {j.rule for j in jobs} >= GPU_RULES | {"embed_pool", "find_directions"}
+    for j in jobs:
+        gpu = device != "cpu" and expects_gpu(j.rule, j.wildcards)
+        assert j.resources.get("gpu", 0) == gpu, (j.rule, j.wildcards)
+        job = SimpleNamespace(name=j.rule, threads=j.threads, resources=SimpleNamespace(
+            get=lambda key, default=None, r=j.resources: r.get(key, default)))
+        assert set_gres_string(job) == (" --gpus=1" if gpu else "")
+        assert "slurm_partition" not in j.resources  # chosen from the partitions file
+        assert get_best_partition(partitions, job, quiet) == (
+            "CHANGE-ME-gpu-partition" if gpu else "CHANGE-ME-cpu-partition"), j.rule

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import xarray as xr
 import yaml
@@ -273,6 +274,43 @@ def test_every_dictionary_method_runs_and_a_user_network_reports_its_recovery(tm
         assert len(scores) == 8 and np.isfinite(scores.ii_pairs).all()
 
 
+def test_a_zoo_of_a_cnn_a_vit_and_a_channels_last_model_runs_from_one_row(tmp_path):
+    """timm's tiny random test models, layers picked by relative depth: each read by its
+    own layout, scored, and drawn side by side in the zoo figure."""
+    def edit(c):
+        c["models"], c["brain"] = {}, {}
+        c.pop("metrics")
+        c["zoo"] = {"tiny3": {"architectures": ["timm/test_resnet", "timm/test_vit",
+                                                "timm/test_mamba*"],
+                              "weights": "random", "pool": "shapes", "layers": [0.5, 1.0],
+                              "input_size": 96}}
+        c["image_pools"] = {"shapes": c["image_pools"]["shapes"]}
+        c["directions"].update(methods=["neurons", "kmeans", "topk_sae"], k_sweep=[])
+        c["scoring"]["controls"] = []
+        c["psychophysics"]["methods"], c["figures"]["mei_methods"], c["analyses"] = [], [], {}
+
+    out = snakemake("results/figures/zoo.png", "--cores", 2, "-d", tmp_path / "run",
+                    "--configfile", write_config(tmp_path, edit))
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    table = pd.read_csv(tmp_path / "run/results/tables/zoo.csv")
+    assert set(table.architecture) == {"timm/test_resnet", "timm/test_vit",
+                                       "timm/test_mambaout"}
+    assert set(table.score) == {"ii", "mis", "ii_excess"}
+    assert set(table.method) == {"kmeans", "topk_sae"}
+    layers = table.groupby("architecture").layer.unique().map(sorted).to_dict()
+    assert layers == {"timm/test_resnet": ["layer2", "layer4"],
+                      "timm/test_vit": ["blocks.2", "blocks.5"],
+                      "timm/test_mambaout": ["stages.1", "stages.3"]}
+    assert table.groupby("architecture").depth.max().eq(1.0).all()
+    vit = xr.open_zarr(tmp_path / "run/results/responses/tiny3_test_vit/blocks.5.zarr")
+    assert vit.sizes["unit"] == 64  # the channels, not the 37 tokens
+    read = vit.attrs["provenance"]["settings"]["read"]
+    assert (read["layout"], read["prefix_tokens"], read["grid"]) == ("ntc", 1, [6, 6])
+    mamba = xr.open_zarr(tmp_path / "run/results/responses/tiny3_test_mambaout/stages.1.zarr")
+    assert mamba.sizes["unit"] == 32  # channels last: 12 x 12 x 32
+    assert (tmp_path / "run/results/figures/zoo.png").stat().st_size > 10_000
+
+
 @pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="this machine has CUDA")
 def test_a_cuda_device_without_cuda_is_refused_before_any_job(tmp_path):
     out = snakemake("results/pools/shapes.zarr", "--cores", 1, "-d", tmp_path / "run",
@@ -404,6 +442,10 @@ def test_recovery_and_psychophysics_tables_are_well_formed(tiny_run):
     assert rec.set_index("method").loc["kmeans@2", "n_found"] == 16  # K = 2 x 8 neurons
     assert rec.set_index("method").loc["topk_sae@2", "n_found"] == 16  # overcomplete
     assert rec.matched_cosine.between(0, 1).all()
+    by = rec.set_index("method")  # chance grows with K: 16 random directions beat 8
+    assert by.loc["kmeans", "chance"] > by.loc["neurons", "chance"] > 0
+    assert np.allclose(by.best_above_chance,
+                       (by.best_cosine - by.chance) / (1 - by.chance))
     psy = read_table(tiny_run / "results/psychophysics/tiny/2/kmeans.csv")
     assert psy.accuracy.between(0, 1).all()
     assert set(psy["quantile"]) == {0.0, 0.3}

@@ -1,7 +1,8 @@
 """Stream a pool of images through a network and keep one statistic per channel.
 
 All requested layers come from one forward pass, which stops after the last of
-them; each spatial map is reduced on the device as it appears, and batches are
+them; each map or token sequence is reduced on the device as it appears (by its
+layout, see ``layouts``), and batches are
 written as they come, so memory stays bounded by a few batches however large the
 pool.
 """
@@ -15,13 +16,8 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from .layouts import Layout, declared_maps, detect, layer_layout, prefix_tokens
 from .parallel import ordered_map
-
-STATISTICS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
-    "centre": lambda t: t[:, :, t.shape[2] // 2, t.shape[3] // 2] if t.ndim == 4 else t,
-    "mean": lambda t: t.mean(dim=(2, 3)) if t.ndim == 4 else t,
-}
-
 
 def preprocess(batch: np.ndarray, mean, std, size: int | None, device) -> torch.Tensor:
     """uint8 N x H x W x 3 -> normalised float N x 3 x size x size on ``device``."""
@@ -41,26 +37,29 @@ class _Stop(Exception):
 class LayerTaps:
     """Capture named modules' outputs in one forward pass and cut it after the last.
 
-    Each layer keeps its first output, passed through ``reduce`` inside the hook,
-    so a full activation map is dropped as soon as its statistic is taken. The pass
-    stops once every layer has fired, whatever their order in the network.
+    Each layer keeps its first output, passed through ``reduce(layer, output)`` inside
+    the hook, so a full activation map is dropped as soon as its statistic is taken.
+    The pass stops once every layer has fired, whatever their order in the network.
     """
 
     def __init__(self, model: nn.Module, layers: list[str],
-                 reduce: Callable[[torch.Tensor], torch.Tensor] | None = None):
+                 reduce: Callable[[str, torch.Tensor], torch.Tensor] | None = None):
         modules = dict(model.named_modules())
         missing = [layer for layer in layers if layer not in modules]
         if missing:
             raise KeyError(f"model has no layer {', '.join(map(repr, missing))}")
         self.model, self.layers, self.out = model, list(dict.fromkeys(layers)), {}
-        self._reduce = reduce or (lambda t: t)
+        self._reduce = reduce or (lambda layer, t: t)
         self._handles = [modules[layer].register_forward_hook(self._hook(layer))
                          for layer in self.layers]
 
     def _hook(self, layer: str):
         def hook(module, inputs, output):
             if layer not in self.out:
-                self.out[layer] = self._reduce(output).contiguous()  # not a view of the map
+                if not torch.is_tensor(output):
+                    raise ValueError(f"layer {layer} outputs a {type(output).__name__}, "
+                                     f"not a tensor: tap one of its submodules")
+                self.out[layer] = self._reduce(layer, output).contiguous()  # not a view
             if len(self.out) == len(self.layers):
                 raise _Stop
         return hook
@@ -104,24 +103,33 @@ def forward_chunks(x: torch.Tensor, cpu_batch: int = CPU_FORWARD_BATCH) -> tuple
     return x.split(cpu_batch) if x.device.type == "cpu" else (x,)
 
 
-def unit_counts(model: nn.Module, layers: list[str], shape: tuple[int, int], size, mean, std,
-                device) -> dict[str, int]:
-    """Channels of each layer, from one forward pass of one blank image."""
+def layer_layouts(model: nn.Module, layers: list[str], shape: tuple[int, int], size, mean,
+                  std, device, statistic: str, layout=None) -> dict[str, Layout]:
+    """Each layer's layout and channel count, from one forward pass of one blank image;
+    the statistic is taken once from it, so a layer it cannot read fails here, before
+    any image is streamed. ``layout``: the config's override (one name, or by layer)."""
     taps = LayerTaps(model, layers)
+    prefix = prefix_tokens(model)
     try:
         probe = np.zeros((1, *shape, 3), np.uint8)
-        return {layer: int(out.shape[1])
-                for layer, out in taps(preprocess(probe, mean, std, size, device)).items()}
+        outs = taps(preprocess(probe, mean, std, size, device))
     finally:
         taps.close()
+    layouts = {}
+    for layer, out in outs.items():
+        layouts[layer] = detect(out.shape, 1, prefix, layer_layout(layout, layer),
+                                where=f"layer {layer}", maps=declared_maps(model))
+        layouts[layer].reduce(out, statistic)
+    return layouts
 
 
-def stream_activations(model: nn.Module, layers: list[str], images, statistic: str,
+def stream_activations(model: nn.Module, layouts: dict[str, Layout], images, statistic: str,
                        batch_size: int, size: int | None, mean, std, device,
                        write: Callable[[dict[str, np.ndarray]], None], workers: int = 2):
-    """Compute ``statistic`` of every layer for every image in one forward pass per
-    batch, and pass each batch's rows (layer -> array) to ``write``."""
-    taps = LayerTaps(model, layers, STATISTICS[statistic])
+    """Compute ``statistic`` of every layer (read by its layout) for every image in one
+    forward pass per batch, and pass each batch's rows (layer -> array) to ``write``."""
+    layers = list(layouts)
+    taps = LayerTaps(model, layers, lambda layer, t: layouts[layer].reduce(t, statistic))
     try:
         for batch in tqdm(batches(images, batch_size, workers),
                           total=-(-len(images) // batch_size),

@@ -163,7 +163,7 @@ def _archetypal(sae, x, k, top_k, init, scaling, device, options):
 
 for _name, _build in (("topk_sae", _topk), ("batchtopk_sae", _batchtopk),
                       ("jumprelu_sae", _jumprelu), ("archetypal_sae", _archetypal)):
-    METHODS.register(_name)(_sae_method(_build))
+    METHODS.register(_name, gpu=True, dictionary=True)(_sae_method(_build))
 
 
 def _nmf_method(kind: str):
@@ -196,5 +196,5 @@ def _nmf_method(kind: str):
     return method
 
 
-METHODS.register("semi_nmf")(_nmf_method("semi"))
-METHODS.register("convex_nmf")(_nmf_method("convex"))
+METHODS.register("semi_nmf", gpu=True, dictionary=True)(_nmf_method("semi"))
+METHODS.register("convex_nmf", gpu=True, dictionary=True)(_nmf_method("convex"))

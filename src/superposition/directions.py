@@ -137,7 +137,7 @@ def _kmeans_respond(x: np.ndarray, centroids: np.ndarray, response: str) -> np.n
     raise ValueError(f"kmeans response must be neg_distance or projection, not {response!r}")
 
 
-@METHODS.register("kmeans")
+@METHODS.register("kmeans", gpu=True)  # a torch Lloyd loop on CUDA
 def kmeans(x: np.ndarray, n_components: int, seed: int, n_init: int = 10,
            init: str = "k-means++", response: str = "neg_distance",
            max_iter: int = 300, device: str = "cpu") -> DirectionSet:

@@ -154,7 +154,7 @@ def register_deep_feature_metric(name: str, architecture: str, weights: str, lay
                                    weights_dir, device, size)
 
     random = weights == "random"
-    METRICS.register(name, replace=replace)(
+    METRICS.register(name, replace=replace, gpu=True)(
         MetricSpec(build, None if random else architecture, None if random else weights))
 
 
@@ -224,10 +224,10 @@ def lpips_metric(name: str, net: str, hub_dir: str | None, device="cpu",
 
 
 for _net, _arch in (("alex", "torchvision/alexnet"), ("vgg", "torchvision/vgg16")):
-    METRICS.register(f"lpips_{_net}")(MetricSpec(
+    METRICS.register(f"lpips_{_net}", gpu=True)(MetricSpec(
         lambda weights_dir=None, device="cpu", size=None, net=_net: lpips_metric(
             f"lpips_{net}", net, weights_dir, device, size), _arch, "IMAGENET1K_V1"))
-    METRICS.register(f"lpips_{_net}_random")(MetricSpec(
+    METRICS.register(f"lpips_{_net}_random", gpu=True)(MetricSpec(
         lambda weights_dir=None, device="cpu", size=None, net=_net: lpips_metric(
             f"lpips_{net}_random", net, None, device, size)))
 
@@ -254,11 +254,11 @@ def clip_metric(name: str, model: str, tag: str, hub_dir: str | None, device="cp
                   embed)
 
 
-METRICS.register("clip")(MetricSpec(
+METRICS.register("clip", gpu=True)(MetricSpec(
     lambda weights_dir=None, device="cpu", size=None: clip_metric(
         "clip", "ViT-B-32", "openai", weights_dir, device, size),
     "open_clip/ViT-B-32", "openai"))
-METRICS.register("clip_random")(MetricSpec(
+METRICS.register("clip_random", gpu=True)(MetricSpec(
     lambda weights_dir=None, device="cpu", size=None: clip_metric(
         "clip_random", "RN50", "openai", None, device, size)))
 
@@ -337,7 +337,7 @@ def dreamsim_metric(name: str, variant: str, cache_dir: str | None, device="cpu"
 
 for _name, _variant in (("dreamsim", "ensemble"),
                         ("dreamsim_open_clip_vitb32", "open_clip_vitb32")):
-    METRICS.register(_name)(MetricSpec(
+    METRICS.register(_name, gpu=True)(MetricSpec(
         lambda weights_dir=None, device="cpu", size=None, name=_name, variant=_variant:
         dreamsim_metric(name, variant, weights_dir, device, size),
         fetch=lambda out, variant=_variant: fetch_dreamsim(variant, out)))

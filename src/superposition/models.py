@@ -30,6 +30,8 @@ class Family:
     load_pretrained: Callable | None  # (name, tag, hub_dir) -> module with pretrained weights
     mean: tuple[float, float, float] = IMAGENET_MEAN
     std: tuple[float, float, float] = IMAGENET_STD
+    names: Callable | None = None  # () -> every model name, for a zoo's globs
+    default_tag: Callable | None = None  # name -> the family's default pretrained tag
 
 
 def _torchvision_build(name: str):
@@ -85,8 +87,21 @@ def _load_checkpoint(family: "Family", name: str, tag: str, hub_dir: str):
     return model
 
 
+def _torchvision_names():
+    import torchvision
+
+    return torchvision.models.list_models(module=torchvision.models)
+
+
+def _torchvision_default(name: str) -> str:
+    import torchvision
+
+    return torchvision.models.get_model_weights(name).DEFAULT.name
+
+
 FAMILIES.register("torchvision")(
-    Family(_torchvision_build, _torchvision_weights, _torchvision_pretrained))
+    Family(_torchvision_build, _torchvision_weights, _torchvision_pretrained,
+           names=_torchvision_names, default_tag=_torchvision_default))
 
 
 def _lite_build(name: str):
@@ -106,7 +121,8 @@ FAMILIES.register("efficientnet_lite")(
     Family(_lite_build, _lite_weights,
            lambda name, tag, hub_dir: _load_checkpoint(FAMILIES.get("efficientnet_lite"), name,
                                                        tag, hub_dir),
-           (0.5, 0.5, 0.5), (0.5, 0.5, 0.5)))
+           (0.5, 0.5, 0.5), (0.5, 0.5, 0.5), names=lambda: ["efficientnet_lite0"],
+           default_tag=lambda name: "imagenet"))
 
 
 CIFAR_MEAN = (0.4914, 0.4822, 0.4465)
@@ -138,7 +154,7 @@ FAMILIES.register("cifar10")(
     Family(_cifar_build, _cifar_weights,
            lambda name, tag, hub_dir: _load_checkpoint(FAMILIES.get("cifar10"), name, tag,
                                                        hub_dir),
-           CIFAR_MEAN, CIFAR_STD))
+           CIFAR_MEAN, CIFAR_STD, default_tag=lambda name: "huyvnphan"))
 
 
 def _timm_build(name: str):
@@ -172,7 +188,23 @@ def _timm_pretrained(name: str, tag: str, hub_dir: str):
                              pretrained_cfg_overlay={"file": str(path)})
 
 
-FAMILIES.register("timm")(Family(_timm_build, _timm_weights, _timm_pretrained))
+def _timm_names():
+    import timm
+
+    return timm.list_models()
+
+
+def _timm_default(name: str) -> str:
+    import timm
+
+    tagged = timm.list_pretrained(f"{name}.*")  # the default tag first
+    if not tagged:
+        raise KeyError(f"timm model {name} has no pretrained weights; use weights: random")
+    return tagged[0].split(".", 1)[1]
+
+
+FAMILIES.register("timm")(Family(_timm_build, _timm_weights, _timm_pretrained,
+                                 names=_timm_names, default_tag=_timm_default))
 
 OPENAI_CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 OPENAI_CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
@@ -204,8 +236,24 @@ def _clip_pretrained(name: str, tag: str, hub_dir: str):
     return open_clip.create_model(name, pretrained=str(path)).visual
 
 
+def _clip_names():
+    import open_clip
+
+    return open_clip.list_models()
+
+
+def _clip_default(name: str) -> str:
+    import open_clip
+
+    tags = open_clip.list_pretrained_tags_by_model(name)
+    if not tags:
+        raise KeyError(f"open_clip model {name} has no pretrained weights; use weights: random")
+    return tags[0]
+
+
 FAMILIES.register("open_clip")(
-    Family(_clip_build, _clip_weights, _clip_pretrained, OPENAI_CLIP_MEAN, OPENAI_CLIP_STD))
+    Family(_clip_build, _clip_weights, _clip_pretrained, OPENAI_CLIP_MEAN, OPENAI_CLIP_STD,
+           names=_clip_names, default_tag=_clip_default))
 
 
 def _python_build(name: str, weights: str | None = None):
@@ -289,19 +337,23 @@ def layer_names(architecture: str) -> list[str]:
     return [n for n, _ in _skeleton(architecture).named_modules() if n]
 
 
-def layer_widths(architecture: str, layers: list[str], size: int) -> dict[str, int] | None:
-    """The number of units (channels) of each layer, from one forward pass of a
-    ``size`` px image, on the meta device where the network allows; None where the
-    forward pass cannot run without real data."""
+def layer_widths(architecture: str, layers: list[str], size: int,
+                 layout=None) -> dict[str, int] | None:
+    """The number of units (channels) of each layer, read by its layout (see
+    ``layouts``; ``layout``: the config's override), from one forward pass of a ``size``
+    px image on the meta device where the network allows; None where the forward pass
+    cannot run without real data. A layout that cannot be read raises ValueError."""
     import torch
+
+    from .layouts import declared_maps, detect, layer_layout, prefix_tokens
 
     model = _skeleton(architecture).eval()
     param = next(model.parameters(), None)
     device = param.device if param is not None else torch.device("cpu")
     modules = dict(model.named_modules())
-    widths = {}
+    shapes = {}
     hooks = [modules[layer].register_forward_hook(
-        lambda m, i, out, layer=layer: widths.__setitem__(layer, int(out.shape[1])))
+        lambda m, i, out, layer=layer: shapes.__setitem__(layer, getattr(out, "shape", None)))
         for layer in layers]
     try:
         with torch.no_grad():
@@ -311,7 +363,12 @@ def layer_widths(architecture: str, layers: list[str], size: int) -> dict[str, i
     finally:
         for hook in hooks:
             hook.remove()
-    return widths if len(widths) == len(layers) else None
+    if len(shapes) < len(layers) or any(shape is None for shape in shapes.values()):
+        return None  # the job names the layer that did not fire or gave no tensor
+    prefix = prefix_tokens(model)
+    return {layer: detect(shapes[layer], 1, prefix, layer_layout(layout, layer),
+                          where=f"{architecture} layer {layer}",
+                          maps=declared_maps(model)).channels for layer in layers}
 
 
 def _planted(model, layers: list[str]) -> dict:
@@ -340,6 +397,73 @@ def planted_layers(architecture: str, layers: list[str]) -> list[str]:
         return []
     planted = _planted(_skeleton(architecture), layers)
     return [layer for layer in layers if layer in planted]
+
+
+def stage_layers(architecture: str) -> list[str]:
+    """A model's stage outputs, shallow to deep. timm models: their ``feature_info``.
+    Others, by the first rule that applies: ``layer1``, ``layer2``, ... (ResNets, open_clip's
+    ResNet towers); the blocks of ``encoder.layers`` (torchvision ViT), of
+    ``transformer.resblocks`` (open_clip ViT) or of ``_blocks`` (EfficientNet-Lite); the
+    inception modules (GoogLeNet ``inception*``, Inception v3 ``Mixed_*``); the children
+    of ``features`` (MobileNet, EfficientNet, ConvNeXt, Swin), only its dense blocks
+    (DenseNet) or its max-pools (VGG, AlexNet: each pool ends a stage) where it has any."""
+    from torch import nn
+
+    model = _skeleton(architecture)
+    modules = dict(model.named_modules())
+    info = getattr(model, "feature_info", None)
+    if isinstance(info, list) and info and all(isinstance(d, dict) for d in info):
+        return [d["module"] for d in info if d.get("module") in modules]
+    numbered = [f"layer{i}" for i in range(1, 10) if f"layer{i}" in modules]
+    if numbered:
+        return numbered
+    for blocks in ("encoder.layers", "transformer.resblocks", "_blocks"):
+        if blocks in modules:
+            return [f"{blocks}.{name}" for name, _ in modules[blocks].named_children()]
+    inception = [name for name, _ in model.named_children()
+                 if name.startswith(("inception", "Mixed_"))]
+    if inception:
+        return inception
+    if "features" in modules:
+        children = list(modules["features"].named_children())
+        dense = [name for name, _ in children if name.startswith("denseblock")]
+        pools = [name for name, m in children if isinstance(m, nn.MaxPool2d)]
+        return [f"features.{name}" for name in dense or pools or [n for n, _ in children]]
+    raise ValueError(f"{architecture}: no rule finds its stages (timm feature_info, layer1.., "
+                     f"encoder.layers, transformer.resblocks, _blocks, inception modules, "
+                     f"features); list its layers by name")
+
+
+def resolve_layers(architecture: str, layers) -> tuple[list[str], dict[str, float]]:
+    """The configured ``layers`` as layer names, and each one's relative depth among the
+    model's stages (see ``stage_layers``): ``stages`` is every stage; a list of depth
+    fractions in (0, 1] picks, for each, the first stage at or past that depth
+    (``[0.5, 1.0]`` on four stages: the second and the fourth); a list of names is kept,
+    with depths for the names that are stages."""
+    import math
+
+    if isinstance(layers, str) and layers != "stages":
+        raise ValueError(f"layers: {layers!r} is not 'stages', a list of layer names or a "
+                         f"list of depth fractions")
+    numeric = not isinstance(layers, str) and all(
+        isinstance(f, (int, float)) and not isinstance(f, bool) for f in layers)
+    if not numeric and not isinstance(layers, str):
+        names = [str(layer) for layer in layers]
+        try:
+            stages = stage_layers(architecture)
+        except ValueError:
+            return names, {}
+        return names, {n: (stages.index(n) + 1) / len(stages) for n in names if n in stages}
+    stages = stage_layers(architecture)
+    depths = {name: (i + 1) / len(stages) for i, name in enumerate(stages)}
+    if layers == "stages":
+        return stages, depths
+    wrong = [f for f in layers if not 0 < f <= 1]
+    if wrong:
+        raise ValueError(f"layers: depth fractions lie in (0, 1]; {wrong} do not")
+    picked = list(dict.fromkeys(stages[max(0, math.ceil(f * len(stages)) - 1)]
+                                for f in layers))
+    return picked, {name: depths[name] for name in picked}
 
 
 def check_layers(architecture: str, layers: list[str]) -> None:

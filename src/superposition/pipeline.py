@@ -16,20 +16,10 @@ import xarray as xr
 
 from . import store
 from .analyses import lifetime_sparseness
+from .devices import resolve_device
 from .provenance import provenance
 
 log = logging.getLogger("superposition")
-
-
-def resolve_device(device: str) -> str:
-    import torch
-
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise RuntimeError(f"device {device!r} requested but CUDA is not available; "
-                           f"set device: auto or cpu")
-    return device
 
 
 # -- images -------------------------------------------------------------------------------
@@ -152,11 +142,14 @@ def fetch_metric_weights(metric: str, out: str) -> None:
 
 def cache_activations(pool: str, architecture: str, weights_dir: str | None, weights_tag: str,
                       layers: list[str], statistic: str, batch_size: int, input_size: int | None,
-                      device: str, seed: int, source: str, out: str, workers: int = 2) -> None:
-    """Every layer of one model from one forward pass: ``out/{layer}.zarr`` per layer."""
+                      device: str, seed: int, source: str, out: str, workers: int = 2,
+                      layout=None) -> None:
+    """Every layer of one model from one forward pass: ``out/{layer}.zarr`` per layer.
+    Each layer is read by its layout (``layout``: the config's override); its
+    provenance says which positions or tokens the statistic took."""
     import torch
 
-    from .activations import stream_activations, unit_counts
+    from .activations import layer_layouts, stream_activations
     from .models import build_model, split_architecture
 
     device = resolve_device(device)
@@ -164,20 +157,23 @@ def cache_activations(pool: str, architecture: str, weights_dir: str | None, wei
     family, _ = split_architecture(architecture)
     model = build_model(architecture, weights_tag, weights_dir, seed).to(device)
     images = pool_images(pool)
-    widths = unit_counts(model, layers, images.shape[1:3], input_size, family.mean, family.std,
-                         device)
+    layouts = layer_layouts(model, layers, images.shape[1:3], input_size, family.mean,
+                            family.std, device, statistic, layout)
+    widths = {layer: lay.channels for layer, lay in layouts.items()}
     writers = {}
     try:
         for layer in layers:
+            read = layouts[layer].as_dict() | {"positions": layouts[layer].describe(statistic)}
             attrs = {"source": source, "layer": layer, "kind": "model", "pool": Path(pool).stem,
                      "provenance": provenance(architecture=architecture, weights=weights_tag,
                                               statistic=statistic, input_size=input_size,
-                                              device=device, seed=seed, layers_in_pass=layers)}
+                                              device=device, seed=seed, layers_in_pass=layers,
+                                              read=read)}
             writers[layer] = store.ResponseWriter(
                 Path(out) / f"{layer}.zarr", len(images),
                 [f"{layer}:{i}" for i in range(widths[layer])], attrs,
                 chunk_images=max(batch_size, 1024))
-        stream_activations(model, layers, images, statistic, batch_size, input_size,
+        stream_activations(model, layouts, images, statistic, batch_size, input_size,
                            family.mean, family.std, device,
                            lambda rows: [writers[layer].write(r) for layer, r in rows.items()],
                            workers)
@@ -188,7 +184,8 @@ def cache_activations(pool: str, architecture: str, weights_dir: str | None, wei
     for writer in writers.values():
         writer.close()
     log.info("cached %d images of %s on %s in one pass: %s", len(images), source, device,
-             ", ".join(f"{layer} ({widths[layer]} units)" for layer in layers))
+             ", ".join(f"{layer} ({layouts[layer].kind}, {widths[layer]} units, "
+                       f"{statistic}: {layouts[layer].describe(statistic)})" for layer in layers))
 
 
 def layer_responses(cache: str, layer: str, out: str, log_file: str) -> None:
@@ -250,15 +247,13 @@ def synthetic_population(pool: str, source: str, area: str, factors: list,
 def find_directions(responses: str, method: str, k_ratio: float, params: dict, seed: int,
                     out: str, name: str | None = None, device: str = "cpu") -> None:
     """Fit one method; ``name`` labels the set (e.g. ``kmeans@2`` in a K sweep).
-    Methods that can use a GPU (K-means, the SAE) get the configured device."""
-    import inspect
-
+    Methods registered as running on a GPU (K-means, the SAEs) get the device."""
     from .directions import METHODS, SHUFFLED, find_directions as fit, n_directions
 
     ds = store.open_dataset(responses)
     x = ds["responses"].values
     n_components = n_directions(k_ratio, x.shape[1], name or method)
-    if "device" in inspect.signature(METHODS.get(method.removesuffix(SHUFFLED))).parameters:
+    if METHODS.uses_gpu(method.removesuffix(SHUFFLED)):
         params = params | {"device": resolve_device(device)}
     log.info("%s on %s: %d images x %d units, K=%d, %s", method, responses, *x.shape,
              n_components, params)
@@ -554,8 +549,9 @@ def model_ground_truth(architecture: str, weights_dir: str | None, weights_tag: 
 
 
 def recovery(directions: list[str], truths: list[str], layers: list[str], out: str) -> None:
-    """How well every direction set of each layer matches the layer's planted features."""
-    from .recovery import recovery_scores
+    """How well every direction set of each layer matches the layer's planted features,
+    beside the chance level of as many random directions."""
+    from .recovery import N_CHANCE_DRAWS, recovery_with_chance
 
     mixing = {layer: store.open_dataset(t)["mixing"].values.T  # features x units
               for layer, t in zip(layers, truths)}
@@ -564,8 +560,9 @@ def recovery(directions: list[str], truths: list[str], layers: list[str], out: s
         ds = store.open_dataset(path)
         layer = ds.attrs["layer"]
         rows.append({"source": ds.attrs["source"], "layer": layer, "method": ds.attrs["method"],
-                     **recovery_scores(ds["components"].values, mixing[layer])})
-    _write_csv(pd.DataFrame(rows), out, {})
+                     **recovery_with_chance(ds["components"].values, mixing[layer])})
+    _write_csv(pd.DataFrame(rows), out, {"chance": f"mean over {N_CHANCE_DRAWS} draws of K "
+                                                   f"random unit directions, same K and space"})
 
 
 # -- figures ------------------------------------------------------------------------------
@@ -622,6 +619,20 @@ def figure_recovery(table: str, title: str, out: str) -> None:
     from .plotting import recovery_bars
 
     recovery_bars(read_table(table), title, out)
+
+
+def figure_zoo(summary: str, index: dict, depths: dict, methods: list[str], metric: str,
+               out_figure: str, out_table: str) -> None:
+    """The zoo table and figure: each zoo model's gains over its neurons by depth."""
+    from .plotting import zoo as plot_zoo
+    from .zoo import zoo_table
+
+    table = zoo_table(read_table(summary), index, depths, methods)
+    if table.empty:
+        raise ValueError(f"{summary} holds no zoo source with any of {methods}")
+    plot_zoo(table, metric, out_figure)
+    _write_csv(table, out_table, {metric: {"methods": methods}})
+    log.info("zoo: %d models, %d rows", table.source.nunique(), len(table))
 
 
 def figure_summary(scores: list[str], metric: str, untrained: dict[str, str], out_figure: str,

@@ -267,11 +267,16 @@ def recovery_bars(table: pd.DataFrame, title: str, out: str) -> None:
         ax.bar(rows.method, rows.matched_cosine, color=[colour(m) for m in rows.method])
         ax.scatter(rows.method, rows.best_cosine, color="k", marker="_", s=200,
                    label="best cosine per true feature", zorder=3)
+        if "chance" in rows:
+            ax.scatter(rows.method, rows.chance, color="0.5", marker="_", s=200, zorder=3,
+                       label="best cosine of as many random directions (chance)")
+            ax.scatter(rows.method, rows.matched_chance, color="0.5", marker="x", s=20,
+                       zorder=3, label="matched cosine of random directions (chance)")
         ax.set_ylim(0, 1.05)
         ax.tick_params(axis="x", rotation=45)
         ax.set_title(f"{layer}: {int(rows.n_true.iloc[0])} planted features", fontsize=8)
     axes[0, 0].set_ylabel("matched cosine to planted features")
-    axes[0, -1].legend(fontsize=7, frameon=False, loc="upper right")
+    axes[0, -1].legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.suptitle(title, fontsize=9)
     _save(fig, out)
 
@@ -498,4 +503,40 @@ def sparsity_figure(table, metric, title, out):
         ax.legend(fontsize=7, frameon=False)
     panels[0][0].set_ylabel(f"II ({metric})")
     fig.suptitle(title)
+    _save(fig, out)
+
+
+def zoo(table: pd.DataFrame, metric: str, out: str) -> None:
+    """Gain over the neurons by relative depth, one panel per score, one colour per
+    model and one line style per method, with 95% CIs: architectures side by side."""
+    scores = [s for s in ("ii", "mis", "ii_excess") if s in set(table.score)] or ["ii"]
+    titles = {"ii": "II", "mis": "MIS", "ii_excess": "II excess over matched sets"}
+    fig, axes = plt.subplots(1, len(scores), figsize=(4.6 * len(scores), 3.8), squeeze=False)
+    models = list(dict.fromkeys(table.architecture))
+    cmap = plt.get_cmap("tab10")
+    styles = ["-", "--", ":", "-."]
+    methods = list(dict.fromkeys(table.method))
+    for ax, score in zip(axes[0], scores):
+        part = table[table.score == score]
+        for i, model in enumerate(models):
+            for j, method in enumerate(methods):
+                rows = part[(part.architecture == model) & (part.method == method)]
+                rows = rows.sort_values("depth")
+                if rows.empty:
+                    continue
+                err = [rows.gain - rows.gain_ci_low, rows.gain_ci_high - rows.gain]
+                ax.errorbar(rows.depth.to_numpy(float), rows.gain, yerr=err, fmt="o",
+                            ls=styles[j % len(styles)], color=cmap(i % 10), ms=3, capsize=2,
+                            label=f"{model}, {method}")
+        ax.axhline(0, color="k", lw=0.6)
+        ax.set_title(titles[score], fontsize=9)
+        ax.set_xlabel("relative depth (stage / number of stages)")
+        ax.set_xlim(0, 1.05)
+    axes[0][0].set_ylabel("gain of directions over neurons")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=7,
+               bbox_to_anchor=(0.5, -0.02 - 0.05 * (len(labels) // 4)))
+    fig.suptitle(f"Model zoo: directions against neurons by depth ({metric}; 0 = no gain, "
+                 f"bars: 95% CI)", fontsize=10)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     _save(fig, out)

@@ -1,4 +1,5 @@
-"""Ground-truth recovery: how well found directions match planted ones."""
+"""Ground-truth recovery: how well found directions match planted ones, beside what as
+many random directions score (the chance level)."""
 
 from __future__ import annotations
 
@@ -22,3 +23,37 @@ def recovery_scores(found: np.ndarray, truth: np.ndarray) -> dict[str, float]:
             "matched_cosine": float(cos[rows, cols].sum() / len(truth)),
             "recovered": float((best > 0.9).mean()),
             "n_true": int(len(truth)), "n_found": int(len(found))}
+
+
+N_CHANCE_DRAWS = 200
+
+
+def chance_scores(truth: np.ndarray, k: int, n_draws: int = N_CHANCE_DRAWS,
+                  seed: int = 0) -> dict[str, float]:
+    """The chance level of ``recovery_scores``: the mean best and matched cosine of K
+    random unit directions in the same space against the same true directions (F x d),
+    over ``n_draws`` seeded draws. It grows with K: more directions, better best matches."""
+    rng = np.random.default_rng(seed)
+    t = unit_rows(truth)
+    best, matched = [], []
+    for _ in range(n_draws):
+        cos = t @ unit_rows(rng.normal(size=(k, t.shape[1]))).T
+        best.append(cos.max(axis=1).mean())
+        rows, cols = linear_sum_assignment(-cos)
+        matched.append(cos[rows, cols].sum() / len(t))
+    return {"chance": float(np.mean(best)), "matched_chance": float(np.mean(matched))}
+
+
+def above_chance(score: float, chance: float) -> float:
+    """A cosine score rescaled so that chance is 0 and a perfect match 1."""
+    return float((score - chance) / (1 - chance))
+
+
+def recovery_with_chance(found: np.ndarray, truth: np.ndarray, seed: int = 0) -> dict:
+    """``recovery_scores`` with the chance level of a set of the same K, and both cosines
+    corrected for it (``best_above_chance``, ``matched_above_chance``)."""
+    scores = recovery_scores(found, truth) | chance_scores(truth, len(found), seed=seed)
+    return scores | {
+        "best_above_chance": above_chance(scores["best_cosine"], scores["chance"]),
+        "matched_above_chance": above_chance(scores["matched_cosine"],
+                                             scores["matched_chance"])}

@@ -10,6 +10,11 @@
 # read it from there; an existing config that this script did not write is never
 # touched: start refuses instead. There is no accounting database, so run
 # snakemake with --slurm-status-command squeue.
+#
+# Two partitions share the node: cpu (the default) and gpu. The node counts one GPU
+# (a generic resource with no device behind it), so a job that asks for --gpus=1 is
+# scheduled on the gpu partition as on a real cluster, and runs on the CPU (device
+# auto finds no CUDA). tests/slurm/partitions.yaml describes both for the profile.
 set -euo pipefail
 cmd=${1:?start or stop}
 state=$(realpath -m "${2:?state directory}")
@@ -32,11 +37,13 @@ start() {
   local cpus mem
   cpus=$(nproc)
   mem=$(( $(awk '/MemTotal/{print $2}' /proc/meminfo) / 1024 - 2048 ))
-  local conf=/etc/slurm/slurm.conf
-  if [[ -e $conf ]] && ! grep -q "^$MARK" "$conf"; then
-    echo "$conf exists and was not written by $0; not touching a real cluster's config" >&2
-    exit 3
-  fi
+  local conf=/etc/slurm/slurm.conf f
+  for f in $conf /etc/slurm/gres.conf; do
+    if [[ -e $f ]] && ! grep -q "^$MARK" "$f"; then
+      echo "$f exists and was not written by $0; not touching a real cluster's config" >&2
+      exit 3
+    fi
+  done
   mkdir -p /etc/slurm
   cat > "$conf" <<CONF
 $MARK
@@ -63,9 +70,12 @@ JobCompType=jobcomp/none
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 MinJobAge=3600
-NodeName=localhost NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem State=UNKNOWN
-PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
+GresTypes=gpu
+NodeName=localhost NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem Gres=gpu:1 State=UNKNOWN
+PartitionName=cpu Nodes=localhost Default=YES MaxTime=INFINITE State=UP
+PartitionName=gpu Nodes=localhost MaxTime=INFINITE State=UP
 CONF
+  printf '%s\nNodeName=localhost Name=gpu File=/dev/null\n' "$MARK" > /etc/slurm/gres.conf
   /usr/sbin/slurmctld
   /usr/sbin/slurmd -N localhost
   for _ in $(seq 60); do
@@ -89,7 +99,9 @@ stop() {
     rm -f "$f"
     echo "stopped $name ($pid)"
   done
-  if grep -q "^$MARK" /etc/slurm/slurm.conf 2>/dev/null; then rm -f /etc/slurm/slurm.conf; fi
+  for conf in /etc/slurm/slurm.conf /etc/slurm/gres.conf; do
+    if grep -q "^$MARK" "$conf" 2>/dev/null; then rm -f "$conf"; fi
+  done
 }
 
 case $cmd in

@@ -16,7 +16,7 @@ rule cache_activations:
         "../../envs/torch.yaml"
     threads: 2
     resources:
-        gpu=1,
+        gpu=gpus(model_on_gpu),
         mem_mb=lambda wc, attempt: 8000 * attempt,
         runtime="4h",
     params:
@@ -24,9 +24,10 @@ rule cache_activations:
         weights_tag=lambda wc: MODELS[wc.source]["weights"],
         layers=lambda wc: MODELS[wc.source]["layers"],
         statistic=lambda wc: MODELS[wc.source].get("statistic", "centre"),
+        layout=lambda wc: MODELS[wc.source].get("layout"),
         batch_size=lambda wc: MODELS[wc.source].get("batch_size", 64),
         input_size=lambda wc: MODELS[wc.source].get("input_size"),
-        device=config["device"],
+        device=device(model_on_gpu),
         seed=config["seed"],
     script:
         "../../scripts/cache_activations.py"

@@ -15,7 +15,7 @@ rule synergy:
     conda:
         "../../envs/torch.yaml"
     resources:
-        gpu=1,
+        gpu=gpus(main_metric_on_gpu),
         mem_mb=lambda wc, attempt: 8000 * attempt,
         runtime="1h",
     params:
@@ -23,7 +23,7 @@ rule synergy:
         k=SCORING["k"],
         n_pairs=lambda wc: ANALYSES["synergy"].get("n_pairs", 200),
         seed=config["seed"],
-        device=config["device"],
+        device=device(main_metric_on_gpu),
         metric_size=SCORING.get("metric_size"),
         one_per_group=ONE_PER_GROUP,
     script:
@@ -42,7 +42,7 @@ rule interpolation:
     conda:
         "../../envs/torch.yaml"
     resources:
-        gpu=1,
+        gpu=gpus(main_metric_on_gpu),
         mem_mb=lambda wc, attempt: 8000 * attempt,
         runtime="1h",
     params:
@@ -53,7 +53,7 @@ rule interpolation:
             "alphas", [0, 0.25, 0.5, 0.75, 1]
         ),
         seed=config["seed"],
-        device=config["device"],
+        device=device(main_metric_on_gpu),
         metric_size=SCORING.get("metric_size"),
         one_per_group=ONE_PER_GROUP,
     script:
@@ -72,14 +72,14 @@ rule split_halves:
     conda:
         "../../envs/torch.yaml"
     resources:
-        gpu=1,
+        gpu=gpus(main_metric_on_gpu),
         mem_mb=lambda wc, attempt: 8000 * attempt,
         runtime="1h",
     params:
         metric=SCORING["metric"],
         k=SCORING["k"],
         seed=config["seed"],
-        device=config["device"],
+        device=device(main_metric_on_gpu),
         metric_size=SCORING.get("metric_size"),
         one_per_group=ONE_PER_GROUP,
     script:

@@ -3,10 +3,12 @@
 # so jobs start fast.
 
 import os
+import sys
 from types import SimpleNamespace
 
 from snakemake.utils import validate
 
+from superposition.devices import job_device, job_gpus
 from superposition.directions import METHODS, SHUFFLED
 from superposition.images import POOLS
 from superposition.metrics import METRICS, register_config_metrics
@@ -58,6 +60,58 @@ def _add_untrained_nulls(models):
     return nulls
 
 
+def _expand_zoo():
+    """Every zoo entry's model rows, added to models; source -> its entry and architecture."""
+    from superposition.zoo import expand_zoo
+
+    try:
+        rows, index = expand_zoo(config.get("zoo", {}))
+    except (KeyError, ValueError) as err:
+        config_error(err)
+    both = set(rows) & set(config["models"])
+    if both:
+        config_error(f"zoo sources {sorted(both)} are also named in models: rename one")
+    config["models"].update(rows)
+    if workflow.is_main_process:
+        for entry in config.get("zoo", {}):
+            names = [i["architecture"] for i in index.values() if i["entry"] == entry]
+            print(
+                f"zoo {entry}: {len(names)} models: {', '.join(names)}", file=sys.stderr
+            )
+    return index
+
+
+def _resolve_layers(models):
+    """Layers given as stages or depth fractions, as layer names, in place; model ->
+    {layer: relative depth}. Resolved once (it builds the network) and cached for the
+    jobs, so a job's start imports no torch."""
+    from pathlib import Path
+
+    import superposition.models
+    from superposition.preflight import Cache
+
+    cache = Cache(".snakemake/superposition/layers.json")
+    depths = {}
+    for name, row in models.items():
+        spec = row["layers"]
+        if not isinstance(spec, str) and all(isinstance(x, str) for x in spec):
+            if name not in ZOO:
+                continue  # named layers: nothing to resolve
+        key = f"{row['architecture']} {spec}"
+        try:
+            layers, depths[name] = cache.get(
+                key,
+                Path(superposition.models.__file__),
+                lambda: superposition.models.resolve_layers(row["architecture"], spec),
+            )
+        except (KeyError, ValueError) as err:
+            config_error(f"models.{name}: {err}")
+        row["layers"] = list(layers)
+    return depths
+
+
+ZOO = _expand_zoo()  # zoo source -> its entry and architecture
+DEPTHS = _resolve_layers(config["models"])  # model -> {layer: relative depth}
 UNTRAINED = _add_untrained_nulls(config["models"])  # model -> its untrained null source
 POOLS_CFG = config["image_pools"]
 MODELS = config["models"]
@@ -265,7 +319,13 @@ def _preflight():
         if source in MODELS:
             row = MODELS[source]
             size = row.get("input_size") or POOLS_CFG[pool].get("size", 224)
-            widths = layer_widths(row["architecture"], row["layers"], size) or {}
+            try:
+                widths = layer_widths(
+                    row["architecture"], row["layers"], size, row.get("layout")
+                )
+            except ValueError as err:
+                preflight_error(f"models.{source}: {err}")
+            widths = widths or {}
         elif BRAIN[source]["adapter"] == "synthetic":
             widths = {info["layers"][0]: BRAIN[source]["n_neurons"]}
         else:
@@ -297,6 +357,46 @@ def _check_device():
             f"device {config['device']!r} is set but this machine has no CUDA: "
             f"set device: auto (CUDA where there is one) or cpu"
         )
+
+
+def gpus(uses):
+    """resources: gpu=gpus(uses). One GPU where the job's work runs on one, uses(wildcards),
+    and the device is not cpu; none otherwise. The SLURM profile's partition file sends
+    every job that asks for one to the GPU partition."""
+    return lambda wc: job_gpus(config["device"], uses(wc))
+
+
+def device(uses):
+    """params: device=device(uses), the same answer: the configured device for a job
+    that asked for a GPU, the CPU for every other job."""
+    return lambda wc: job_device(config["device"], uses(wc))
+
+
+# What runs on a GPU, from the registries' facts: a model's forward pass, a metric with a
+# network, a method fitted in torch. A score job that reads cached embeddings runs no
+# network: its distances are small work for the CPU.
+def model_on_gpu(wc):
+    return True
+
+
+def all_metrics_on_gpu(wc):
+    return any(METRICS.uses_gpu(m) for m in ALL_METRICS)
+
+
+def main_metric_on_gpu(wc):  # the analyses' metric
+    return METRICS.uses_gpu(SCORING["metric"])
+
+
+def metric_on_gpu(wc):
+    return METRICS.uses_gpu(wc.metric)
+
+
+def method_on_gpu(wc):
+    return METHODS.uses_gpu(fitted_method(wc.method))
+
+
+def scoring_on_gpu(wc):
+    return not CACHE_EMBEDDINGS and all_metrics_on_gpu(wc)
 
 
 def alternatives(names):
@@ -437,6 +537,12 @@ def analysis_tables(wildcards):
 
 
 IMI_FIGURES = ["results/figures/imi/fig2_auc.png", "results/figures/imi/units.png"]
+# the zoo figure's direction sets: K-means and the sparse dictionaries, at the source's K
+ZOO_METHODS = [
+    m
+    for m in METHOD_NAMES
+    if m == "kmeans" or (m in METHODS and METHODS.fact(m, "dictionary", False))
+]
 
 
 def all_figures():
@@ -448,6 +554,7 @@ def all_figures():
             "results/config.yaml",
         ]
         + (IMI_FIGURES if IMI else [])
+        + (["results/figures/zoo.png"] if ZOO else [])
     )
 
 

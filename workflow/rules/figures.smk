@@ -194,6 +194,36 @@ rule figure_agreement:
         "../../scripts/figure_agreement.py"
 
 
+rule figure_zoo:
+    input:
+        "results/tables/ii_summary.csv",
+    output:
+        figure=report(
+            "results/figures/zoo.png",
+            caption="../report/zoo.rst",
+            category="Model zoo",
+            labels={"figure": "gains over neurons by depth, every zoo model"},
+        ),
+        table=report(
+            "results/tables/zoo.csv",
+            caption="../report/zoo.rst",
+            category="Model zoo",
+            labels={"table": "gains over neurons by model, layer and depth"},
+        ),
+    log:
+        "logs/figure_zoo/zoo.log",
+    localrule: True
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        index=ZOO,
+        depths=lambda wc: {source: DEPTHS.get(source, {}) for source in ZOO},
+        methods=ZOO_METHODS,
+        metric=SCORING["metric"],
+    script:
+        "../../scripts/figure_zoo.py"
+
+
 rule record_config:
     output:
         report(

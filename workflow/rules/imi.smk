@@ -61,13 +61,13 @@ rule imi_evidence:
     conda:
         "../../envs/torch.yaml"
     resources:
-        gpu=1,
+        gpu=gpus(metric_on_gpu),
         mem_mb=lambda wc, attempt: 16000 * attempt,
         runtime="2h",
     params:
         pooling=IMI.get("pooling"),
         k=IMI.get("k"),
-        device=config["device"],
+        device=device(metric_on_gpu),
         metric_size=IMI.get("size"),
     script:
         "../../scripts/imi_evidence.py"

@@ -12,7 +12,7 @@ rule psychophysics:
     conda:
         "../../envs/torch.yaml"
     resources:
-        gpu=1,
+        gpu=gpus(main_metric_on_gpu),
         mem_mb=lambda wc, attempt: 8000 * attempt,
         runtime="1h",
     params:
@@ -23,7 +23,7 @@ rule psychophysics:
         band=PSYCHO.get("band", 0.05),
         pooling=PSYCHO.get("pooling", "max"),
         seed=config["seed"],
-        device=config["device"],
+        device=device(main_metric_on_gpu),
         metric_size=SCORING.get("metric_size"),
     script:
         "../../scripts/psychophysics.py"

@@ -31,11 +31,11 @@ rule embed_pool:
     conda:
         "../../envs/torch.yaml"
     resources:
-        gpu=1,
+        gpu=gpus(metric_on_gpu),
         mem_mb=lambda wc, attempt: 8000 * attempt,
         runtime="2h",
     params:
-        device=config["device"],
+        device=device(metric_on_gpu),
         metric_size=SCORING.get("metric_size"),
     script:
         "../../scripts/embed_pool.py"
@@ -57,13 +57,13 @@ rule score_directions:
     conda:
         "../../envs/torch.yaml"
     resources:
-        gpu=1,
+        gpu=gpus(scoring_on_gpu),
         mem_mb=lambda wc, attempt: 8000 * attempt,
         runtime="1h",
     params:
         metrics=ALL_METRICS,
         k=SCORING["k"],
-        device=config["device"],
+        device=device(scoring_on_gpu),
         metric_size=SCORING.get("metric_size"),
         one_per_group=ONE_PER_GROUP,
         mis=MIS,
@@ -84,7 +84,7 @@ rule random_baseline:
     conda:
         "../../envs/torch.yaml"
     resources:
-        gpu=1,
+        gpu=gpus(all_metrics_on_gpu),
         mem_mb=lambda wc, attempt: 8000 * attempt,
         runtime="30m",
     params:
@@ -93,7 +93,7 @@ rule random_baseline:
         n_sets=SCORING.get("n_random", 500),
         one_per_group=ONE_PER_GROUP,
         seed=config["seed"],
-        device=config["device"],
+        device=device(all_metrics_on_gpu),
         metric_size=SCORING.get("metric_size"),
     script:
         "../../scripts/random_baseline.py"
