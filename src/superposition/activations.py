@@ -16,7 +16,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from .layouts import Layout, declared_maps, detect, layer_layout, prefix_tokens
+from .layouts import Layout, model_layouts
 from .parallel import ordered_map
 
 def preprocess(batch: np.ndarray, mean, std, size: int | None, device) -> torch.Tensor:
@@ -109,16 +109,13 @@ def layer_layouts(model: nn.Module, layers: list[str], shape: tuple[int, int], s
     the statistic is taken once from it, so a layer it cannot read fails here, before
     any image is streamed. ``layout``: the config's override (one name, or by layer)."""
     taps = LayerTaps(model, layers)
-    prefix = prefix_tokens(model)
     try:
         probe = np.zeros((1, *shape, 3), np.uint8)
         outs = taps(preprocess(probe, mean, std, size, device))
     finally:
         taps.close()
-    layouts = {}
+    layouts = model_layouts(model, {layer: out.shape for layer, out in outs.items()}, layout)
     for layer, out in outs.items():
-        layouts[layer] = detect(out.shape, 1, prefix, layer_layout(layout, layer),
-                                where=f"layer {layer}", maps=declared_maps(model))
         layouts[layer].reduce(out, statistic)
     return layouts
 

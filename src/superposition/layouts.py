@@ -180,3 +180,13 @@ def layer_layout(config_layout, layer: str) -> str | None:
     if isinstance(config_layout, dict):
         return config_layout.get(layer)
     return config_layout
+
+
+def model_layouts(model, shapes: dict, layout=None, name: str = "") -> dict[str, Layout]:
+    """Each layer's layout from its output shape for one probe image and what the model
+    says of itself (prefix tokens, declared map layout); ``layout``: the config's
+    override; ``name`` starts each error's location (e.g. the architecture)."""
+    prefix, maps = prefix_tokens(model), declared_maps(model)
+    return {layer: detect(shape, 1, prefix, layer_layout(layout, layer),
+                          where=f"{name}layer {layer}", maps=maps)
+            for layer, shape in shapes.items()}

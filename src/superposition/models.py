@@ -345,7 +345,7 @@ def layer_widths(architecture: str, layers: list[str], size: int,
     cannot run without real data. A layout that cannot be read raises ValueError."""
     import torch
 
-    from .layouts import declared_maps, detect, layer_layout, prefix_tokens
+    from .layouts import model_layouts
 
     model = _skeleton(architecture).eval()
     param = next(model.parameters(), None)
@@ -365,10 +365,9 @@ def layer_widths(architecture: str, layers: list[str], size: int,
             hook.remove()
     if len(shapes) < len(layers) or any(shape is None for shape in shapes.values()):
         return None  # the job names the layer that did not fire or gave no tensor
-    prefix = prefix_tokens(model)
-    return {layer: detect(shapes[layer], 1, prefix, layer_layout(layout, layer),
-                          where=f"{architecture} layer {layer}",
-                          maps=declared_maps(model)).channels for layer in layers}
+    layouts = model_layouts(model, {layer: shapes[layer] for layer in layers}, layout,
+                            f"{architecture} ")
+    return {layer: read.channels for layer, read in layouts.items()}
 
 
 def _planted(model, layers: list[str]) -> dict:
@@ -445,17 +444,18 @@ def resolve_layers(architecture: str, layers) -> tuple[list[str], dict[str, floa
     if isinstance(layers, str) and layers != "stages":
         raise ValueError(f"layers: {layers!r} is not 'stages', a list of layer names or a "
                          f"list of depth fractions")
-    numeric = not isinstance(layers, str) and all(
+    named = not isinstance(layers, str) and not all(
         isinstance(f, (int, float)) and not isinstance(f, bool) for f in layers)
-    if not numeric and not isinstance(layers, str):
-        names = [str(layer) for layer in layers]
-        try:
-            stages = stage_layers(architecture)
-        except ValueError:
-            return names, {}
-        return names, {n: (stages.index(n) + 1) / len(stages) for n in names if n in stages}
-    stages = stage_layers(architecture)
+    try:
+        stages = stage_layers(architecture)
+    except ValueError:
+        if named:  # named layers need no stages; they just get no depths
+            return [str(layer) for layer in layers], {}
+        raise
     depths = {name: (i + 1) / len(stages) for i, name in enumerate(stages)}
+    if named:
+        names = [str(layer) for layer in layers]
+        return names, {n: depths[n] for n in names if n in depths}
     if layers == "stages":
         return stages, depths
     wrong = [f for f in layers if not 0 < f <= 1]

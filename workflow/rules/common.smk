@@ -94,9 +94,9 @@ def _resolve_layers(models):
     depths = {}
     for name, row in models.items():
         spec = row["layers"]
-        if not isinstance(spec, str) and all(isinstance(x, str) for x in spec):
-            if name not in ZOO:
-                continue  # named layers: nothing to resolve
+        named = not isinstance(spec, str) and all(isinstance(x, str) for x in spec)
+        if named and name not in ZOO:
+            continue  # named layers: nothing to resolve; zoo rows need their depths
         key = f"{row['architecture']} {spec}"
         try:
             layers, depths[name] = cache.get(
