@@ -4,7 +4,7 @@ Through the workflow's own functions, as its jobs run them: a Zarr pool of N
 images of 32 px; the centre-pixel activations of layer1..layer4 cached (the
 model's one job: one forward pass for all layers); the II of every unit of every layer under LPIPS-AlexNet (``neurons``
 directions, k = 5), alone and with the MIS in the same embedding pass (K = 9,
-N = 20, quantile 0.25), and the whole score job (II, MIS and the matched baseline). Random weights for the network and LPIPS's backbone: weights
+N = 20, quantile 0.25), and the whole score job (II, MIS and the low-level baseline). Random weights for the network and LPIPS's backbone: weights
 do not change the cost, and CIFAR-10 cannot be downloaded offline, so random
 images of the same size stand in for it. Baseline in the same run: one bare
 forward of the whole network over the same images, already in memory as float
@@ -28,7 +28,7 @@ import xarray as xr
 
 from superposition import pipeline, store
 from superposition.interpretability import interpretability_index
-from superposition.lowlevel import MATCHED_DEFAULTS as MATCHED
+from superposition.lowlevel import BASELINE_DEFAULTS as BASELINE
 from superposition.metrics import build_metric
 from superposition.mis import DEFAULTS as MIS
 from superposition.models import build_model, split_architecture
@@ -110,10 +110,10 @@ def scores(args, tmp: Path, pool: str, report: dict):
         stage(report, f"II of every {layer} unit",
               lambda: interpretability_index(resp, lazy, metric, 5))
         stage(report, f"II + MIS of every {layer} unit",
-              lambda: score_units(design_scores(resp, 5, 0, MIS), lazy, metric, MIS["alpha"]))
-        stage(report, f"score job of every {layer} unit (II, MIS, matched baseline)",
+              lambda: score_units(design_scores(resp, 5, 0, MIS), lazy, metric, None))
+        stage(report, f"score job of every {layer} unit (II, MIS, low-level baseline)",
               lambda: pipeline.score_directions(dirs, pool, statistics, {}, [args.metric], {},
-                                                5, True, MIS, MATCHED, 0, args.device, None,
+                                                5, True, MIS, BASELINE, 0, args.device, None,
                                                 scores))
         ii, both = (report[f"{name} of every {layer} unit"]["wall_s"] for name in ("II", "II + MIS"))
         report[f"II of every {layer} unit"]["units"] = resp.shape[1]

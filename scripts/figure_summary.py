@@ -3,7 +3,9 @@
 from superposition.pipeline import figure_summary
 from superposition.runner import logged
 
+p, out = snakemake.params, snakemake.output
 with logged(snakemake):
-    figure_summary(list(snakemake.input), snakemake.params.metric, snakemake.params.untrained,
-                   snakemake.output.figure, snakemake.output.table, snakemake.output.net,
-                   snakemake.output.front)
+    figure_summary(list(snakemake.input.scores), snakemake.input.calibration,
+                   snakemake.input.calibration_figure, p.metric,
+                   p.untrained, p.pools, p.dictionaries, out.figure, out.compact, out.table,
+                   out.net, out.front)

@@ -8,4 +8,4 @@ with logged(snakemake):
     imi_validation(snakemake.input.trials, list(snakemake.input.evidence),
                    list(snakemake.input.unit_ii), p.n_boot, p.n_splits, p.seed, p.mis_alpha,
                    snakemake.output.trials, snakemake.output.units, snakemake.output.unit_table,
-                   snakemake.output.models)
+                   snakemake.output.models, snakemake.input.mis_alpha)

@@ -9,5 +9,6 @@ embeddings = {k.removeprefix("emb_"): v for k, v in inputs.items() if k.startswi
 with logged(snakemake):
     score_directions(snakemake.input.directions, snakemake.input.pool,
                      snakemake.input.statistics, embeddings, p.metrics, inputs, p.k,
-                     p.one_per_group, p.mis, p.matched, p.seed, p.device, p.metric_size,
-                     snakemake.output[0])
+                     p.one_per_group, p.mis, p.baseline, p.seed, p.device, p.metric_size,
+                     snakemake.output[0],
+                     inputs.get("mis_alpha"))

@@ -77,8 +77,8 @@ def test_cadena_runs_through_the_workflow(cadena_pickle, tmp_path):
     cfg["brain"] = {"cadena": {"adapter": "cadena2019", "path": str(path), "pool": "v1",
                                "area": "V1", "min_reliability": 0.5}}
     # 20 original stimuli: MIS draws 10 images a side from the top and bottom halves, the
-    # matched baseline 10 neighbours
-    cfg["scoring"].update(mis={"quantile": 0.5}, matched_baseline={"n_neighbours": 10})
+    # low-level baseline fits a linear model (degree 2 has 15 coefficients)
+    cfg["scoring"].update(mis={"quantile": 0.5}, lowlevel_baseline={"degree": 1})
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(cfg))
     out = snakemake("results/scores/cadena/V1/kmeans.csv", "--cores", 2, "-d", tmp_path / "run",
                     "--configfile", tmp_path / "config.yaml")

@@ -253,6 +253,14 @@ def test_workflow_downloads_the_release_and_draws_fig_2(release, tmp_path):
     assert "RANDOM alex backbone" in meta["metrics"]["lpips_alex_random"]["description"]
     log = (tmp_path / "logs/download_dataset/imi2023/responses_main.csv.log").read_text()
     assert "no published checksum pinned" in log
+    alphas = pd.read_csv(tmp_path / "results/imi/mis_alpha.csv")
+    assert set(alphas.metric) == {"pixel", "lpips_alex_random"} and (alphas.alpha > 0).all()
+    meta = json.loads((tmp_path / "results/imi/unit_stats.json").read_text())
+    assert meta["metrics"]["mis_alpha"] == dict(zip(alphas.metric, alphas.alpha))
+    plan = snakemake("results/scores/mobilenet_v2/features.2/kmeans.csv", "-n", "-d", tmp_path,
+                     "--configfile", tmp_path / "config.yaml")
+    assert plan.returncode == 0
+    assert "results/imi/mis_alpha.csv" in plan.stdout + plan.stderr  # the score job reads it
     out = snakemake(*targets, "-d", tmp_path, "--configfile", tmp_path / "config.yaml",
                     "--report", tmp_path / "report.html")
     assert out.returncode == 0, out.stdout + out.stderr
@@ -274,3 +282,15 @@ def test_unit_mis_is_the_mean_sigmoid_of_the_sets_delta_and_ranks_the_models(run
     assert np.allclose(r.score.loc[means.index], means)
     stats_table = pd.read_csv(run["unit_stats.csv"])
     assert "mis:pixel" in set(stats_table.predictor)
+
+
+def test_the_mis_alpha_fitted_on_human_answers_recovers_the_true_one():
+    from superposition.imi import fit_mis_alpha
+
+    rng = np.random.default_rng(0)
+    delta = rng.normal(0, 1, 20000)
+    correct = rng.random(20000) < 1 / (1 + np.exp(-3.0 * delta))
+    fit = fit_mis_alpha(delta, correct)
+    assert fit["alpha"] == pytest.approx(3.0, rel=0.05)
+    assert fit["n_trials"] == 20000
+    assert fit["observer_accuracy"] == pytest.approx(fit["human_accuracy"], abs=0.01)

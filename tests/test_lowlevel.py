@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from superposition.interpretability import top_k
-from superposition.lowlevel import image_statistics, matched_sets, standardise
+from superposition.lowlevel import image_statistics, shadow_sets, shared_groups, standardise
 
 
 def test_statistics_tell_bland_from_busy_and_grey_from_colour():
@@ -18,39 +18,47 @@ def test_statistics_tell_bland_from_busy_and_grey_from_colour():
     assert colour[2] > 0.25 and colour[1] == pytest.approx(0, abs=1e-6)
 
 
-def test_matched_sets_match_the_statistics_of_each_top_set(rng):
-    """Image by image, the matched sets sit where the top-k sets sit in statistic space,
-    far closer than random sets do, and never reuse a top image or repeat an image."""
-    n, k = 600, 5
-    stats = np.column_stack([rng.uniform(0, 1, n), rng.gamma(2, 0.1, n), rng.gamma(1, 0.2, n),
-                             rng.gamma(2, 0.05, n)])
+def _stats(rng, n):
+    return np.column_stack([rng.uniform(0, 1, n), rng.gamma(2, 0.1, n), rng.gamma(1, 0.2, n),
+                            rng.gamma(2, 0.05, n)])
+
+
+def test_a_unit_the_statistics_explain_gets_its_own_top_set_back(rng):
+    """The shadow of a unit that is a (monotone) function of the statistics ranks the
+    images as the unit does: its shadow sets are its top set, R^2 = 1."""
+    stats = _stats(rng, 500)
     z = standardise(stats)
-    top = np.stack([np.argsort(z[:, j % 4] * (1 if j % 2 else -1))[:k] for j in range(12)])
-    sets = matched_sets(top, stats, n_sets=10, n_neighbours=20, seed=0)
-    assert sets.shape == (12, 10, k)
-    random = rng.integers(0, n, (12, 10, k))
-    for u in range(12):
-        target = z[top[u]].mean(0)
-        matched_gap = np.abs(z[sets[u]].mean(1) - target).mean()
-        random_gap = np.abs(z[random[u]].mean(1) - target).mean()
-        assert matched_gap < 0.5 * random_gap  # top sets sit in the tails, where neighbours thin
-        assert not set(sets[u].ravel()) & set(top[u])
-        assert all(len(set(s)) == k for s in sets[u])
-    again = matched_sets(top, stats, 10, 20, seed=0)
-    np.testing.assert_array_equal(sets, again)
+    responses = np.column_stack([z[:, 0], -z[:, 3], np.exp(z @ [0.5, -0.2, 0.3, 0.1])])
+    sets, r2 = shadow_sets(responses, stats, k=5, n_sets=4, degree=2, seed=0)
+    top = top_k(responses, 5)
+    assert r2[:2] == pytest.approx(1, abs=1e-6) and r2[2] > 0.95
+    for u in range(2):
+        assert all(set(s) == set(top[u]) for s in sets[u])
 
 
-def test_matched_sets_take_one_image_per_group(rng):
+def test_a_unit_the_statistics_do_not_explain_gets_random_sets(rng):
+    stats = _stats(rng, 500)
+    sets, r2 = shadow_sets(rng.normal(size=(500, 6)), stats, 5, 10, 2, seed=0)
+    assert r2.max() < 0.1
+    top = top_k(rng.normal(size=(500, 6)), 5)
+    assert np.mean([len(set(s) & set(top[u])) for u in range(6) for s in sets[u]]) < 0.5
+    again, _ = shadow_sets(rng.normal(size=(500, 6)), stats, 5, 10, 2, seed=0)
+    assert again.shape == (6, 10, 5)
+
+
+def test_shadow_sets_take_one_image_per_group(rng):
     stats = rng.normal(size=(300, 4))
     groups = np.repeat(np.arange(30), 10)
-    top = np.stack([rng.choice(300, 5, replace=False) for _ in range(6)])
-    sets = matched_sets(top, stats, 8, 40, seed=1, groups=groups)
+    sets, _ = shadow_sets(rng.normal(size=(300, 6)), stats, 5, 8, 2, seed=1, groups=groups)
     assert all(len(set(groups[s])) == 5 for s in sets.reshape(-1, 5))
+    top = top_k(stats[:, :1], 5, groups=groups)
+    assert shared_groups(top, sets[:1], groups) == pytest.approx(
+        np.isin(groups[sets[0]], groups[top[0]]).mean())
 
 
 def test_a_small_pool_is_refused(rng):
-    with pytest.raises(ValueError, match="n_neighbours"):
-        matched_sets(np.arange(5)[None], rng.normal(size=(20, 4)), 2, 25, seed=0)
+    with pytest.raises(ValueError, match="lowlevel_baseline"):
+        shadow_sets(rng.normal(size=(20, 2)), rng.normal(size=(20, 4)), 5, 2, 2, seed=0)
 
 
 def test_top_k_takes_the_best_image_of_each_group():

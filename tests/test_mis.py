@@ -78,3 +78,68 @@ def test_ii_is_unchanged_by_the_shared_pass(rng):
     np.testing.assert_array_equal(shared["top_k"], alone["top_k"])
     whole = ii_and_mis(responses, images, metric, 5, 0, 3, 4, 0.25, 0.16)
     np.testing.assert_allclose(shared["mis"], whole["mis"], rtol=1e-9)
+
+
+def test_hard_accuracy_without_alpha():
+    from superposition.mis import p_correct
+
+    assert p_correct([2.0, -0.1, 0.0], None).tolist() == [1.0, 0.0, 0.5]
+    assert p_correct([0.0], 0.16).item() == 0.5
+
+
+def test_a_metric_without_a_fitted_alpha_gets_hard_accuracy():
+    from superposition.mis import DEFAULTS, resolve_alpha
+
+    assert DEFAULTS["alpha"] == "fitted"
+    assert resolve_alpha("fitted", "pixel") is None
+    assert resolve_alpha("fitted", "dreamsim") == 0.16  # the MIS authors' fit
+    assert resolve_alpha("fitted", "pixel", {"pixel": 2.5}) == 2.5  # the IMI fit first
+    assert resolve_alpha(0.3, "dreamsim") == 0.3 and resolve_alpha(None, "dreamsim") is None
+
+
+def test_grouped_tasks_keep_queries_apart_from_the_explanations_photographs(rng):
+    """One image per group on each side, and neither query shares a group with any
+    explanation: a crop of an explanation's photograph cannot answer the task."""
+    groups = np.repeat(np.arange(25), 16)
+    responses = rng.normal(size=(400, 4))
+    tasks = design_tasks(responses, 9, 20, 0.25, seed=0, groups=groups)
+    for row in tasks.reshape(-1, 20):
+        g_max, g_min = groups[row[:10]], groups[row[10:]]
+        assert len(set(g_max)) == 10 and len(set(g_min)) == 10
+        assert g_max[-1] not in set(g_min[:-1]) and g_min[-1] not in set(g_max[:-1])
+
+
+def test_units_of_unrelated_photographs_score_one_half_one_per_group():
+    """Units that respond to the crops of ten unrelated photographs (crops look alike
+    within a photograph, not across): MIS is high when a query may be a crop of an
+    explanation's photograph, and 1/2 when the tasks take one image per group; noise
+    units score 1/2 too."""
+    rng = np.random.default_rng(1)
+    groups = np.repeat(np.arange(40), 10)
+    colours = rng.integers(0, 256, (40, 3))
+    images = (colours[groups][:, None, None, :] + rng.integers(-8, 8, (400, 4, 4, 3)))
+    images = images.clip(0, 255).astype(np.uint8)
+    photo = np.stack([np.isin(groups, rng.choice(40, 10, replace=False)) for _ in range(20)],
+                     1) + 0.01 * rng.normal(size=(400, 20))
+    noise = rng.normal(size=(400, 20))
+    mis = dict(n_references=9, n_tasks=20, quantile=0.25)
+    metric = build_metric("colour")
+
+    def score(responses, grouped):
+        design = design_scores(responses, 5, 0, mis, groups=groups if grouped else None)
+        return score_units(design, images, metric, None)["mis"].mean()
+
+    assert score(photo, grouped=False) > 0.62
+    assert score(photo, grouped=True) == pytest.approx(0.5, abs=0.06)
+    assert score(noise, grouped=True) == pytest.approx(0.5, abs=0.06)
+
+
+def test_a_sparse_unit_is_asked_about_its_support(rng):
+    """A unit that is zero on 95% of images: the max side comes from its non-zero
+    support, not from the zeros its top quarter also holds."""
+    responses = np.zeros((400, 1))
+    active = rng.choice(400, 20, replace=False)
+    responses[active, 0] = rng.uniform(0.5, 1.5, 20)
+    tasks = design_tasks(responses, 9, 20, 0.25, seed=0)
+    assert set(tasks[0, :, :10].ravel()) <= set(active)
+    assert not set(tasks[0, :, 10:].ravel()) & set(active)

@@ -128,7 +128,7 @@ def test_a_k_below_two_is_refused_with_a_ratio_that_works(n_units):
 
 
 def test_the_mis_pool_requirement_is_the_exact_minimum(rng):
-    need = pool_requirements(5, MIS, {"n_neighbours": 25})
+    need = pool_requirements(5, MIS, {"degree": 2})
     n = need["scoring.mis (n_references 9 in quantile 0.25)"]
     design_tasks(rng.random((n, 2)), MIS["n_references"], 2, MIS["quantile"], 0)
     with pytest.raises(ValueError):

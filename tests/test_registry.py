@@ -53,3 +53,30 @@ def test_only_metrics_with_a_network_run_on_a_gpu():
     for name in ("deepfeat_efficientnet_lite0", "lpips_alex", "lpips_alex_random", "clip",
                  "dreamsim"):
         assert METRICS.uses_gpu(name), name
+
+
+def test_the_schema_names_exactly_the_registered_methods():
+    """The config schema's method pattern is written out for readable errors; it must
+    list the registry's methods, no more and no fewer."""
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    schema = yaml.safe_load((Path(__file__).parents[1]
+                             / "workflow/schemas/config.schema.yaml").read_text())
+    pattern = schema["properties"]["directions"]["properties"]["methods"]["items"]["pattern"]
+    names = re.fullmatch(r"\^\((.*)\)\(_shuffled\)\?\$", pattern).group(1).split("|")
+    assert sorted(names) == METHODS.names()
+
+
+def test_a_direction_set_name_is_read_in_one_place():
+    from superposition.methods import SetName, set_name
+
+    name = SetName.parse("kmeans_shuffled@0.5")
+    assert (name.fitted, name.shuffled, name.ratio, name.base) == ("kmeans", True, 0.5,
+                                                                  "kmeans_shuffled")
+    assert str(SetName.parse("kmeans@2").null()) == "kmeans_shuffled@2"
+    assert str(SetName.parse("pca")) == "pca" and SetName.parse("pca").ratio is None
+    assert set_name("topk_sae", 3.0) == "topk_sae@3" and set_name("kmeans_shuffled", 2) == (
+        "kmeans_shuffled@2")

@@ -91,7 +91,7 @@ def test_every_rule_runs_as_a_slurm_job_and_gpu_jobs_land_on_the_gpu_partition(s
         timeout=30).stdout.splitlines())
     local = set(re.findall(r"^localrule (\w+):", out.stdout + out.stderr, re.M)) - {"all"}
     assert local == {"fetch_model_weights", "fetch_metric_weights", "layer_responses",
-                     "record_config", "ground_truth_recovery"} | {
+                     "record_config", "ground_truth_recovery", "results_document"} | {
         j.rule for j in jobs if j.rule.startswith("figure_")}
     remote = [j for j in jobs if j.rule not in local]
     assert len(remote) >= 30 and any(j.resources.get("gpu") for j in remote)

@@ -91,3 +91,11 @@ def test_a_response_matrix_that_does_not_match_its_images_is_refused(tmp_path):
                     "--show-failed-logs", "--configfile", tmp_path / "config.yaml")
     assert out.returncode != 0
     assert "has 1199 images but the image pool v4 has 1200" in out.stdout + out.stderr
+
+
+def test_every_score_passes_its_known_answer_checks_on_the_v4_images(v4_run):
+    table = read_table(v4_run / "results/tables/calibration.csv")
+    assert set(table.pool) == {f"v4_{s}" for s in SESSIONS}
+    assert {"lowlevel", "noise"} <= set(table.unit_type)
+    main = table[table.metric == "deepfeat_efficientnet_lite0"]
+    assert main.passes.all(), main[~main.passes]

@@ -371,8 +371,29 @@ def test_the_report_opens_with_the_net_effects_and_renders_without_warnings(tiny
     assert "System Message" not in html  # docutils' warnings and errors
     assert "Duplicate explicit target name" not in html
     front = (tiny_run / "results/tables/front_page.rst").read_text()
-    assert front.startswith("Net effects:") and "deepfeat_efficientnet_lite0" in front
+    assert front.startswith("Are directions more interpretable than neurons")
+    assert "deepfeat_efficientnet_lite0" in front and "known-answer checks pass" in front
+    for source in ("mobilenet_v2", "planted"):  # a generated sentence per source and layer
+        assert f"**{source} / " in front
     assert "net of shuffled fit" in html and "data:image/png;base64," in html
+    assert (tiny_run / "results/figures/summary_compact.png").exists()
+
+
+def test_every_score_is_calibrated_on_known_answer_units(tiny_run):
+    """Every scored pool's known-answer units, under every metric; the main metric
+    passes them all, and the net effects say which scores are calibrated."""
+    table = read_table(tiny_run / "results/tables/calibration.csv")
+    assert {"pool", "unit_type", "score", "mean", "ci_low", "ci_high", "expected",
+            "passes"} <= set(table.columns)
+    assert {"lowlevel", "noise"} <= set(table.unit_type)
+    main = table[table.metric == "deepfeat_efficientnet_lite0"]
+    assert main.passes.all(), main[~main.passes]
+    assert (tiny_run / "results/figures/calibration.png").exists()
+    net = read_table(tiny_run / "results/tables/net_effects.csv")
+    assert net.calibrated.all()
+    assert net.p.between(0, 1).all() and (net.p_adjusted >= net.p - 1e-12).all()
+    results = (tiny_run / "results/RESULTS.md").read_text()
+    assert "## Calibration" in results and "## Recovery of planted features" in results
 
 
 def test_net_effects_over_both_nulls(tiny_run):
@@ -418,7 +439,8 @@ def test_scores_record_metric_and_both_conventions(tiny_run):
     assert (scores.ii_pairs <= 0).all()
     assert ((scores.ii_code - scores.ii_pairs * 4 / 5).abs() < 1e-5).all()
     assert scores.mis.between(0, 1).all()
-    assert np.allclose(scores.ii_excess, scores.ii_pairs - scores.ii_matched)
+    assert np.allclose(scores.ii_excess, scores.ii_pairs - scores.ii_lowlevel)
+    assert scores.lowlevel_r2.between(0, 1).all()
     groups = xr.open_zarr(tiny_run / "results/pools/photos.zarr")["group"].values
     for top in scores.top_k:  # one image per photograph
         assert len({groups[int(i)] for i in top.split()}) == 5
@@ -428,8 +450,8 @@ def test_scores_record_metric_and_both_conventions(tiny_run):
     assert "tiny/cnn (random weights; layers 0, 2)" in meta
     settings = json.loads(meta)["metrics"]["deepfeat_efficientnet_lite0"]
     assert settings["mis"] == {"n_references": 9, "n_tasks": 20, "quantile": 0.25,
-                               "alpha": 0.16}
-    assert settings["one_per_group"] and settings["matched_baseline"]["n_sets"] == 10
+                               "alpha": None}  # fitted: none for this metric, hard accuracy
+    assert settings["one_per_group"] and settings["lowlevel_baseline"]["n_sets"] == 10
     agreement = read_table(tiny_run / "results/tables/ii_mis_agreement.csv")
     assert agreement.spearman.dropna().between(-1, 1).all()
     assert {"all", "neurons", "kmeans"} <= set(agreement.method)

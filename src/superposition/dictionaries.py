@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .directions import METHODS, DirectionSet
+from .methods import METHODS, DirectionSet
 
 
 def _overcomplete():

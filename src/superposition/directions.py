@@ -7,26 +7,11 @@ A name in the config selects the method.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
-from .registry import Registry
-
-METHODS: Registry = Registry("direction method")
-
-
-SHUFFLED = "_shuffled"  # suffix of a method's shuffled-fit null: kmeans_shuffled, pca_shuffled
-
-
-@dataclass
-class DirectionSet:
-    components: np.ndarray  # K x units, unit-norm rows
-    responses: np.ndarray  # images x K
-    info: dict = field(default_factory=dict)
-    # the fitted map from (images x units) responses to (images x K) direction responses
-    encode: Callable[[np.ndarray], np.ndarray] | None = field(default=None, repr=False)
+from .methods import METHODS, SHUFFLED, DirectionSet, SetName, set_name  # noqa: F401  (re-exported)
 
 
 def unit_rows(a: np.ndarray) -> np.ndarray:
@@ -264,9 +249,9 @@ def find_directions(x: np.ndarray, method: str, n_components: int, seed: int,
     if not np.isfinite(x).all():
         raise ValueError("responses contain NaN or inf; fix the input before direction discovery")
     enough_images(method, n_components, len(x))
-    if method.endswith(SHUFFLED):
-        result = shuffled_fit(x.astype(np.float64), method.removesuffix(SHUFFLED),
-                              n_components, seed, **params)
+    name = SetName.parse(method)
+    if name.shuffled:
+        result = shuffled_fit(x.astype(np.float64), name.fitted, n_components, seed, **params)
     else:
         result = METHODS.get(method)(x.astype(np.float64), n_components, seed, **params)
     result.info.update(method=method, n_components=int(result.components.shape[0]), seed=seed)

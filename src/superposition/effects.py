@@ -2,16 +2,29 @@
 over the neurons, under each score (II, MIS, ii_excess), per source and layer, and
 net of the matched nulls.
 
-Directions and neurons are different samples (K directions, n neurons), so a
-gain's interval resamples each side on its own.
+Intervals come from one set of bootstrap replicates shared by every term:
+- paired: a set of units resamples the same way in every term it appears in, so
+  the neurons cancel exactly in a net effect over the shuffled-fit null (their
+  variance is not counted twice); different sets (K directions, n neurons) resample
+  independently;
+- over groups as well as units, where the pool has groups (the demo's 2,500 crops
+  come from 19 photographs): the pigeonhole bootstrap (Owen 2007) draws unit
+  multiplicities and group multiplicities independently, and weighs each unit by
+  its multiplicity times the mean multiplicity of its top-k images' groups; the
+  group draws are shared by every set scored on the pool.
+
+Net effects carry a two-sided bootstrap p-value and its Benjamini-Hochberg
+adjustment over the table's whole family of net effects (``p_adjusted``).
 """
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import pandas as pd
 
-from .directions import SHUFFLED
+from .methods import SetName
 
 SCORE_COLUMNS = {"ii": "ii_pairs", "mis": "mis", "ii_excess": "ii_excess"}  # name -> column
 N_BOOT = 1000
@@ -19,54 +32,113 @@ N_BOOT = 1000
 
 def shuffled_name(direction_set: str) -> str:
     """The shuffled-fit null of a direction set: kmeans@2 -> kmeans_shuffled@2."""
-    method, at, ratio = direction_set.partition("@")
-    return f"{method}{SHUFFLED}{at}{ratio}"
+    return str(SetName.parse(direction_set).null())
 
 
 def is_null_set(direction_set: str) -> bool:
-    return direction_set.split("@")[0].endswith(SHUFFLED)
-
-
-def _boot_means(values, n: int, rng) -> np.ndarray:
-    values = np.asarray(values, float)
-    if len(values) < 2:
-        return np.full(n, values.mean() if len(values) else np.nan)
-    return values[rng.integers(0, len(values), (n, len(values)))].mean(1)
+    return SetName.parse(direction_set).shuffled
 
 
 def bootstrap_ci(values, n: int = N_BOOT, seed: int = 0) -> tuple[float, float]:
-    """95% bootstrap confidence interval of the mean."""
-    means = _boot_means(values, n, np.random.default_rng(seed))
-    return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
-
-
-def gain_samples(directions, neurons, n: int = N_BOOT, seed: int = 0) -> np.ndarray:
-    """Bootstrap distribution of mean(directions) - mean(neurons)."""
-    rng = np.random.default_rng(seed)
-    return _boot_means(directions, n, rng) - _boot_means(neurons, n, rng)
+    """95% bootstrap confidence interval of the mean (units resampled)."""
+    return interval(Resampler(n, seed).means(values, "values"))
 
 
 def interval(samples: np.ndarray) -> tuple[float, float]:
-    return float(np.percentile(samples, 2.5)), float(np.percentile(samples, 97.5))
+    return float(np.nanpercentile(samples, 2.5)), float(np.nanpercentile(samples, 97.5))
 
 
-def summary_table(scores: pd.DataFrame, metric: str) -> pd.DataFrame:
+def p_value(samples: np.ndarray) -> float:
+    """Two-sided bootstrap p-value of 'the mean is 0'."""
+    samples = samples[~np.isnan(samples)]
+    below, above = (samples <= 0).sum(), (samples >= 0).sum()
+    return float(min(1.0, 2 * (min(below, above) + 1) / (len(samples) + 1)))
+
+
+def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (false discovery rate) of one family."""
+    p = np.asarray(p, float)
+    if len(p) == 0:
+        return p
+    order = np.argsort(p)
+    ranked = p[order] * len(p) / np.arange(1, len(p) + 1)
+    adjusted = np.minimum.accumulate(ranked[::-1])[::-1].clip(max=1)
+    out = np.empty_like(p)
+    out[order] = adjusted
+    return out
+
+
+class Resampler:
+    """Shared bootstrap replicates (see the module docstring): ``means(values, key,
+    groups)`` gives ``n`` replicate means of one set of units, the same for the same
+    ``key`` wherever it is asked for."""
+
+    def __init__(self, n: int = N_BOOT, seed: int = 0):
+        self.n, self.seed = n, seed
+        self._groups: dict[str, np.ndarray] = {}
+        self._pools: dict[tuple, None] = {}
+
+    def _rng(self, key) -> np.random.Generator:
+        return np.random.default_rng([self.seed, zlib.crc32(repr(key).encode())])
+
+    def group_weights(self, names: list[str]) -> np.ndarray:
+        """(n x groups) multiplicities of the named groups, drawn once per set of groups
+        (a pool's), multinomial over them."""
+        key = tuple(sorted(set(names)))
+        if key not in self._pools:
+            counts = self._rng(("groups",) + key).multinomial(
+                len(key), np.full(len(key), 1 / len(key)), self.n)
+            self._groups.update({g: counts[:, i] for i, g in enumerate(key)})
+            self._pools[key] = None
+        return np.stack([self._groups[g] for g in names], 1)
+
+    def means(self, values, key, groups: list[list[str]] | None = None) -> np.ndarray:
+        values = np.asarray(values, float)
+        if len(values) < 2:
+            return np.full(self.n, values.mean() if len(values) else np.nan)
+        idx = self._rng(key).integers(0, len(values), (self.n, len(values)))
+        weights = np.zeros((self.n, len(values)))
+        np.add.at(weights, (np.arange(self.n)[:, None], idx), 1)
+        if groups:
+            names = sorted({g for row in groups for g in row})
+            membership = np.zeros((len(values), len(names)))
+            column = {g: i for i, g in enumerate(names)}
+            for u, row in enumerate(groups):
+                for g in row:
+                    membership[u, column[g]] += 1 / len(row)
+            weights = weights * (self.group_weights(names) @ membership.T)
+        total = weights.sum(1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(total > 0, (weights * values).sum(1) / total, np.nan)
+
+
+def _top_groups(frame: pd.DataFrame) -> list[list[str]] | None:
+    """Each unit's top-k groups, where the score table has them."""
+    if "top_groups" not in frame or frame.top_groups.isna().all():
+        return None
+    return [str(t).split("|") for t in frame.top_groups]
+
+
+def summary_table(scores: pd.DataFrame, metric: str, n_boot: int = N_BOOT,
+                  seed: int = 0) -> pd.DataFrame:
     """Per source, layer and direction set: mean of each score with its 95% CI, and
     the gain over the neurons of the same source and layer with its 95% CI."""
     scores = scores[scores.metric == metric]
     present = {name: col for name, col in SCORE_COLUMNS.items() if col in scores}
+    boot = Resampler(n_boot, seed)
     rows = []
     for (src, layer), g in scores.groupby(["source", "layer"], sort=False):
         neurons = g[g.method == "neurons"]
         for m, h in g.groupby("method", sort=False):
             row = {"source": src, "layer": layer, "method": m, "n": len(h)}
             for name, col in present.items():
-                lo, hi = bootstrap_ci(h[col])
-                samples = gain_samples(h[col], neurons[col])
+                own = boot.means(h[col], (src, layer, m), _top_groups(h))
+                base = boot.means(neurons[col], (src, layer, "neurons"), _top_groups(neurons))
+                lo, hi = interval(own)
                 row |= {f"mean_{name}": h[col].mean(), f"{name}_ci_low": lo,
                         f"{name}_ci_high": hi,
                         f"gain_{name}": h[col].mean() - neurons[col].mean()}
-                row[f"gain_{name}_ci_low"], row[f"gain_{name}_ci_high"] = interval(samples)
+                row[f"gain_{name}_ci_low"], row[f"gain_{name}_ci_high"] = interval(own - base)
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -100,7 +172,9 @@ def score_agreement(scores: pd.DataFrame, metric: str, n_boot: int = N_BOOT,
 def net_effects(scores: pd.DataFrame, metric: str, untrained: dict[str, str],
                 n_boot: int = N_BOOT, seed: int = 0) -> pd.DataFrame:
     """Gain of every direction set over the neurons, beside the same gain under each
-    matched null, and the net effect = gain - null gain, with 95% bootstrap CIs.
+    matched null, and the net effect = gain - null gain, with 95% bootstrap CIs (paired
+    and over groups, see the module docstring), a p-value and its Benjamini-Hochberg
+    adjustment over the whole table.
 
     Nulls: ``untrained`` (the same source and layer of the untrained network named in
     ``untrained``: source -> null source) and ``shuffled`` (the set's own method
@@ -110,14 +184,17 @@ def net_effects(scores: pd.DataFrame, metric: str, untrained: dict[str, str],
     scores = scores[scores.metric == metric]
     present = {name: col for name, col in SCORE_COLUMNS.items() if col in scores}
     by = {key: g for key, g in scores.groupby(["source", "layer", "method"], sort=False)}
+    boot = Resampler(n_boot, seed)
 
-    def gain(source, layer, method, col, stream=0):
-        """The gain's point estimate and its bootstrap samples (the null on its own stream)."""
+    def gain(source, layer, method, col):
+        """The gain's point estimate and its bootstrap samples."""
         if (source, layer, method) not in by or (source, layer, "neurons") not in by:
             return None
-        sets, neurons = by[source, layer, method][col], by[source, layer, "neurons"][col]
-        return (sets.mean() - neurons.mean(),
-                gain_samples(sets, neurons, n_boot, seed + stream))
+        sets, neurons = by[source, layer, method], by[source, layer, "neurons"]
+        samples = (boot.means(sets[col], (source, layer, method), _top_groups(sets))
+                   - boot.means(neurons[col], (source, layer, "neurons"),
+                                _top_groups(neurons)))
+        return sets[col].mean() - neurons[col].mean(), samples
 
     rows = []
     null_sources = set(untrained.values())
@@ -135,7 +212,7 @@ def net_effects(scores: pd.DataFrame, metric: str, untrained: dict[str, str],
                     "gain": float(g), "gain_ci_low": interval(g_samples)[0],
                     "gain_ci_high": interval(g_samples)[1]}
             for null, key in nulls.items():
-                found = gain(*key, col, stream=1) if key[0] else None
+                found = gain(*key, col) if key[0] else None
                 if found is None:
                     continue
                 n, n_samples = found
@@ -145,8 +222,11 @@ def net_effects(scores: pd.DataFrame, metric: str, untrained: dict[str, str],
                                     "null_gain_ci_low": interval(n_samples)[0],
                                     "null_gain_ci_high": interval(n_samples)[1],
                                     "net": float(g - n), "net_ci_low": interval(net)[0],
-                                    "net_ci_high": interval(net)[1]})
+                                    "net_ci_high": interval(net)[1], "p": p_value(net)})
     columns = ["source", "layer", "method", "score", "gain", "gain_ci_low", "gain_ci_high",
                "null", "null_source", "null_method", "null_gain", "null_gain_ci_low",
-               "null_gain_ci_high", "net", "net_ci_low", "net_ci_high"]
-    return pd.DataFrame(rows, columns=columns)
+               "null_gain_ci_high", "net", "net_ci_low", "net_ci_high", "p"]
+    table = pd.DataFrame(rows, columns=columns)
+    table["p_adjusted"] = benjamini_hochberg(table.p.to_numpy())
+    table["correction"] = f"Benjamini-Hochberg over the {len(table)} net effects of this table"
+    return table

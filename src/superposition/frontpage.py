@@ -1,5 +1,8 @@
-"""The report's front page: the net-effect table and the summary figure, as
-reStructuredText that the report's description includes (workflow/report/workflow.rst).
+"""The report's front page, as reStructuredText that the report's description
+includes (workflow/report/workflow.rst): one generated sentence per source and layer
+on what the calibrated scores say about directions against neurons net of the nulls,
+the compact figure (K-means and the best sparse dictionary), the calibration figure,
+the net-effect tables and the detail figure of every direction set.
 """
 
 from __future__ import annotations
@@ -10,6 +13,56 @@ from pathlib import Path
 import pandas as pd
 
 NULLS = {"shuffled": "shuffled fit", "untrained": "untrained network"}
+SCORE_NAMES = {"ii": "II", "mis": "MIS", "ii_excess": "ii_excess"}
+ALPHA = 0.05  # false discovery rate of the verdicts
+
+
+def compact_sets(net: pd.DataFrame, dictionaries: list[str]) -> list[str]:
+    """K-means (the paper's method) and the sparse dictionary with the largest mean net
+    II over the nulls it has."""
+    chosen = ["kmeans"] if "kmeans" in set(net.method) else []
+    t = net[net.method.isin(dictionaries) & (net.score == "ii")]
+    if not t.empty:
+        chosen.append(t.groupby("method").net.mean().idxmax())
+    return chosen
+
+
+def _verdict(rows: pd.DataFrame) -> str:
+    """more / less interpretable where every null's net effect is clear in one sign (CI
+    beside 0, adjusted p below ALPHA); else what each null says."""
+    up = (rows.net_ci_low > 0) & (rows.p_adjusted < ALPHA)
+    down = (rows.net_ci_high < 0) & (rows.p_adjusted < ALPHA)
+    if up.all():
+        return "more interpretable"
+    if down.all():
+        return "less interpretable"
+    if not (up | down).any():
+        return "no clear difference"
+    return ", ".join(f"{'more' if u else 'less' if d else 'no clear difference'} net of "
+                     f"the {NULLS[null]}" for null, u, d in zip(rows.null, up, down))
+
+
+def sentences(net: pd.DataFrame, chosen: list[str]) -> list[str]:
+    """One sentence per source and layer: each chosen set's verdict under each
+    calibrated score, net of every null."""
+    out = []
+    for (src, layer), g in net[net.method.isin(chosen)].groupby(["source", "layer"],
+                                                               sort=False):
+        parts = []
+        for method, h in g.groupby("method", sort=False):
+            said = []
+            for score, rows in h.groupby("score", sort=False):
+                name = SCORE_NAMES.get(score, score)
+                if not rows.calibrated.all():
+                    said.append(f"{name}: not calibrated on this pool")
+                    continue
+                nets = ", ".join(f"{r.net:+.2f} [{r.net_ci_low:+.2f}, {r.net_ci_high:+.2f}] "
+                                 f"net of the {NULLS[r.null]}" for r in rows.itertuples())
+                said.append(f"{name} {_verdict(rows)} ({nets})")
+            parts.append(f"*{method}*: " + "; ".join(said))
+        out.append(f"**{src} / {layer}** - directions against neurons: " + ". ".join(parts)
+                   + ".")
+    return out
 
 
 def _interval(value: float, low: float, high: float) -> str:
@@ -42,24 +95,44 @@ def list_table(table: pd.DataFrame, title: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def front_page(net: pd.DataFrame, metric: str, figure: str) -> str:
-    """RST: which metric, the net effects under II and MIS, and the summary figure
-    (embedded, so the single-file report carries it)."""
+def _image(figure: str) -> list[str]:
     png = base64.b64encode(Path(figure).read_bytes()).decode()
-    title = "Net effects: are directions more interpretable than neurons, beyond the nulls?"
+    uri = f"data:image/png;base64,{png}"  # split: docutils joins a URI's lines and
+    lines = [uri[i:i + 76] for i in range(0, len(uri), 76)]  # limits their length
+    return [".. image::"] + [f"   {line}" for line in lines] + ["   :width: 100%", ""]
+
+
+def front_page(net: pd.DataFrame, metric: str, chosen: list[str], fails: dict,
+               pools: dict[str, str], compact: str, detail: str,
+               calibration: pd.DataFrame, calibration_figure: str) -> str:
+    """RST: the verdicts, the compact figure, the calibration, the net effects under
+    II and MIS, and the detail figure (embedded, so the single-file report carries
+    them)."""
+    title = "Are directions more interpretable than neurons, beyond the nulls?"
+    passed = int(calibration.passes.sum())
+    flagged = "; ".join(f"{score} on {pool} ({', '.join(kinds)})"
+                        for (pool, score), kinds in sorted(fails.items())
+                        if pool in set(pools.values()))
     parts = [
         title, "=" * len(title), "",
         f"Every number on this page was computed with the perceptual metric ``{metric}``. "
-        "*gain*: mean score of the directions minus that of the neurons of the same source "
-        "and layer; *net of a null*: the gain minus the same gain under that null (the "
-        "method fitted on responses shuffled per unit; the same network untrained). "
-        "Brackets: 95% bootstrap CIs.", ""]
+        "*Net of a null*: the gain of the directions' mean score over the neurons' minus "
+        "the same gain under that null (the method fitted on responses shuffled per unit; "
+        "the same network untrained). Brackets: 95% bootstrap CIs, paired and over groups. "
+        f"A verdict needs every null's CI on one side of 0 and a Benjamini-Hochberg "
+        f"adjusted p below {ALPHA} over the table's net effects. Only scores that pass "
+        "their known-answer checks on the source's pool give a verdict.", ""]
+    parts += [f"- {line}" for line in sentences(net, chosen)] + [""]
+    parts += _image(compact)
+    cal_title = "Calibration: every score on units whose answer is known"
+    parts += [cal_title, "-" * len(cal_title), "",
+              f"{passed} of {len(calibration)} known-answer checks pass. "
+              + (f"Failing under ``{metric}``: {flagged}." if flagged else
+                 f"Every check under ``{metric}`` passes."), ""] + _image(calibration_figure)
     for score, title in (("ii", "Interpretability Index (II)"),
                          ("mis", "Machine Interpretability Score (MIS)")):
         table = net_table(net, score)
         if not table.empty:
             parts.append(list_table(table, f"{title} under {metric}"))
-    uri = f"data:image/png;base64,{png}"  # split: docutils joins a URI's lines and
-    lines = [uri[i:i + 76] for i in range(0, len(uri), 76)]  # limits their length
-    parts += [".. image::"] + [f"   {line}" for line in lines] + ["   :width: 100%", ""]
+    parts += ["The detail view: every direction set.", ""] + _image(detail)
     return "\n".join(parts)

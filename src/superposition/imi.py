@@ -360,3 +360,23 @@ def model_ranking(units: pd.DataFrame, predictors: list[str]) -> pd.DataFrame:
                          "score": r[pred], "n_units": int((units.model == model).sum()),
                          "n_models": len(means), "spearman_over_models": rho})
     return pd.DataFrame(rows)
+
+
+def fit_mis_alpha(delta: np.ndarray, correct: np.ndarray) -> dict[str, float]:
+    """The MIS observer's alpha fitted to human answers, as the MIS paper did: the
+    maximum-likelihood scale of P(correct) = sigmoid(alpha * delta) over trials, with
+    the humans' accuracy and the fitted observer's mean P(correct) beside it."""
+    from scipy.optimize import minimize_scalar
+    from scipy.special import log_expit
+
+    delta, correct = np.asarray(delta, float), np.asarray(correct, bool)
+    sign = np.where(correct, 1.0, -1.0)
+
+    def loss(log_alpha):
+        return -log_expit(np.exp(log_alpha) * delta * sign).sum()
+
+    fit = minimize_scalar(loss, bounds=(-12, 12), method="bounded")
+    alpha = float(np.exp(fit.x))
+    return {"alpha": alpha, "n_trials": int(len(delta)), "log_likelihood": float(-fit.fun),
+            "human_accuracy": float(correct.mean()),
+            "observer_accuracy": float(np.mean(1 / (1 + np.exp(-alpha * delta))))}

@@ -21,6 +21,13 @@ def _check_groups(groups: np.ndarray, k: int) -> None:
                          f"set scoring.one_per_group: false")
 
 
+def group_members(groups: np.ndarray) -> list[np.ndarray]:
+    """Each group's positions in ``groups``, ascending."""
+    _, inverse = np.unique(groups, return_inverse=True)
+    order = np.argsort(inverse, kind="stable")
+    return np.split(order, np.flatnonzero(np.diff(inverse[order])) + 1)
+
+
 def top_k(responses: np.ndarray, k: int, chunk: int = 256,
           groups: np.ndarray | None = None) -> np.ndarray:
     """(units x k) image indices, strongest first; ties broken by image order.
@@ -38,12 +45,16 @@ def top_k(responses: np.ndarray, k: int, chunk: int = 256,
         return np.concatenate(parts) if parts else np.empty((0, k), np.int64)
     groups = np.asarray(groups)
     _check_groups(groups, k)
+    members = group_members(groups)
     out = np.empty((responses.shape[1], k), np.int64)
     for s in range(0, responses.shape[1], chunk):
-        order = np.argsort(-responses[:, s:s + chunk], axis=0, kind="stable").T
-        for u, row in enumerate(order, start=s):
-            _, first = np.unique(groups[row], return_index=True)  # best image per group
-            out[u] = row[np.sort(first)[:k]]
+        r = responses[:, s:s + chunk]
+        best = np.empty((len(members), r.shape[1]), np.int64)  # each group's best image
+        for g, idx in enumerate(members):
+            best[g] = idx[np.argmax(r[idx], axis=0)]  # ties: the first image
+        value = np.take_along_axis(r, best, axis=0)
+        ranked = np.lexsort((best, -value), axis=0)[:k]  # groups by best image, ties by index
+        out[s:s + r.shape[1]] = np.take_along_axis(best, ranked, axis=0).T
     return out
 
 

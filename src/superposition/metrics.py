@@ -102,8 +102,9 @@ def colour_metric(weights_dir=None, device="cpu", size=None) -> Metric:
                   embed, squared=False)
 
 
-METRICS.register("pixel")(MetricSpec(pixel_metric))
-METRICS.register("colour")(MetricSpec(colour_metric))
+# lowlevel: a control that sees image statistics only (no concept has a known answer)
+METRICS.register("pixel", lowlevel=True)(MetricSpec(pixel_metric))
+METRICS.register("colour", lowlevel=True)(MetricSpec(colour_metric))
 
 
 def deep_feature_metric(name: str, architecture: str, taps: list[str], description: str,
@@ -337,10 +338,12 @@ def dreamsim_metric(name: str, variant: str, cache_dir: str | None, device="cpu"
 
 for _name, _variant in (("dreamsim", "ensemble"),
                         ("dreamsim_open_clip_vitb32", "open_clip_vitb32")):
-    METRICS.register(_name, gpu=True)(MetricSpec(
-        lambda weights_dir=None, device="cpu", size=None, name=_name, variant=_variant:
-        dreamsim_metric(name, variant, weights_dir, device, size),
-        fetch=lambda out, variant=_variant: fetch_dreamsim(variant, out)))
+    # mis_alpha: the MIS authors' fit of the ensemble on the IMI human data (MachInterp)
+    METRICS.register(_name, gpu=True, mis_alpha=0.16 if _variant == "ensemble" else None)(
+        MetricSpec(
+            lambda weights_dir=None, device="cpu", size=None, name=_name, variant=_variant:
+            dreamsim_metric(name, variant, weights_dir, device, size),
+            fetch=lambda out, variant=_variant: fetch_dreamsim(variant, out)))
 
 
 def build_metric(name: str, weights_dir: str | None = None, device="cpu",

@@ -15,31 +15,76 @@ the max and min sides cannot be told apart.
 Defaults and where they come from (recorded in every output):
 - K = 9 explanations per side, as in IMI and the MIS paper;
 - N = 20 tasks per unit;
-- quantile = 0.25 and alpha = 0.16: the values of the MIS authors' reimplementation
-  (klindtlab/MachInterp). alpha was fitted on the IMI human data for DreamSim; the
-  paper's full text could not be read here to confirm either value.
+- quantile = 0.25: the MIS authors' reimplementation (klindtlab/MachInterp);
+- alpha ``fitted``: the metric's own fitted alpha where it has one (the IMI fit of
+  this run's IMI branch, ``results/imi/mis_alpha.csv``, else the registry's: 0.16 for
+  DreamSim, fitted by the MIS authors on the IMI human data), else ``null``: hard
+  2-AFC accuracy, P(correct) = 1 if delta > 0, 1/2 if delta = 0, else 0 (the
+  reimplementation's documented ``alpha=None``). An alpha fitted for one metric
+  squashes another's MIS towards 1/2, so no metric borrows another's.
+
+Where the pool has groups and scores take one image per group, the K + 1 images of
+a side come from K + 1 distinct groups, as the II's top-k sets do, and neither query
+shares a group with the other side's explanations: a query that is a crop of an
+explanation's photograph would be matched by the crop, not by a concept.
+
+Ties (sparse units): a response that the other side also holds says nothing about
+the unit. The max side keeps only images above every min-side response, and the
+min side only images below every max-side response, where K + 1 are left; so a
+unit that is zero on most images is asked about its non-zero support.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 
 import numpy as np
 
-from .metrics import Metric
+from .metrics import METRICS, Metric
+
+log = logging.getLogger("superposition")
 
 # torch and the II engine are imported where used: the workflow reads DEFAULTS while
 # it builds the DAG, which should not wait for torch to load.
-DEFAULTS = {"n_references": 9, "n_tasks": 20, "quantile": 0.25, "alpha": 0.16}
+DEFAULTS = {"n_references": 9, "n_tasks": 20, "quantile": 0.25, "alpha": "fitted"}
+
+
+def resolve_alpha(alpha, metric: str, fitted: dict | None = None) -> float | None:
+    """The sigmoid scale a metric's MIS uses: a number as given; ``None``: hard
+    accuracy; ``"fitted"``: ``fitted[metric]`` (e.g. from IMI), else the metric's
+    registered ``mis_alpha``, else None."""
+    if alpha != "fitted":
+        return alpha
+    if fitted and fitted.get(metric) is not None:
+        return float(fitted[metric])
+    return METRICS.fact(metric, "mis_alpha") if metric in METRICS else None
+
+
+def _sides(r: np.ndarray, side: int, width: int, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Each side's candidates, most extreme first, with ties across the sides removed
+    (see the module docstring)."""
+    order = np.lexsort((rng.random(len(r)), -r))  # max first, ties random
+    top, bottom = order[:side], order[::-1][:side]
+    kept_top, kept_bottom = top[r[top] > r[bottom].max()], bottom[r[bottom] < r[top].min()]
+    return (kept_top if len(kept_top) >= width else top,
+            kept_bottom if len(kept_bottom) >= width else bottom)
+
+
+def _draw(candidates: np.ndarray, width: int, n_tasks: int, rng) -> np.ndarray:
+    """(tasks x width) positions into ``candidates``, in rank order."""
+    return np.sort(np.stack([rng.choice(len(candidates), width, replace=False)
+                             for _ in range(n_tasks)]), axis=1)
 
 
 def design_tasks(responses: np.ndarray, n_references: int, n_tasks: int, quantile: float,
-                 seed: int) -> np.ndarray:
+                 seed: int, groups: np.ndarray | None = None) -> np.ndarray:
     """(units x tasks x 2(K+1)) image indices of every unit's MIS tasks.
 
     A task's row holds the K max-side explanations (most activating first), the
     max-side query, the K min-side explanations (least activating first) and the
-    min-side query. Ties in the responses are broken at random.
+    min-side query. Ties in the responses are broken at random; ``groups``: see the
+    module docstring.
     """
     n_img, n_units = responses.shape
     side = math.ceil(quantile * n_img)
@@ -47,16 +92,50 @@ def design_tasks(responses: np.ndarray, n_references: int, n_tasks: int, quantil
         raise ValueError(f"MIS needs {n_references + 1} images in each side's quantile "
                          f"{quantile} of the pool, which has {n_img} images ({side} per side): "
                          f"raise scoring.mis.quantile or use a larger pool")
+    from .interpretability import group_members
+
     rng = np.random.default_rng(seed)
     width = n_references + 1
     out = np.empty((n_units, n_tasks, 2 * width), np.int64)
+    shared = 0
     for u in range(n_units):
-        order = np.lexsort((rng.random(n_img), -responses[:, u]))  # max first, ties random
-        for s, extreme in enumerate((order[:side], order[::-1][:side])):
-            ranks = np.sort(np.stack([rng.choice(side, width, replace=False)
-                                      for _ in range(n_tasks)]), axis=1)
-            out[u, :, s * width:(s + 1) * width] = extreme[ranks]
+        sides = _sides(responses[:, u], side, width, rng)
+        if groups is None:
+            for s, extreme in enumerate(sides):
+                out[u, :, s * width:(s + 1) * width] = extreme[_draw(extreme, width, n_tasks,
+                                                                     rng)]
+            continue
+        members = [group_members(groups[extreme]) for extreme in sides]
+        for t in range(n_tasks):
+            row, clean = _grouped_task(sides, members, width, groups, rng)
+            out[u, t], shared = row, shared + (not clean)
+    if shared:
+        log.warning("MIS: %d tasks could not keep every query's group apart from the "
+                    "explanations' groups (too few groups in a side)", shared)
     return out
+
+
+def _grouped_task(sides, members, width: int, groups: np.ndarray, rng,
+                  tries: int = 100) -> tuple[np.ndarray, bool]:
+    """One task whose sides each hold distinct groups (``members``: each side's groups'
+    positions) and whose queries share no group with either side's explanations, so a
+    query cannot be matched by another crop of its photograph; and whether that held
+    (else the last draw)."""
+    for _ in range(tries):
+        rows = []
+        for extreme, side_members in zip(sides, members):
+            chosen = rng.permutation(len(side_members))[:width]
+            picks = [side_members[c][rng.integers(len(side_members[c]))] for c in chosen]
+            if len(picks) < width:  # too few groups: the rest from the other candidates
+                rest = np.setdiff1d(np.arange(len(extreme)), picks)
+                picks += list(rng.choice(rest, width - len(picks), replace=False))
+            rows.append(extreme[np.sort(picks)])
+        g_max, g_min = groups[rows[0]], groups[rows[1]]
+        clean = (len(set(g_max)) == width and len(set(g_min)) == width
+                 and g_max[-1] not in set(g_min[:-1]) and g_min[-1] not in set(g_max[:-1]))
+        if clean:
+            break
+    return np.concatenate(rows), clean
 
 
 def task_evidence(distances):
@@ -71,16 +150,20 @@ def task_evidence(distances):
             - (s[:, q_min, e_max].mean(-1) - s[:, q_min, e_min].mean(-1)))
 
 
-def p_correct(delta, alpha: float):
-    """The MIS observer's probability of a correct answer."""
+def p_correct(delta, alpha: float | None):
+    """The MIS observer's probability of a correct answer: sigmoid(alpha * delta), or
+    with ``alpha`` None the hard 2-AFC answer (1/2 on a tie)."""
     import torch
 
     if not isinstance(delta, torch.Tensor):
         delta = torch.tensor(np.asarray(delta, dtype=np.float64))
-    return torch.sigmoid(alpha * delta.double())
+    delta = delta.double()
+    if alpha is None:
+        return (delta > 0).double() + 0.5 * (delta == 0).double()
+    return torch.sigmoid(alpha * delta)
 
 
-def unit_mis(local_tasks: np.ndarray, embeddings, metric: Metric, alpha: float) -> np.ndarray:
+def unit_mis(local_tasks: np.ndarray, embeddings, metric: Metric, alpha: float | None) -> np.ndarray:
     """MIS of each unit from its (units x tasks x 2(K+1)) rows of indices into
     ``embeddings`` (a torch tensor)."""
     from .interpretability import set_distances

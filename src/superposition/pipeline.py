@@ -95,13 +95,16 @@ def pool_table(path: str) -> pd.DataFrame:
         return pd.DataFrame({c: ds[c].values for c in names})
 
 
+def all_groups(path: str) -> np.ndarray | None:
+    """The pool's group per image (e.g. the photograph of a crop), or None."""
+    with xr.open_zarr(path) as ds:
+        return ds["group"].values if "group" in ds.coords else None
+
+
 def pool_groups(path: str, one_per_group: bool) -> np.ndarray | None:
     """The pool's group per image when top-k sets take one image per group (and the pool
     has groups), else None."""
-    if not one_per_group:
-        return None
-    with xr.open_zarr(path) as ds:
-        return ds["group"].values if "group" in ds.coords else None
+    return all_groups(path) if one_per_group else None
 
 
 def image_statistics(pool: str, out: str, batch_size: int = 1024) -> None:
@@ -248,12 +251,13 @@ def find_directions(responses: str, method: str, k_ratio: float, params: dict, s
                     out: str, name: str | None = None, device: str = "cpu") -> None:
     """Fit one method; ``name`` labels the set (e.g. ``kmeans@2`` in a K sweep).
     Methods registered as running on a GPU (K-means, the SAEs) get the device."""
-    from .directions import METHODS, SHUFFLED, find_directions as fit, n_directions
+    from .directions import find_directions as fit, n_directions
+    from .methods import METHODS, SetName
 
     ds = store.open_dataset(responses)
     x = ds["responses"].values
     n_components = n_directions(k_ratio, x.shape[1], name or method)
-    if METHODS.uses_gpu(method.removesuffix(SHUFFLED)):
+    if METHODS.uses_gpu(SetName.parse(method).fitted):
         params = params | {"device": resolve_device(device)}
     log.info("%s on %s: %d images x %d units, K=%d, %s", method, responses, *x.shape,
              n_components, params)
@@ -316,12 +320,13 @@ def pool_embeddings(path: str):
 
 def score_directions(directions: str, pool: str, statistics: str, embeddings: dict,
                      metrics: list[str], weights: dict, k: int, one_per_group: bool,
-                     mis: dict, matched: dict, seed: int, device: str, metric_size,
-                     out: str) -> None:
-    """II, MIS and the bland-image control (``ii_matched``, ``ii_excess``) of every
+                     mis: dict, baseline: dict, seed: int, device: str, metric_size,
+                     out: str, fitted: str | None = None) -> None:
+    """II, MIS and the bland-image control (``ii_lowlevel``, ``ii_excess``) of every
     direction under each metric; the settings go to the sidecar. ``embeddings``: the
     pool's cached embeddings per metric (metric -> Zarr store), where there are any."""
     from .lowlevel import STATISTICS
+    from .mis import resolve_alpha
     from .scoring import design_scores, score_units
 
     device = resolve_device(device)
@@ -329,29 +334,110 @@ def score_directions(directions: str, pool: str, statistics: str, embeddings: di
     resp = ds["responses"].values
     images = pool_images(pool)
     groups = pool_groups(pool, one_per_group)
+    every_group = all_groups(pool)
     stats = pd.read_csv(statistics)[list(STATISTICS)].to_numpy()
-    design = design_scores(resp, k, seed, mis, stats, matched, groups)
+    design = design_scores(resp, k, seed, mis, stats, baseline, groups, every_group)
     frames = []
     built = _metrics(metrics, weights, device, metric_size)
+    alphas = {m.name: resolve_alpha(mis["alpha"], m.name, fitted_alphas(fitted)) for m in built}
     for metric in built:
         cache = pool_embeddings(embeddings[metric.name]) if metric.name in embeddings else None
-        scores = score_units(design, images, metric, mis["alpha"], cache)
+        scores = score_units(design, images, metric, alphas[metric.name], cache)
         frames.append(pd.DataFrame({
             "source": ds.attrs["source"], "layer": ds.attrs["layer"],
             "method": ds.attrs["method"], "direction": ds["direction"].values,
             "metric": metric.name, "ii_pairs": scores["ii_pairs"], "ii_code": scores["ii_code"],
-            "mis": scores["mis"], "ii_matched": scores["ii_matched"],
-            "ii_excess": scores["ii_excess"],
+            "mis": scores["mis"], "ii_lowlevel": scores["ii_lowlevel"],
+            "ii_excess": scores["ii_excess"], "lowlevel_r2": scores["lowlevel_r2"],
             "top_k": [" ".join(map(str, row)) for row in scores["top_k"]],
+            "top_groups": (["|".join(map(str, row)) for row in every_group[scores["top_k"]]]
+                           if every_group is not None else ""),
             "sparsity": lifetime_sparseness(resp)}))
-        log.info("%s: mean II (%s) = %.4f, II excess over matched sets = %.4f, mean MIS = %.4f "
+        log.info("%s: mean II (%s) = %.4f, II excess over the low-level shadows = %.4f, mean MIS = %.4f "
                  "over %d directions", directions, metric.name, scores["ii_pairs"].mean(),
                  scores["ii_excess"].mean(), scores["mis"].mean(), len(resp.T))
+    settings = {"k": k, "one_per_group": groups is not None, "embeddings": embeddings,
+                "lowlevel_baseline": baseline | {"statistics": list(STATISTICS)} | design.info}
+    meta = {name: info | settings | {"mis": mis | {"alpha": alphas[name]}}
+            for name, info in metric_info(built, weights).items()}
+    _write_csv(pd.concat(frames), out, meta)
+
+
+def calibrate(pool: str, statistics: str, chance: str, embeddings: dict, metrics: list[str],
+              weights: dict, k: int, one_per_group: bool, mis: dict, baseline: dict,
+              calibration: dict, seed: int, device: str, metric_size, out: str,
+              fitted: str | None = None) -> None:
+    """Every score of the pool's known-answer units (see :mod:`.calibration`), scored
+    by the same code and settings as real units: one row per unit and metric, the II
+    given above the pool's chance level."""
+    from .calibration import known_units
+    from .lowlevel import STATISTICS
+    from .mis import resolve_alpha
+    from .scoring import design_scores, score_units
+
+    images = pool_images(pool)
+    table = pool_table(pool)
+    groups = pool_groups(pool, one_per_group)
+    stats = pd.read_csv(statistics)[list(STATISTICS)].to_numpy()
+    names = calibration["concepts"].get(Path(pool).stem, _default_concepts(table))
+    missing = [a for a in names if a != "label" and f"factor_{a}" not in table]
+    if missing:
+        raise ValueError(f"calibration.concepts names {missing}, which pool {pool} lacks; it "
+                         f"has label and {[c[7:] for c in table if c.startswith('factor_')]}")
+    concepts = {a: table["label" if a == "label" else f"factor_{a}"].to_numpy() for a in names}
+    resp, units = known_units(stats, seed, k, calibration["n_units"], groups, concepts,
+                              calibration["sparse_fraction"], 0.8 * mis["quantile"])
+    design = design_scores(resp, k, seed, mis, stats, baseline, groups, all_groups(pool))
+    chance = read_table(chance).groupby("metric").ii_pairs.agg(["mean", "std"])
+    frames = []
+    built = _metrics(metrics, weights, resolve_device(device), metric_size)
+    for metric in built:
+        cache = pool_embeddings(embeddings[metric.name]) if metric.name in embeddings else None
+        alpha = resolve_alpha(mis["alpha"], metric.name, fitted_alphas(fitted))
+        scores = score_units(design, images, metric, alpha, cache)
+        frames.append(units.assign(
+            pool=Path(pool).stem, metric=metric.name,
+            ii=scores["ii_pairs"] - chance.loc[metric.name, "mean"],
+            chance_sd=chance.loc[metric.name, "std"], mis=scores["mis"],
+            ii_excess=scores["ii_excess"], lowlevel_r2=scores["lowlevel_r2"]))
+        by = frames[-1].groupby("unit_type", sort=False)[["ii", "mis", "ii_excess"]].mean()
+        log.info("known-answer units of %s under %s (mean per type):\n%s", pool, metric.name,
+                 by.round(3).to_string())
     settings = {"k": k, "one_per_group": groups is not None, "mis": mis,
-                "embeddings": embeddings,
-                "matched_baseline": matched | {"statistics": list(STATISTICS)}}
+                "lowlevel_baseline": baseline | design.info, "calibration": calibration}
     meta = {name: info | settings for name, info in metric_info(built, weights).items()}
     _write_csv(pd.concat(frames), out, meta)
+
+
+def _default_concepts(table: pd.DataFrame) -> list[str]:
+    """A pool's label, unless it names the group (the photos pool's photograph)."""
+    same = "group" in table and (table.groupby("group").label.nunique() == 1).all()
+    return [] if same else ["label"]
+
+
+def calibration(units: list[str], settings: dict, lowlevel_metrics: list[str], out_table: str,
+                out_figure: str) -> None:
+    """The calibration table of every scored pool, and its figure. Under a low-level
+    control metric (``lowlevel_metrics``) a concept has no known answer: not checked."""
+    from .calibration import calibration_table
+    from .plotting import calibration as plot_calibration
+
+    all_units = _read_all(units)
+    concepts = all_units.unit_type.isin(["concept", "sparse_concept"])
+    all_units = all_units[~(concepts & all_units.metric.isin(lowlevel_metrics))]
+    table = calibration_table(all_units, {"ii": settings["ii_tolerance"],
+                                          "mis": settings["mis_tolerance"]})
+    plot_calibration(table, out_figure)
+    _write_csv(table, out_table, {"tolerance": f"II: {settings['ii_tolerance']} x scale, the "
+                                               f"SD of the pool's random-set II; MIS: "
+                                               f"{settings['mis_tolerance']}",
+                                  "passes": "= v: the 95% CI meets v +- tolerance; "
+                                            "> v: the CI lies above v"})
+    for row in table[~table.passes].itertuples():
+        log.warning("calibration fails: %s %s %s %s: mean %.3f [%.3f, %.3f], expected %s",
+                    row.pool, row.metric, row.unit_type, row.score, row.mean, row.ci_low,
+                    row.ci_high, row.expected)
+    log.info("calibration: %d of %d checks pass", table.passes.sum(), len(table))
 
 
 def metric_info(metrics, weights: dict) -> dict:
@@ -362,7 +448,7 @@ def metric_info(metrics, weights: dict) -> dict:
 
 def random_baseline(pool: str, metrics: list[str], weights: dict, k: int, n_sets: int,
                     seed: int, device: str, metric_size, out: str,
-                    one_per_group: bool = False) -> None:
+                    one_per_group: bool) -> None:
     from .interpretability import random_baseline as baseline
 
     device = resolve_device(device)
@@ -478,18 +564,48 @@ def imi_evidence(trials: str, file_map: str, stimuli: str, metric: str, weights:
              m.name)
 
 
+def imi_mis_alpha(trials: str, evidence: list[str], out: str) -> None:
+    """The MIS observer's alpha of every IMI metric, fitted on the human trials."""
+    from .imi import fit_mis_alpha
+
+    table = pd.read_csv(trials)
+    keys = ["model", "layer", "channel", "batch"]
+    rows = []
+    for path in evidence:
+        ev = pd.read_csv(path)
+        merged = table.merge(ev[keys + ["evidence_mis"]], on=keys, how="inner")
+        rows.append({"metric": ev.metric.iloc[0],
+                     **fit_mis_alpha(merged.evidence_mis.to_numpy(),
+                                     merged.correct.to_numpy())})
+        log.info("MIS alpha of %s fitted on %d IMI trials: %.4g", rows[-1]["metric"],
+                 rows[-1]["n_trials"], rows[-1]["alpha"])
+    _write_csv(pd.DataFrame(rows), out, {"fit": "maximum likelihood of the humans' answers "
+                                                "under P(correct) = sigmoid(alpha * delta)"})
+
+
+def fitted_alphas(path: str | None) -> dict[str, float]:
+    """metric -> the MIS alpha fitted on IMI (results/imi/mis_alpha.csv), if given."""
+    if not path:
+        return {}
+    table = read_table(path)
+    return dict(zip(table.metric, table.alpha))
+
+
 def imi_validation(trials: str, evidence: list[str], unit_ii: list[str], n_boot: int,
-                   n_splits: int, seed: int, mis_alpha: float, out_trials: str, out_units: str,
-                   out_unit_table: str, out_models: str) -> None:
+                   n_splits: int, seed: int, mis_alpha, out_trials: str, out_units: str,
+                   out_unit_table: str, out_models: str, fitted: str | None = None) -> None:
     """In-silico evidence, II and MIS against human correctness: trial-level AUC and r,
     unit-level Spearman with bootstrap CIs and the split-half noise ceiling, and the
     model-level ranking.
 
     A unit's MIS here is the MIS observer's mean P(correct) over IMI's own tasks of
-    that unit (its stimulus sets), with ``mis_alpha``.
+    that unit (its stimulus sets), with ``mis_alpha`` (``fitted``: the metric's alpha
+    fitted on these trials, ``fitted`` being its table).
     """
     from .imi import model_ranking, trial_statistics, unit_scores, unit_statistics
-    from .mis import p_correct
+    from .mis import p_correct, resolve_alpha
+
+    alphas = fitted_alphas(fitted)
 
     table = pd.read_csv(trials)
     keys = ["model", "layer", "channel", "batch"]
@@ -508,13 +624,16 @@ def imi_validation(trials: str, evidence: list[str], unit_ii: list[str], n_boot:
             on=["model", "layer", "channel"], how="left")
         units = units.merge(silico.rename(f"evidence:{metric}").reset_index(),
                             on=["model", "layer", "channel"], how="left")
-        mis = ev.assign(p=p_correct(ev.evidence_mis.to_numpy(), mis_alpha).numpy()) \
+        alpha = resolve_alpha(mis_alpha, metric, alphas)
+        mis = ev.assign(p=p_correct(ev.evidence_mis.to_numpy(), alpha).numpy()) \
             .groupby(["model", "layer", "channel"]).p.mean().rename(f"mis:{metric}")
         units = units.merge(mis.reset_index(), on=["model", "layer", "channel"], how="left")
     if table[predictors].isna().any().any():
         raise ValueError("some trials have no in-silico evidence; rerun imi_evidence")
     unit_preds = [c for c in units.columns if c.startswith(("ii:", "evidence:", "mis:"))]
-    meta = {"predictors": unit_preds, "mis_alpha": mis_alpha}
+    meta = {"predictors": unit_preds,
+            "mis_alpha": {m: resolve_alpha(mis_alpha, m, alphas) for m in
+                          [pd.read_csv(e, nrows=1).metric.iloc[0] for e in evidence]}}
     _write_csv(trial_statistics(table, predictors), out_trials, {"predictors": predictors})
     _write_csv(unit_statistics(units, table, unit_preds, n_boot, n_splits, seed), out_units,
                meta | {"n_boot": n_boot, "n_splits": n_splits})
@@ -635,28 +754,54 @@ def figure_zoo(summary: str, index: dict, depths: dict, methods: list[str], metr
     log.info("zoo: %d models, %d rows", table.source.nunique(), len(table))
 
 
-def figure_summary(scores: list[str], metric: str, untrained: dict[str, str], out_figure: str,
-                   out_table: str, out_net: str, out_front: str) -> None:
+def figure_summary(scores: list[str], calibration: str, calibration_figure: str, metric: str,
+                   untrained: dict[str, str],
+                   pools: dict[str, str], dictionaries: list[str], out_figure: str,
+                   out_compact: str, out_table: str, out_net: str, out_front: str) -> None:
     """Mean scores and gains per source, layer and direction set; the net effects over
-    the matched nulls; the summary figure of both; the report's front page."""
+    the matched nulls, each score flagged where its calibration on the source's pool
+    fails; the compact figure (K-means and the best sparse dictionary), the detail
+    figure of every set, and the report's front page."""
+    from .calibration import failing_checks
     from .effects import net_effects, summary_table
-    from .frontpage import front_page
+    from .frontpage import compact_sets, front_page
     from .plotting import summary
 
     all_scores = _read_all(scores)
+    cal = read_table(calibration)
+    fails = failing_checks(cal, metric)
     table = summary_table(all_scores, metric)
     net = net_effects(all_scores, metric, untrained)
+    net["calibrated"] = [not fails.get((pools[r.source], r.score)) for r in net.itertuples()]
     summary(table, net, metric, out_figure)
-    Path(out_front).write_text(front_page(net, metric, out_figure))
+    chosen = compact_sets(net, dictionaries)
+    summary(table[table.method.isin(chosen)], net[net.method.isin(chosen)], metric,
+            out_compact)
+    Path(out_front).write_text(front_page(net, metric, chosen, fails, pools, out_compact,
+                                          out_figure, cal, calibration_figure))
     _write_csv(table, out_table, {"metric": metric})
     _write_csv(net, out_net, {"metric": metric, "untrained_nulls": untrained,
                               "shuffled_nulls": "<method>_shuffled of the same source and layer",
-                              "intervals": "95% bootstrap, directions and neurons resampled "
-                                           "separately, null on its own stream"})
+                              "intervals": "95% bootstrap: paired (a set of units resamples "
+                                           "alike in every term), over units and, where the "
+                                           "pool has groups, over groups (pigeonhole)",
+                              "p_adjusted": net.correction.iloc[0] if len(net) else "",
+                              "calibrated": "the score passes every known-answer check on "
+                                            "the source's pool (results/tables/calibration.csv)"})
     for row in net[net.score == "ii"].itertuples():
         log.info("%s / %s / %s: II gain %+.3f, %s null %+.3f, net %+.3f [%+.3f, %+.3f]",
                  row.source, row.layer, row.method, row.gain, row.null, row.null_gain, row.net,
                  row.net_ci_low, row.net_ci_high)
+
+
+def results_document(net: str, calibration: str, recovery: list[str], metric: str,
+                     dictionaries: list[str], out: str) -> None:
+    """``results/RESULTS.md``: the run's results, generated from its tables."""
+    from .resultsdoc import results_markdown
+
+    rec = _read_all(recovery) if recovery else None
+    Path(out).write_text(results_markdown(read_table(net), read_table(calibration), rec,
+                                          metric, dictionaries))
 
 
 def figure_agreement(scores: list[str], metric: str, out_figure: str, out_table: str) -> None:
@@ -727,7 +872,7 @@ def _write_analysis(table: pd.DataFrame, attrs: dict, out: str, meta: dict | Non
 
 def analysis_synergy(responses: str, neuron_scores: str, pool: str, metric: str, weights: dict,
                      k: int, n_pairs: int, seed: int, device: str, metric_size, out: str,
-                     one_per_group: bool = False) -> None:
+                     one_per_group: bool) -> None:
     from .analyses import synergy
 
     ds = store.open_dataset(responses)
@@ -741,7 +886,7 @@ def analysis_synergy(responses: str, neuron_scores: str, pool: str, metric: str,
 def analysis_interpolation(responses: str, directions: str, pool: str, metric: str,
                            weights: dict, k: int, n_pairs: int, alphas: list[float], seed: int,
                            device: str, metric_size, out: str,
-                           one_per_group: bool = False) -> None:
+                           one_per_group: bool) -> None:
     from .analyses import interpolation
 
     ds = store.open_dataset(responses)
@@ -753,7 +898,7 @@ def analysis_interpolation(responses: str, directions: str, pool: str, metric: s
 
 def analysis_split(responses: str, neuron_scores: str, pool: str, metric: str, weights: dict,
                    k: int, seed: int, device: str, metric_size, out: str,
-                   one_per_group: bool = False) -> None:
+                   one_per_group: bool) -> None:
     from .analyses import split_halves
 
     ds = store.open_dataset(responses)

@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .directions import SHUFFLED  # noqa: E402
+from .methods import SetName  # noqa: E402
 from .effects import bootstrap_ci, is_null_set  # noqa: E402
 
 METHOD_COLOURS = {"neurons": "#4d4d4d", "kmeans": "#d62728", "pca": "#1f77b4",
@@ -28,11 +28,11 @@ def colour(method: str) -> str:
     shuffled-fit null (kmeans_shuffled) takes a lighter shade of it."""
     from matplotlib.colors import to_hex, to_rgb
 
-    base = method.split("@")[0]
-    if base.endswith(SHUFFLED):
-        rgb = np.array(to_rgb(colour(base.removesuffix(SHUFFLED))))
+    name = SetName.parse(method)
+    if name.shuffled:
+        rgb = np.array(to_rgb(colour(name.fitted)))
         return to_hex(rgb + (1 - rgb) * 0.55)
-    return METHOD_COLOURS.get(base, "#17becf")
+    return METHOD_COLOURS.get(name.fitted, "#17becf")
 
 
 def _curve_with_ci(ax, table: pd.DataFrame, x: str, y: str, color: str, label: str) -> None:
@@ -112,7 +112,7 @@ def ii_by_size(scores: pd.DataFrame, metric: str, title: str, out: str) -> None:
         sizes = rows[rows.method != "neurons"].groupby("method").ii_pairs.agg(
             ["size", "mean", lambda v: tuple(bootstrap_ci(v))]).reset_index()
         sizes.columns = ["method", "k", "mean", "ci"]
-        sizes["base"] = sizes.method.str.split("@").str[0]
+        sizes["base"] = [SetName.parse(m).base for m in sizes.method]
         sizes["ratio"] = sizes.k / n_units
         bases = list(dict.fromkeys(sizes.base))
         for base, line in sizes.sort_values("ratio").groupby("base", sort=False):
@@ -286,10 +286,10 @@ SWEEP_MARKERS = ["v", "^", "s", "D", "P", "X", "*"]  # K-sweep variants, in rati
 
 def markers(methods) -> dict[str, str]:
     """A marker per direction set: circles for K = n, one shape per K-sweep ratio."""
-    ratios = sorted({float(m.split("@")[1]) for m in methods if "@" in m})
-    return {m: "o" if "@" not in m else
-            SWEEP_MARKERS[ratios.index(float(m.split("@")[1])) % len(SWEEP_MARKERS)]
-            for m in methods}
+    ratio = {m: SetName.parse(m).ratio for m in methods}
+    ratios = sorted({r for r in ratio.values() if r is not None})
+    return {m: "o" if ratio[m] is None else
+            SWEEP_MARKERS[ratios.index(ratio[m]) % len(SWEEP_MARKERS)] for m in methods}
 
 
 SUMMARY_SCORES = {"ii": "II", "ii_excess": "II excess (bland-image control)", "mis": "MIS"}
@@ -539,4 +539,42 @@ def zoo(table: pd.DataFrame, metric: str, out: str) -> None:
     fig.suptitle(f"Model zoo: directions against neurons by depth ({metric}; 0 = no gain, "
                  f"bars: 95% CI)", fontsize=10)
     fig.tight_layout(rect=(0, 0.08, 1, 1))
+    _save(fig, out)
+
+
+def calibration(table: pd.DataFrame, out: str) -> None:
+    """Every known-answer check: the mean with its 95% CI against the expected value,
+    one panel per score, a row per pool, metric and unit type; failures in red. The II
+    scores are drawn in SDs of a random set's II, so every metric shares an axis."""
+    scores = [s for s in ("ii", "mis", "ii_excess") if s in set(table.score)]
+    rows = table[["pool", "metric", "unit_type"]].drop_duplicates()
+    labels = [f"{r.pool} / {r.metric} / {r.unit_type}" for r in rows.itertuples()]
+    fig, axes = plt.subplots(1, len(scores), figsize=(4 * len(scores) + 3,
+                                                       0.28 * len(rows) + 1.5),
+                             sharey=True, squeeze=False)
+    titles = {"ii": "II above chance (SDs of a random set's II)", "mis": "MIS",
+              "ii_excess": "ii_excess (SDs of a random set's II)"}
+    for ax, score in zip(axes[0], scores):
+        t = table[table.score == score]
+        for y, r in enumerate(rows.itertuples()):
+            hit = t[(t.pool == r.pool) & (t.metric == r.metric) & (t.unit_type == r.unit_type)]
+            if hit.empty:
+                continue
+            h = hit.iloc[0]
+            mean, low, high, tol = (h["mean"] / h.scale, h.ci_low / h.scale,
+                                    h.ci_high / h.scale, h.tolerance / h.scale)
+            ax.errorbar(mean, y, xerr=[[mean - low], [high - mean]], fmt="o", ms=4,
+                        color="#2ca02c" if h.passes else "#d62728")
+            value = float(h.expected.split()[1])
+            if h.expected.startswith("="):
+                ax.fill_betweenx([y - 0.4, y + 0.4], value - tol, value + tol, color="0.85",
+                                 zorder=0)
+            else:
+                ax.plot([value, value], [y - 0.4, y + 0.4], color="0.5", lw=1)
+        ax.set_title(titles[score], fontsize=9)
+        ax.grid(axis="x", alpha=0.3)
+    axes[0][0].set_yticks(range(len(rows)), labels, fontsize=7)
+    axes[0][0].invert_yaxis()
+    fig.suptitle("Calibration: every score on known-answer units (green: passes, red: fails; "
+                 "grey: the expected value and its tolerance)", fontsize=9)
     _save(fig, out)

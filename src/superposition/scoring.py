@@ -1,8 +1,8 @@
 """Every per-unit score of a response matrix in one embedding pass.
 
 Per unit or direction: the II of its top-k images (optionally one per group), the
-MIS of its automated 2-AFC tasks, and the II of random image sets matched to its
-top-k set in low-level statistics (the bland-image control, ``ii_excess``). Which
+MIS of its automated 2-AFC tasks, and the II of its low-level shadows' top-k sets
+(the bland-image control, ``ii_excess``; see :mod:`.lowlevel`). Which
 images each score looks at (the design) depends on the responses, not on the metric,
 so it is drawn once per response matrix; all its image sets then go through one
 chunked embedding pass per metric, each image embedded (or read) once per chunk
@@ -17,7 +17,7 @@ import numpy as np
 
 from .interpretability import (EMBEDDING_BUDGET, embedded_chunks, ii_from_distances,
                                set_distances, top_k)
-from .lowlevel import matched_sets
+from .lowlevel import shadow_sets, shared_groups
 from .metrics import Metric
 from .mis import design_tasks, unit_mis
 
@@ -28,10 +28,12 @@ class ScoreDesign:
 
     top: np.ndarray  # units x k: the top-k sets of the II
     tasks: np.ndarray  # units x N x 2(K+1): the MIS tasks
-    matched: np.ndarray | None = None  # units x sets x k: the matched random sets
+    shadows: np.ndarray | None = None  # units x sets x k: the low-level shadows' top-k
+    r2: np.ndarray | None = None  # per unit: the variance the statistics explain
+    info: dict | None = None  # how the shadow sets were drawn
 
 
-def pool_requirements(k: int, mis: dict, matched: dict) -> dict[str, int]:
+def pool_requirements(k: int, mis: dict, baseline: dict) -> dict[str, int]:
     """The fewest images a pool needs for each score, keyed by the settings that ask
     for them, so a config whose pool is too small is refused before any job runs."""
     import math
@@ -42,28 +44,37 @@ def pool_requirements(k: int, mis: dict, matched: dict) -> dict[str, int]:
     return {f"scoring.k {k}": k,
             f"scoring.mis (n_references {mis['n_references']} in quantile "
             f"{mis['quantile']:g})": need_mis,
-            f"scoring.matched_baseline (n_neighbours {matched['n_neighbours']} + k + 1)":
-                matched["n_neighbours"] + k + 1}
+            f"scoring.lowlevel_baseline (degree {baseline['degree']}: its coefficients + k "
+            f"+ 1)": (15 if baseline["degree"] >= 2 else 5) + k + 1}
 
 
 def design_scores(responses: np.ndarray, k: int, seed: int, mis: dict,
-                  statistics: np.ndarray | None = None, matched: dict | None = None,
-                  groups: np.ndarray | None = None) -> ScoreDesign:
-    """Top-k sets (one image per group where ``groups`` are given), MIS tasks and, given
-    per-image ``statistics`` and ``matched`` settings (``n_sets``, ``n_neighbours``),
-    the matched random sets, for every column of ``responses``."""
+                  statistics: np.ndarray | None = None, baseline: dict | None = None,
+                  groups: np.ndarray | None = None,
+                  pool_groups: np.ndarray | None = None) -> ScoreDesign:
+    """Top-k sets and each side of the MIS tasks (one image per group where ``groups``
+    are given), and, given per-image ``statistics`` and ``baseline`` settings
+    (``n_sets``, ``degree``), the low-level shadows' top-k sets, for every column of
+    ``responses``. ``pool_groups``: the pool's groups, to count how many shadow images
+    share a group with their top set."""
     top = top_k(responses, k, groups=groups)
-    tasks = design_tasks(responses, mis["n_references"], mis["n_tasks"], mis["quantile"], seed)
-    sets = (None if statistics is None else
-            matched_sets(top, statistics, matched["n_sets"], matched["n_neighbours"], seed,
-                         groups))
-    return ScoreDesign(top, tasks, sets)
+    tasks = design_tasks(responses, mis["n_references"], mis["n_tasks"], mis["quantile"], seed,
+                         groups)
+    if statistics is None:
+        return ScoreDesign(top, tasks)
+    sets, r2 = shadow_sets(responses, statistics, k, baseline["n_sets"], baseline["degree"],
+                           seed, groups)
+    pool_groups = groups if pool_groups is None else pool_groups
+    info = {"mean_r2": float(r2.mean()),
+            "shadow_images_from_top_groups": shared_groups(top, sets, pool_groups)}
+    return ScoreDesign(top, tasks, sets, r2, info)
 
 
-def score_units(design: ScoreDesign, images, metric: Metric, alpha: float, embeddings=None,
-                max_bytes: int = EMBEDDING_BUDGET) -> dict[str, np.ndarray]:
-    """II (both conventions), MIS (with sigmoid scale ``alpha``) and, where the design has
-    matched sets, their mean II ``ii_matched`` and ``ii_excess`` = II - ii_matched.
+def score_units(design: ScoreDesign, images, metric: Metric, alpha: float | None,
+                embeddings=None, max_bytes: int = EMBEDDING_BUDGET) -> dict[str, np.ndarray]:
+    """II (both conventions), MIS (with sigmoid scale ``alpha``, None: hard accuracy)
+    and, where the design has shadow sets, the bland-image control: ``ii_lowlevel``
+    (their mean II), ``ii_excess`` = II - ii_lowlevel and ``lowlevel_r2``.
 
     ``embeddings``: the pool's embeddings under ``metric`` (images x features, e.g. a
     Zarr array), read instead of embedding the images anew.
@@ -71,8 +82,8 @@ def score_units(design: ScoreDesign, images, metric: Metric, alpha: float, embed
     units, k = design.top.shape
     n_tasks = design.tasks.shape[1]
     blocks = [design.top, design.tasks.reshape(units, -1)]
-    if design.matched is not None:
-        blocks.append(design.matched.reshape(units, -1))
+    if design.shadows is not None:
+        blocks.append(design.shadows.reshape(units, -1))
     edges = np.cumsum([b.shape[1] for b in blocks])[:-1]
     parts = []
     for emb, local in embedded_chunks(np.concatenate(blocks, axis=1), images, metric,
@@ -82,9 +93,10 @@ def score_units(design: ScoreDesign, images, metric: Metric, alpha: float, embed
         out["mis"] = unit_mis(task_rows.reshape(len(local), n_tasks, -1), emb, metric, alpha)
         if rest:
             ii = ii_from_distances(set_distances(rest[0].reshape(-1, k), emb, metric))
-            out["ii_matched"] = ii["ii_pairs"].reshape(len(local), -1).mean(1)
+            out["ii_lowlevel"] = ii["ii_pairs"].reshape(len(local), -1).mean(1)
         parts.append(out)
     scores = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
-    if "ii_matched" in scores:
-        scores["ii_excess"] = scores["ii_pairs"] - scores["ii_matched"]
+    if "ii_lowlevel" in scores:
+        scores["ii_excess"] = scores["ii_pairs"] - scores["ii_lowlevel"]
+        scores["lowlevel_r2"] = design.r2
     return scores | {"top_k": design.top}

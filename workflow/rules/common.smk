@@ -8,11 +8,12 @@ from types import SimpleNamespace
 
 from snakemake.utils import validate
 
+from superposition.calibration import DEFAULTS as CALIBRATION_DEFAULTS
 from superposition.devices import job_device, job_gpus
-from superposition.directions import METHODS, SHUFFLED
+from superposition.directions import METHODS, SetName, set_name
 from superposition.images import POOLS
+from superposition.lowlevel import BASELINE_DEFAULTS
 from superposition.metrics import METRICS, register_config_metrics
-from superposition.lowlevel import MATCHED_DEFAULTS
 from superposition.mis import DEFAULTS as MIS_DEFAULTS
 
 
@@ -120,7 +121,8 @@ DIRECTIONS = config["directions"]
 SCORING = config["scoring"]
 PSYCHO = config["psychophysics"]
 MIS = MIS_DEFAULTS | SCORING.get("mis", {})  # recorded in every score table's sidecar
-MATCHED = MATCHED_DEFAULTS | SCORING.get("matched_baseline", {})
+BASELINE = BASELINE_DEFAULTS | SCORING.get("lowlevel_baseline", {})
+CALIBRATION = CALIBRATION_DEFAULTS | SCORING.get("calibration", {})
 ONE_PER_GROUP = SCORING.get("one_per_group", True)
 CACHE_EMBEDDINGS = SCORING.get("cache_embeddings", True)
 FIGURES = config["figures"]
@@ -133,7 +135,7 @@ SWEEP_METHODS = list(dict.fromkeys(m for sweep in SWEEPS for m in sweep["methods
 # (K = ratio x number of units, e.g. the paper's n/2 and 2n, or an overcomplete 4n).
 DIRECTION_SETS = METHOD_NAMES + list(
     dict.fromkeys(
-        f"{m}@{r:g}"
+        set_name(m, r)
         for sweep in SWEEPS
         for m in sweep["methods"]
         for r in sweep["ratios"]
@@ -306,7 +308,7 @@ def _preflight():
             sizes[name] = pool_size(pool["kind"], pool, cache)
         except (OSError, ValueError) as err:
             preflight_error(f"image_pools.{name}: {err}")
-    needs = pool_requirements(SCORING["k"], MIS, MATCHED)
+    needs = pool_requirements(SCORING["k"], MIS, BASELINE)
     for name in {row["pool"] for row in SOURCES.values()}:  # the scored pools
         for setting, n in needs.items():
             if sizes[name] is not None and sizes[name] < n:
@@ -419,11 +421,24 @@ def pool_zarr(source):
 
 
 def pool_embedding_stores(wildcards):
-    """The source's pool embedded under every scoring metric, where embeddings are cached."""
+    """The pool (of the source, or the pool wildcard) embedded under every scoring
+    metric, where embeddings are cached."""
     if not CACHE_EMBEDDINGS:
         return {}
-    pool = SOURCES[wildcards.source]["pool"]
+    named = dict(wildcards.items())
+    pool = SOURCES[named["source"]]["pool"] if "source" in named else named["pool"]
     return {f"emb_{m}": f"results/embeddings/{pool}/{m}.zarr" for m in ALL_METRICS}
+
+
+SCORED_POOLS = sorted({info["pool"] for info in SOURCES.values()})
+
+
+def fitted_alpha():
+    """The IMI fit of every IMI metric's MIS alpha, where the IMI branch runs and MIS
+    takes fitted alphas."""
+    if IMI and MIS["alpha"] == "fitted":
+        return {"mis_alpha": "results/imi/mis_alpha.csv"}
+    return {}
 
 
 def metric_weights(metrics=ALL_METRICS):
@@ -454,18 +469,18 @@ def truth_store(source, layer):
 def base_method(direction_set):
     """The method of a direction set name: kmeans@2 -> kmeans, kmeans_shuffled@2 ->
     kmeans_shuffled."""
-    return direction_set.split("@")[0]
+    return SetName.parse(direction_set).base
 
 
 def fitted_method(direction_set):
     """The method a direction set fits: kmeans_shuffled@2 -> kmeans."""
-    return base_method(direction_set).removesuffix(SHUFFLED)
+    return SetName.parse(direction_set).fitted
 
 
 def k_ratio(wildcards):
     """K / number of units for a direction set: its sweep ratio, else the source's."""
-    _, _, ratio = wildcards.method.partition("@")
-    return float(ratio) if ratio else SOURCES[wildcards.source]["k_ratio"]
+    ratio = SetName.parse(wildcards.method).ratio
+    return ratio if ratio is not None else SOURCES[wildcards.source]["k_ratio"]
 
 
 def method_params(direction_set):
@@ -484,7 +499,7 @@ def data_inputs(row):
 def source_sets(source):
     """The direction sets of a source: all, less the shuffled-fit nulls on a null source."""
     if SOURCES[source]["null"]:
-        return [d for d in DIRECTION_SETS if not base_method(d).endswith(SHUFFLED)]
+        return [d for d in DIRECTION_SETS if not SetName.parse(d).shuffled]
     return DIRECTION_SETS
 
 
@@ -545,11 +560,19 @@ ZOO_METHODS = [
 ]
 
 
+# the sparse dictionaries among the direction sets: the front page's best one of them
+SPARSE_SETS = [
+    d for d in DIRECTION_SETS if METHODS.fact(fitted_method(d), "dictionary", False)
+]
+
+
 def all_figures():
     return (
         [f for s in SOURCES for f in source_figures(s)]
         + [
             "results/figures/summary.png",
+            "results/figures/calibration.png",
+            "results/RESULTS.md",
             "results/figures/ii_mis_agreement.png",
             "results/config.yaml",
         ]

@@ -129,8 +129,16 @@ rule figure_recovery:
 
 rule figure_summary:
     input:
-        [f for source in SOURCES for f in scores(source)],
+        scores=[f for source in SOURCES for f in scores(source)],
+        calibration="results/tables/calibration.csv",
+        calibration_figure="results/figures/calibration.png",
     output:
+        compact=report(
+            "results/figures/summary_compact.png",
+            caption="../report/summary.rst",
+            category="Summary - net effects, all sources and controls",
+            labels={"figure": "K-means and the best sparse dictionary vs neurons"},
+        ),
         figure=report(
             "results/figures/summary.png",
             caption="../report/summary.rst",
@@ -163,8 +171,29 @@ rule figure_summary:
     params:
         metric=SCORING["metric"],
         untrained=UNTRAINED,
+        pools={source: info["pool"] for source, info in SOURCES.items()},
+        dictionaries=SPARSE_SETS,
     script:
         "../../scripts/figure_summary.py"
+
+
+rule results_document:
+    input:
+        net="results/tables/net_effects.csv",
+        calibration="results/tables/calibration.csv",
+        recovery=expand("results/recovery/{source}.csv", source=PLANTED),
+    output:
+        "results/RESULTS.md",
+    log:
+        "logs/results_document/results.log",
+    localrule: True
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        metric=SCORING["metric"],
+        dictionaries=SPARSE_SETS,
+    script:
+        "../../scripts/results_document.py"
 
 
 rule figure_agreement:

@@ -73,11 +73,34 @@ rule imi_evidence:
         "../../scripts/imi_evidence.py"
 
 
+rule imi_mis_alpha:
+    input:
+        trials="results/imi/trials.csv",
+        evidence=expand("results/imi/evidence/{metric}.csv", metric=IMI_METRICS),
+    output:
+        report(
+            "results/imi/mis_alpha.csv",
+            caption="../report/imi_tables.rst",
+            category="Fig. 2 - validation against human judgments (IMI)",
+            labels={"table": "MIS alpha per metric, fitted on the human trials"},
+        ),
+    log:
+        "logs/imi_mis_alpha.log",
+    conda:
+        "../../envs/analysis.yaml"
+    resources:
+        mem_mb=lambda wc, attempt: 4000 * attempt,
+        runtime="30m",
+    script:
+        "../../scripts/imi_mis_alpha.py"
+
+
 rule imi_validation:
     input:
         trials="results/imi/trials.csv",
         evidence=expand("results/imi/evidence/{metric}.csv", metric=IMI_METRICS),
         unit_ii=expand("results/imi/unit_ii/{metric}.csv", metric=IMI_METRICS),
+        mis_alpha="results/imi/mis_alpha.csv",
     output:
         trials=report(
             "results/imi/trial_stats.csv",

@@ -1,7 +1,7 @@
 # Stage 4: the Interpretability Index and the Machine Interpretability Score of
-# every unit and direction, and the II of random image sets matched to its top-k
-# images in low-level statistics (the bland-image control), with the low-level
-# control metrics, and the random-image chance level of each pool.
+# every unit and direction, and the II of its low-level shadows (the bland-image
+# control), with the low-level control metrics; the random-image chance level of
+# each pool; and every score checked on known-answer units built from each pool.
 
 
 rule image_statistics:
@@ -47,6 +47,7 @@ rule score_directions:
             lambda wc: {"pool": pool_zarr(wc.source)}
             | metric_weights()
             | pool_embedding_stores(wc)
+            | fitted_alpha()
         ),
         directions="results/directions/{source}/{layer}/{method}.zarr",
         statistics=lambda wc: pool_zarr(wc.source).replace(".zarr", ".statistics.csv"),
@@ -67,7 +68,7 @@ rule score_directions:
         metric_size=SCORING.get("metric_size"),
         one_per_group=ONE_PER_GROUP,
         mis=MIS,
-        matched=MATCHED,
+        baseline=BASELINE,
         seed=config["seed"],
     script:
         "../../scripts/score_directions.py"
@@ -97,3 +98,65 @@ rule random_baseline:
         metric_size=SCORING.get("metric_size"),
     script:
         "../../scripts/random_baseline.py"
+
+
+rule calibrate:
+    input:
+        unpack(
+            lambda wc: {"pool": f"results/pools/{wc.pool}.zarr"}
+            | metric_weights()
+            | pool_embedding_stores(wc)
+            | fitted_alpha()
+        ),
+        statistics="results/pools/{pool}.statistics.csv",
+        chance="results/baselines/{pool}.csv",
+    output:
+        "results/calibration/{pool}.csv",
+    log:
+        "logs/calibrate/{pool}.log",
+    conda:
+        "../../envs/torch.yaml"
+    resources:
+        gpu=gpus(scoring_on_gpu),
+        mem_mb=lambda wc, attempt: 8000 * attempt,
+        runtime="1h",
+    params:
+        metrics=ALL_METRICS,
+        k=SCORING["k"],
+        device=device(scoring_on_gpu),
+        metric_size=SCORING.get("metric_size"),
+        one_per_group=ONE_PER_GROUP,
+        mis=MIS,
+        baseline=BASELINE,
+        calibration=CALIBRATION,
+        seed=config["seed"],
+    script:
+        "../../scripts/calibrate.py"
+
+
+rule figure_calibration:
+    input:
+        expand("results/calibration/{pool}.csv", pool=SCORED_POOLS),
+    output:
+        table=report(
+            "results/tables/calibration.csv",
+            caption="../report/calibration.rst",
+            category="Calibration",
+            labels={"table": "every score on known-answer units"},
+        ),
+        figure=report(
+            "results/figures/calibration.png",
+            caption="../report/calibration.rst",
+            category="Calibration",
+            labels={"figure": "every score on known-answer units"},
+        ),
+    log:
+        "logs/figure_calibration/calibration.log",
+    localrule: True
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        settings=CALIBRATION,
+        lowlevel_metrics=[m for m in ALL_METRICS if METRICS.fact(m, "lowlevel", False)],
+    script:
+        "../../scripts/figure_calibration.py"

@@ -1,0 +1,90 @@
+"""Net effects: paired intervals, the bootstrap over groups, the correction."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from superposition.effects import Resampler, benjamini_hochberg, net_effects, summary_table
+
+
+def _scores(rng, neurons_sd=5.0, groups=None):
+    rows = []
+    for method, mean, sd, n in (("neurons", 0.0, neurons_sd, 30), ("kmeans", 1.0, 0.2, 30),
+                                ("kmeans_shuffled", 0.5, 0.2, 30)):
+        values = rng.normal(mean, sd, n)
+        for i, v in enumerate(values):
+            rows.append({"source": "m", "layer": "l", "method": method, "direction": i,
+                         "metric": "x", "ii_pairs": v, "mis": 0.5, "ii_excess": v,
+                         "top_groups": "|".join(groups[i]) if groups else np.nan})
+    return pd.DataFrame(rows)
+
+
+def test_the_net_over_the_shuffled_fit_does_not_count_the_neurons_twice(rng):
+    """The neurons appear in both gains and cancel: the net's interval is as narrow as
+    that of kmeans - kmeans_shuffled alone, however noisy the neurons."""
+    net = net_effects(_scores(rng), "x", {})
+    row = net[(net.score == "ii") & (net.null == "shuffled")].iloc[0]
+    assert row.net == pytest.approx(row.gain - row.null_gain)
+    width = row.net_ci_high - row.net_ci_low
+    assert width < 0.5  # sets of sd 0.2, 30 each: about 0.2; unpaired: about 5
+    assert row.gain_ci_high - row.gain_ci_low > 2  # the gain itself carries the neurons
+    assert row.p < 0.01 and row.p_adjusted >= row.p
+    assert "Benjamini-Hochberg" in row.correction
+
+
+def test_benjamini_hochberg_matches_a_hand_computation():
+    p = np.array([0.01, 0.04, 0.03, 0.2])
+    # sorted 0.01, 0.03, 0.04, 0.2 times 4 / rank: 0.04, 0.06, 0.053, 0.2; then the
+    # running minimum from the largest
+    np.testing.assert_allclose(benjamini_hochberg(p), [0.04, 0.16 / 3, 0.16 / 3, 0.2])
+    assert benjamini_hochberg(np.array([])).size == 0
+
+
+def test_units_that_share_groups_get_wider_intervals(rng):
+    """Where every unit's top images come from a few shared photographs, resampling
+    the photographs too widens the interval; replicates are the same for one key."""
+    values = np.repeat(rng.normal(0, 1, 3), 20) + rng.normal(0, 0.1, 60)
+    groups = [[f"g{i // 20}"] * 5 for i in range(60)]  # each unit: its photograph
+    boot = Resampler(2000, 0)
+    plain = np.percentile(boot.means(values, "a"), [2.5, 97.5])
+    grouped = np.percentile(boot.means(values, "a", groups), [2.5, 97.5])
+    assert np.ptp(grouped) > 3 * np.ptp(plain)
+    np.testing.assert_array_equal(boot.means(values, "a"), Resampler(2000, 0).means(values, "a"))
+
+
+def test_summary_table_reads_the_groups(rng):
+    groups = [[f"g{i % 3}", f"g{(i + 1) % 3}"] for i in range(30)]
+    table = summary_table(_scores(rng, 1.0, groups), "x")
+    assert set(table.method) == {"neurons", "kmeans", "kmeans_shuffled"}
+    k = table[table.method == "kmeans"].iloc[0]
+    assert k.ii_ci_low < k.mean_ii < k.ii_ci_high
+
+
+def test_the_front_page_gives_a_verdict_only_for_calibrated_clear_effects():
+    from superposition.frontpage import compact_sets, sentences
+
+    def row(method, score, net, low, high, p, calibrated=True, null="shuffled"):
+        return {"source": "m", "layer": "l", "method": method, "score": score, "net": net,
+                "net_ci_low": low, "net_ci_high": high, "p_adjusted": p, "null": null,
+                "calibrated": calibrated}
+
+    net = pd.DataFrame([row("kmeans", "ii", 0.5, 0.2, 0.8, 0.001),
+                        row("kmeans", "mis", 0.01, -0.02, 0.04, 0.4),
+                        row("kmeans", "ii_excess", -0.3, -0.5, -0.1, 0.01, calibrated=False),
+                        row("topk_sae", "ii", 0.9, 0.5, 1.2, 0.001),
+                        row("nmf_x", "ii", 2.0, 1.0, 3.0, 0.001)])
+    assert compact_sets(net, ["topk_sae"]) == ["kmeans", "topk_sae"]
+    (line,) = sentences(net, ["kmeans", "topk_sae"])
+    assert "*kmeans*: II more interpretable (+0.50 [+0.20, +0.80]" in line
+    assert "MIS no clear difference" in line and "ii_excess: not calibrated on this pool" in line
+    assert "*topk_sae*: II more interpretable" in line and "nmf_x" not in line
+
+
+def test_nulls_that_disagree_are_said_apart():
+    from superposition.frontpage import _verdict
+
+    rows = pd.DataFrame({"null": ["untrained", "shuffled"], "net": [0.6, -0.7],
+                         "net_ci_low": [0.3, -1.0], "net_ci_high": [1.0, -0.4],
+                         "p_adjusted": [0.01, 0.01]})
+    assert _verdict(rows) == ("more net of the untrained network, less net of the "
+                              "shuffled fit")
