@@ -67,6 +67,12 @@ def polynomial(z: np.ndarray, degree: int) -> np.ndarray:
     return np.stack(cols, 1)
 
 
+def n_coefficients(degree: int) -> int:
+    """How many coefficients the shadow's regression fits per unit."""
+    n = len(STATISTICS)
+    return 1 + n + (n * (n + 1) // 2 if degree >= 2 else 0)
+
+
 def normal_scores(responses: np.ndarray) -> np.ndarray:
     """Each column's ranks as standard normal quantiles (ties share their mean rank)."""
     from scipy.stats import norm, rankdata

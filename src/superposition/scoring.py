@@ -17,7 +17,7 @@ import numpy as np
 
 from .interpretability import (EMBEDDING_BUDGET, embedded_chunks, ii_from_distances,
                                set_distances, top_k)
-from .lowlevel import shadow_sets, shared_groups
+from .lowlevel import n_coefficients, shadow_sets, shared_groups
 from .metrics import Metric
 from .mis import design_tasks, unit_mis
 
@@ -45,7 +45,7 @@ def pool_requirements(k: int, mis: dict, baseline: dict) -> dict[str, int]:
             f"scoring.mis (n_references {mis['n_references']} in quantile "
             f"{mis['quantile']:g})": need_mis,
             f"scoring.lowlevel_baseline (degree {baseline['degree']}: its coefficients + k "
-            f"+ 1)": (15 if baseline["degree"] >= 2 else 5) + k + 1}
+            f"+ 1)": n_coefficients(baseline["degree"]) + k + 1}
 
 
 def design_scores(responses: np.ndarray, k: int, seed: int, mis: dict,
