@@ -163,7 +163,8 @@ def p_correct(delta, alpha: float | None):
     return torch.sigmoid(alpha * delta)
 
 
-def unit_mis(local_tasks: np.ndarray, embeddings, metric: Metric, alpha: float | None) -> np.ndarray:
+def unit_mis(local_tasks: np.ndarray, embeddings, metric: Metric,
+             alpha: float | None) -> np.ndarray:
     """MIS of each unit from its (units x tasks x 2(K+1)) rows of indices into
     ``embeddings`` (a torch tensor)."""
     from .interpretability import set_distances

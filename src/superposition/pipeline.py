@@ -318,6 +318,19 @@ def pool_embeddings(path: str):
     return store.LazyRows(zarr.open_group(path, mode="r")["embeddings"])
 
 
+def _scored(design, images, built: list, embeddings: dict, mis: dict, fitted: str | None):
+    """(metric, its MIS alpha, its scores) of a design under each built metric, reading
+    the pool's cached embeddings where there are any."""
+    from .mis import resolve_alpha
+    from .scoring import score_units
+
+    fits = fitted_alphas(fitted)
+    for metric in built:
+        cache = pool_embeddings(embeddings[metric.name]) if metric.name in embeddings else None
+        alpha = resolve_alpha(mis["alpha"], metric.name, fits)
+        yield metric, alpha, score_units(design, images, metric, alpha, cache)
+
+
 def score_directions(directions: str, pool: str, statistics: str, embeddings: dict,
                      metrics: list[str], weights: dict, k: int, one_per_group: bool,
                      mis: dict, baseline: dict, seed: int, device: str, metric_size,
@@ -326,8 +339,7 @@ def score_directions(directions: str, pool: str, statistics: str, embeddings: di
     direction under each metric; the settings go to the sidecar. ``embeddings``: the
     pool's cached embeddings per metric (metric -> Zarr store), where there are any."""
     from .lowlevel import STATISTICS
-    from .mis import resolve_alpha
-    from .scoring import design_scores, score_units
+    from .scoring import design_scores
 
     device = resolve_device(device)
     ds = store.open_dataset(directions)
@@ -337,12 +349,10 @@ def score_directions(directions: str, pool: str, statistics: str, embeddings: di
     every_group = all_groups(pool)
     stats = pd.read_csv(statistics)[list(STATISTICS)].to_numpy()
     design = design_scores(resp, k, seed, mis, stats, baseline, groups, every_group)
-    frames = []
+    frames, alphas = [], {}
     built = _metrics(metrics, weights, device, metric_size)
-    alphas = {m.name: resolve_alpha(mis["alpha"], m.name, fitted_alphas(fitted)) for m in built}
-    for metric in built:
-        cache = pool_embeddings(embeddings[metric.name]) if metric.name in embeddings else None
-        scores = score_units(design, images, metric, alphas[metric.name], cache)
+    for metric, alphas[metric.name], scores in _scored(design, images, built, embeddings, mis,
+                                                       fitted):
         frames.append(pd.DataFrame({
             "source": ds.attrs["source"], "layer": ds.attrs["layer"],
             "method": ds.attrs["method"], "direction": ds["direction"].values,
@@ -353,8 +363,9 @@ def score_directions(directions: str, pool: str, statistics: str, embeddings: di
             "top_groups": (["|".join(map(str, row)) for row in every_group[scores["top_k"]]]
                            if every_group is not None else ""),
             "sparsity": lifetime_sparseness(resp)}))
-        log.info("%s: mean II (%s) = %.4f, II excess over the low-level shadows = %.4f, mean MIS = %.4f "
-                 "over %d directions", directions, metric.name, scores["ii_pairs"].mean(),
+        log.info("%s: mean II (%s) = %.4f, II excess over the low-level shadows = %.4f, "
+                 "mean MIS = %.4f over %d directions", directions, metric.name,
+                 scores["ii_pairs"].mean(),
                  scores["ii_excess"].mean(), scores["mis"].mean(), len(resp.T))
     settings = {"k": k, "one_per_group": groups is not None, "embeddings": embeddings,
                 "lowlevel_baseline": baseline | {"statistics": list(STATISTICS)} | design.info}
@@ -372,8 +383,7 @@ def calibrate(pool: str, statistics: str, chance: str, embeddings: dict, metrics
     given above the pool's chance level."""
     from .calibration import known_units
     from .lowlevel import STATISTICS
-    from .mis import resolve_alpha
-    from .scoring import design_scores, score_units
+    from .scoring import design_scores
 
     images = pool_images(pool)
     table = pool_table(pool)
@@ -391,10 +401,7 @@ def calibrate(pool: str, statistics: str, chance: str, embeddings: dict, metrics
     chance = read_table(chance).groupby("metric").ii_pairs.agg(["mean", "std"])
     frames = []
     built = _metrics(metrics, weights, resolve_device(device), metric_size)
-    for metric in built:
-        cache = pool_embeddings(embeddings[metric.name]) if metric.name in embeddings else None
-        alpha = resolve_alpha(mis["alpha"], metric.name, fitted_alphas(fitted))
-        scores = score_units(design, images, metric, alpha, cache)
+    for metric, _, scores in _scored(design, images, built, embeddings, mis, fitted):
         frames.append(units.assign(
             pool=Path(pool).stem, metric=metric.name,
             ii=scores["ii_pairs"] - chance.loc[metric.name, "mean"],
