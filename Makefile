@@ -7,7 +7,7 @@ CORES ?= 2
 export HF_HUB_OFFLINE := 1
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: install demo report test dag clean
+.PHONY: install demo report test dag config-doc clean
 
 install: $(VENV)/.installed
 
@@ -28,6 +28,9 @@ test: install
 dag: install  # the embedded default plus the IMI branch (any folder stands in for ImageNet)
 	snakemake --rulegraph --configfile config/config.yaml config/imi.yaml \
 		--config 'imi={"imagenet_root": "."}' | dot -Tpng -Gdpi=70 > docs/rulegraph.png
+
+config-doc: install  # the config reference at the end of config/README.md, from the schema
+	$(PY) -m superposition.configdoc workflow/schemas/config.schema.yaml config/README.md
 
 clean:
 	rm -rf results logs .snakemake

@@ -27,7 +27,7 @@ NMFS = ["semi_nmf", "convex_nmf"]
 
 def options(method: str, args) -> dict:
     if method in SAES:
-        return {"epochs": args.epochs, "batch_size": args.batch, "device": args.device}
+        return {"max_epochs": args.epochs, "tol": 0, "batch_size": args.batch, "device": args.device}
     if method in NMFS:
         return {"max_iter": args.max_iter, "device": args.device}
     if method == "kmeans":

@@ -26,13 +26,18 @@ import numpy as np
 import torch
 import xarray as xr
 
-from superposition import pipeline, store
+from superposition import store
 from superposition.interpretability import interpretability_index
 from superposition.lowlevel import BASELINE_DEFAULTS as BASELINE
 from superposition.metrics import build_metric
 from superposition.mis import DEFAULTS as MIS
 from superposition.models import build_model, split_architecture
+from superposition.pipeline.directions import find_direction_sets
+from superposition.pipeline.images import image_statistics
+from superposition.pipeline.responses import cache_activations
+from superposition.pipeline.scoring import score_direction_sets
 from superposition.scoring import design_scores, score_units
+from superposition.settings import Scoring
 from timing import BareForward, PeakMemory, machine, timed
 
 ARCH = "cifar10/resnet50"
@@ -73,7 +78,7 @@ def main():
                             pool, chunk_images=256)
         del images  # each stage reads the pool, as the workflow's jobs do
         stage(report, f"cache {', '.join(args.layers)} (one pass)",
-              lambda: pipeline.cache_activations(
+              lambda: cache_activations(
                   pool, ARCH, None, "random", args.layers, "centre", args.batch, None,
                   args.device, 0, "resnet50", str(tmp)), args.images)
     if not args.caching_only:
@@ -99,22 +104,24 @@ def main():
 def scores(args, tmp: Path, pool: str, report: dict):
     """The II, the II with MIS, and the whole score job of every unit of every layer."""
     statistics = str(tmp / "pool.statistics.csv")
-    stage(report, "image statistics", lambda: pipeline.image_statistics(pool, statistics),
+    stage(report, "image statistics", lambda: image_statistics(pool, statistics),
           args.images)
     metric = build_metric(args.metric, None, args.device)
     lazy = store.open_images(pool)
     for layer in args.layers:
-        dirs, scores = str(tmp / f"{layer}_neurons.zarr"), str(tmp / f"{layer}_ii.csv")
-        pipeline.find_directions(str(tmp / f"{layer}.zarr"), "neurons", 1.0, {}, 0, dirs)
+        dirs, scores = str(tmp / layer / "neurons.zarr"), str(tmp / f"{layer}_ii.csv")
+        find_direction_sets(str(tmp / f"{layer}.zarr"), [
+            {"name": "neurons", "k_ratio": 1.0, "options": {}}], 0, [dirs])
         resp = store.open_dataset(dirs)["responses"].values
         stage(report, f"II of every {layer} unit",
               lambda: interpretability_index(resp, lazy, metric, 5))
         stage(report, f"II + MIS of every {layer} unit",
               lambda: score_units(design_scores(resp, 5, 0, MIS), lazy, metric, None))
         stage(report, f"score job of every {layer} unit (II, MIS, low-level baseline)",
-              lambda: pipeline.score_directions(dirs, pool, statistics, {}, [args.metric], {},
-                                                5, True, MIS, BASELINE, 0, args.device, None,
-                                                scores))
+              lambda: score_direction_sets(
+                  [dirs], [scores], pool=pool, statistics=statistics, embeddings={}, weights={},
+                  scoring=Scoring(args.metric, 5, mis=MIS, lowlevel_baseline=BASELINE), seed=0,
+                  device=args.device))
         ii, both = (report[f"{name} of every {layer} unit"]["wall_s"] for name in ("II", "II + MIS"))
         report[f"II of every {layer} unit"]["units"] = resp.shape[1]
         report[f"MIS cost / II cost, {layer}"] = round((both - ii) / ii, 2)

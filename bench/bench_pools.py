@@ -94,7 +94,8 @@ def _decode(args):
 def child(args) -> dict:
     from superposition.images import folder_files, zip_members
 
-    from superposition.pipeline import build_pool, cache_activations
+    from superposition.pipeline.images import build_pool
+    from superposition.pipeline.responses import cache_activations
 
     n, size, out = args.n, args.size, Path(args.out)
     start = time.perf_counter()
@@ -126,7 +127,7 @@ def child(args) -> dict:
         import torch
 
         from superposition.models import build_model, split_architecture
-        from superposition.pipeline import pool_images
+        from superposition.pipeline.io import pool_images
         from timing import BareForward
 
         family, _ = split_architecture(CACHE_ARCH)

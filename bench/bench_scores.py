@@ -1,6 +1,7 @@
 """What a score job costs: the II alone (the baseline, measured in the same run), the II
-with the MIS in the same embedding pass, with the bland-image control as well, and that
-whole job reading the pool's embeddings from the per-pool cache instead of embedding.
+with the MIS in the same embedding pass, with the bland-image control as well, that
+whole job reading the pool's embeddings from the per-pool cache instead of embedding, and
+reading each set's distances from the pool's distance matrix (small pools).
 
 A pool of random 64 px images (content does not change the cost) and a layer of
 random responses, scored under LPIPS-AlexNet with a random backbone (the weights do
@@ -19,7 +20,8 @@ import json
 import numpy as np
 import torch
 
-from superposition.interpretability import interpretability_index
+from superposition.interpretability import (PoolDistances, interpretability_index,
+                                            pool_distance_matrix)
 from superposition.lowlevel import BASELINE_DEFAULTS as BASELINE, image_statistics
 from superposition.metrics import build_metric
 from superposition.mis import DEFAULTS as MIS
@@ -63,13 +65,23 @@ def main():
     report["II + MIS + low-level baseline, cached embeddings s"], cached = timed(
         lambda: score_units(design_scores(responses, 5, 0, MIS, stats, BASELINE, g), images,
                             metric, alpha, embeddings=cache))
+    report["pool distance matrix, once s"], matrix = timed(
+        lambda: PoolDistances(pool_distance_matrix(torch.from_numpy(cache), metric)))
+    report["II + MIS + low-level baseline, pool distance matrix s"], gathered = timed(
+        lambda: score_units(design_scores(responses, 5, 0, MIS, stats, BASELINE, g), images,
+                            metric, alpha, embeddings=matrix))
+    report["design alone s"], _ = timed(
+        lambda: design_scores(responses, 5, 0, MIS, stats, BASELINE, g))
+    report["matrix path equals cached (max abs diff of II, MIS)"] = [
+        float(np.abs(cached[c] - gathered[c]).max()) for c in ("ii_pairs", "mis")]
     fresh = score_units(design_scores(responses, 5, 0, MIS, stats, BASELINE, g), images, metric,
                         alpha)
     report["cached equals fresh (max abs diff of II, MIS)"] = [
         float(np.abs(cached[c] - fresh[c]).max()) for c in ("ii_pairs", "mis")]
     base = report["II alone (baseline) s"]
     for name in ("II + MIS", "II + MIS + low-level baseline",
-                 "II + MIS + low-level baseline, cached embeddings"):
+                 "II + MIS + low-level baseline, cached embeddings",
+                 "II + MIS + low-level baseline, pool distance matrix"):
         report[f"{name} / II alone"] = round(report[name + " s"] / base, 2)
     report["cached / embedding in the job"] = round(
         report["II + MIS + low-level baseline, cached embeddings s"]

@@ -1,6 +1,6 @@
 """Stage 1: build one image pool (see superposition.pipeline.build_pool)."""
 
-from superposition.pipeline import build_pool
+from superposition.pipeline.images import build_pool
 from superposition.runner import logged
 
 with logged(snakemake):

@@ -1,6 +1,6 @@
 """Stage 2: stream a pool through a model once and cache all its layers' activations."""
 
-from superposition.pipeline import cache_activations
+from superposition.pipeline.responses import cache_activations
 from superposition.runner import logged
 
 p = snakemake.params

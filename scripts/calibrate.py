@@ -1,6 +1,6 @@
 """Stage 4: every score of the known-answer units built from one pool."""
 
-from superposition.pipeline import calibrate
+from superposition.pipeline.scoring import calibrate
 from superposition.runner import logged
 
 p = snakemake.params
@@ -8,6 +8,5 @@ inputs = dict(snakemake.input.items())
 embeddings = {k.removeprefix("emb_"): v for k, v in inputs.items() if k.startswith("emb_")}
 with logged(snakemake):
     calibrate(snakemake.input.pool, snakemake.input.statistics, snakemake.input.chance,
-              embeddings, p.metrics, inputs, p.k, p.one_per_group, p.mis, p.baseline,
-              p.calibration, p.seed, p.device, p.metric_size, snakemake.output[0],
-              inputs.get("mis_alpha"))
+              embeddings=embeddings, weights=inputs, scoring=p.scoring, seed=p.seed,
+              device=p.device, out=snakemake.output[0], fitted=inputs.get("mis_alpha"))

@@ -1,6 +1,6 @@
 """Fetch one file of a public dataset into resources/, checking its sha256."""
 
-from superposition.pipeline import download_dataset
+from superposition.pipeline.images import download_dataset
 from superposition.runner import logged
 
 with logged(snakemake):

@@ -1,6 +1,6 @@
 """Every image of a pool embedded once under a metric, for the score jobs."""
 
-from superposition.pipeline import embed_pool
+from superposition.pipeline.scoring import embed_pool
 from superposition.runner import logged
 
 p = snakemake.params

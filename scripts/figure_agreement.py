@@ -1,6 +1,6 @@
 """Rank agreement of the two scores, II and MIS, per source and layer."""
 
-from superposition.pipeline import figure_agreement
+from superposition.pipeline.figures import figure_agreement
 from superposition.runner import logged
 
 with logged(snakemake):

@@ -1,6 +1,6 @@
 """Figure of one further analysis, all layers of a source."""
 
-from superposition.pipeline import figure_analysis
+from superposition.pipeline.analyses import figure_analysis
 from superposition.runner import logged
 
 with logged(snakemake):

@@ -1,6 +1,6 @@
 """Stage 4: the calibration table and figure of every scored pool."""
 
-from superposition.pipeline import calibration
+from superposition.pipeline.scoring import calibration
 from superposition.runner import logged
 
 with logged(snakemake):

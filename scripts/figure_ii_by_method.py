@@ -1,6 +1,6 @@
 """Figure: II of neurons vs each direction method, per layer."""
 
-from superposition.pipeline import figure_ii
+from superposition.pipeline.figures import figure_ii
 from superposition.runner import logged
 
 with logged(snakemake):

@@ -1,6 +1,6 @@
 """Figure: II against dictionary size K / n, per method and layer, beside the neurons."""
 
-from superposition.pipeline import figure_sizes
+from superposition.pipeline.figures import figure_sizes
 from superposition.runner import logged
 
 with logged(snakemake):

@@ -1,6 +1,6 @@
 """Figure 2: in-silico evidence and II vs human judgments (IMI)."""
 
-from superposition.pipeline import figure_imi
+from superposition.pipeline.figures import figure_imi
 from superposition.runner import logged
 
 p = snakemake.params

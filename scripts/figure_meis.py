@@ -1,6 +1,6 @@
 """Figure: top-k image grids of the best and worst units and directions."""
 
-from superposition.pipeline import figure_meis
+from superposition.pipeline.figures import figure_meis
 from superposition.runner import logged
 
 p = snakemake.params

@@ -1,6 +1,6 @@
 """Figure: in-silico 2-AFC accuracy vs difficulty."""
 
-from superposition.pipeline import figure_psychophysics
+from superposition.pipeline.figures import figure_psychophysics
 from superposition.runner import logged
 
 with logged(snakemake):

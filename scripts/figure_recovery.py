@@ -1,6 +1,6 @@
 """Figure: ground-truth recovery per direction method."""
 
-from superposition.pipeline import figure_recovery
+from superposition.pipeline.figures import figure_recovery
 from superposition.runner import logged
 
 with logged(snakemake):

@@ -1,6 +1,6 @@
 """Summary over sources: gains of directions over neurons, net of the matched nulls."""
 
-from superposition.pipeline import figure_summary
+from superposition.pipeline.figures import figure_summary
 from superposition.runner import logged
 
 p, out = snakemake.params, snakemake.output

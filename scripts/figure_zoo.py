@@ -1,6 +1,6 @@
 """The model zoo: every zoo model's gains over its neurons by relative depth."""
 
-from superposition.pipeline import figure_zoo
+from superposition.pipeline.figures import figure_zoo
 from superposition.runner import logged
 
 p = snakemake.params

@@ -1,9 +1,8 @@
-"""Stage 3: find directions with one method and record their responses."""
+"""Stage 3: find a layer's direction sets and record their responses."""
 
-from superposition.pipeline import find_directions
+from superposition.pipeline.directions import find_direction_sets
 from superposition.runner import logged
 
 with logged(snakemake):
-    find_directions(snakemake.input[0], snakemake.params.method, snakemake.params.k_ratio,
-                    snakemake.params.options, snakemake.params.seed, snakemake.output[0],
-                    name=snakemake.wildcards.method, device=snakemake.params.device)
+    find_direction_sets(snakemake.input[0], snakemake.params.sets, seed=snakemake.params.seed,
+                        outs=list(snakemake.output), device=snakemake.params.device)

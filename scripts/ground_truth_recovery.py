@@ -1,6 +1,6 @@
 """How well each method's directions match the planted feature directions."""
 
-from superposition.pipeline import recovery
+from superposition.pipeline.directions import recovery
 from superposition.runner import logged
 
 with logged(snakemake):

@@ -1,6 +1,6 @@
 """Low-level statistics of every image of a pool, for the bland-image control."""
 
-from superposition.pipeline import image_statistics
+from superposition.pipeline.images import image_statistics
 from superposition.runner import logged
 
 with logged(snakemake):

@@ -1,6 +1,6 @@
 """IMI: in-silico evidence per stimulus set and II per unit, under one metric."""
 
-from superposition.pipeline import imi_evidence
+from superposition.pipeline.imi import imi_evidence
 from superposition.runner import logged
 
 p = snakemake.params

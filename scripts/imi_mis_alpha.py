@@ -1,6 +1,6 @@
 """IMI: the MIS observer's alpha of every metric, fitted on the human trials."""
 
-from superposition.pipeline import imi_mis_alpha
+from superposition.pipeline.imi import imi_mis_alpha
 from superposition.runner import logged
 
 with logged(snakemake):

@@ -1,6 +1,6 @@
 """IMI: the trials' ImageNet stimuli, rebuilt from the file map."""
 
-from superposition.pipeline import imi_stimuli
+from superposition.pipeline.imi import imi_stimuli
 from superposition.runner import logged
 
 p = snakemake.params

@@ -1,6 +1,6 @@
 """IMI: filtered trials of responses_main.csv, checked against the file map."""
 
-from superposition.pipeline import imi_trials
+from superposition.pipeline.imi import imi_trials
 from superposition.runner import logged
 
 p = snakemake.params

@@ -1,6 +1,6 @@
 """IMI: in-silico evidence, II and MIS against human correctness."""
 
-from superposition.pipeline import imi_validation
+from superposition.pipeline.imi import imi_validation
 from superposition.runner import logged
 
 p = snakemake.params

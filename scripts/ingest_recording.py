@@ -1,6 +1,6 @@
 """Stage 6 inputs: recorded responses -> the (image x unit) contract."""
 
-from superposition.pipeline import ingest_recording
+from superposition.pipeline.responses import ingest_recording
 from superposition.runner import logged
 
 p = snakemake.params

@@ -1,6 +1,6 @@
 """II along paths between pairs of K-means directions."""
 
-from superposition.pipeline import analysis_interpolation
+from superposition.pipeline.analyses import analysis_interpolation
 from superposition.runner import logged
 
 p = snakemake.params

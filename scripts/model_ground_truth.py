@@ -1,6 +1,6 @@
 """A user network's own planted feature directions at one layer, as ground truth."""
 
-from superposition.pipeline import model_ground_truth
+from superposition.pipeline.responses import model_ground_truth
 from superposition.runner import logged
 
 p = snakemake.params

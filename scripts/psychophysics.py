@@ -1,6 +1,6 @@
 """Stage 5: in-silico 2-AFC psychophysics for one direction set."""
 
-from superposition.pipeline import psychophysics
+from superposition.pipeline.scoring import psychophysics
 from superposition.runner import logged
 
 p = snakemake.params

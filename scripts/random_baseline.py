@@ -1,10 +1,9 @@
 """Stage 4: II of random image sets, the chance level of a pool."""
 
-from superposition.pipeline import random_baseline
+from superposition.pipeline.scoring import random_baseline
 from superposition.runner import logged
 
 p = snakemake.params
 with logged(snakemake):
-    random_baseline(snakemake.input.pool, p.metrics, dict(snakemake.input.items()), p.k,
-                    p.n_sets, p.seed, p.device, p.metric_size, snakemake.output[0],
-                    p.one_per_group)
+    random_baseline(snakemake.input.pool, weights=dict(snakemake.input.items()),
+                    scoring=p.scoring, seed=p.seed, device=p.device, out=snakemake.output[0])

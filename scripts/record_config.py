@@ -1,6 +1,6 @@
 """Write the run's configuration into results/, for the report."""
 
-from superposition.pipeline import record_config
+from superposition.pipeline.figures import record_config
 from superposition.runner import logged
 
 with logged(snakemake):

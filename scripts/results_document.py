@@ -1,6 +1,6 @@
 """The run's results as one Markdown document, generated from its tables."""
 
-from superposition.pipeline import results_document
+from superposition.pipeline.figures import results_document
 from superposition.runner import logged
 
 p = snakemake.params

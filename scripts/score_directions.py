@@ -1,14 +1,13 @@
-"""Stage 4: II, MIS and the bland-image control of every direction under each metric."""
+"""Stage 4: II, MIS and the bland-image control of every direction of a layer's sets."""
 
-from superposition.pipeline import score_directions
+from superposition.pipeline.scoring import score_direction_sets
 from superposition.runner import logged
 
 p = snakemake.params
 inputs = dict(snakemake.input.items())
 embeddings = {k.removeprefix("emb_"): v for k, v in inputs.items() if k.startswith("emb_")}
 with logged(snakemake):
-    score_directions(snakemake.input.directions, snakemake.input.pool,
-                     snakemake.input.statistics, embeddings, p.metrics, inputs, p.k,
-                     p.one_per_group, p.mis, p.baseline, p.seed, p.device, p.metric_size,
-                     snakemake.output[0],
-                     inputs.get("mis_alpha"))
+    score_direction_sets(list(snakemake.input.directions), list(snakemake.output),
+                         pool=snakemake.input.pool, statistics=snakemake.input.statistics,
+                         embeddings=embeddings, weights=inputs, scoring=p.scoring,
+                         seed=p.seed, device=p.device, fitted=inputs.get("mis_alpha"))

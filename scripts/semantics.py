@@ -1,6 +1,6 @@
 """Label and factor purity of every unit's and direction's top images."""
 
-from superposition.pipeline import analysis_semantics
+from superposition.pipeline.analyses import analysis_semantics
 from superposition.runner import logged
 
 with logged(snakemake):

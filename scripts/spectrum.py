@@ -1,6 +1,6 @@
 """Covariance spectrum of a layer's responses and its power-law exponent."""
 
-from superposition.pipeline import analysis_spectrum
+from superposition.pipeline.analyses import analysis_spectrum
 from superposition.runner import logged
 
 with logged(snakemake):

@@ -1,6 +1,6 @@
 """Most vs least interpretable half of the neurons, re-clustered separately."""
 
-from superposition.pipeline import analysis_split
+from superposition.pipeline.analyses import analysis_split
 from superposition.runner import logged
 
 p = snakemake.params

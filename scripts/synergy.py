@@ -1,6 +1,6 @@
 """Feature synergy: II of pairs of neurons combined vs the better of the two."""
 
-from superposition.pipeline import analysis_synergy
+from superposition.pipeline.analyses import analysis_synergy
 from superposition.runner import logged
 
 p = snakemake.params

@@ -1,6 +1,6 @@
 """A synthetic neural population with planted superposition on a pool's images."""
 
-from superposition.pipeline import synthetic_population
+from superposition.pipeline.responses import synthetic_population
 from superposition.runner import logged
 
 with logged(snakemake):

@@ -16,7 +16,7 @@ def clustered(rng):
 @pytest.mark.parametrize("method", sorted(METHODS.names()))
 def test_every_method_returns_unit_directions_and_responses(method, clustered):
     x, _ = clustered
-    params = {"epochs": 5} if method.endswith("_sae") else {}
+    params = {"max_epochs": 5} if method.endswith("_sae") else {}
     result = find_directions(x, method, 3, seed=0, **params)
     k = result.components.shape[0]
     assert result.responses.shape == (300, k)
@@ -66,9 +66,27 @@ def test_nmf_codes_are_non_negative(clustered):
 
 def test_an_sae_learns_to_reconstruct(clustered):
     x, _ = clustered
-    fit = lambda epochs: find_directions(x, "topk_sae", 4, seed=0, epochs=epochs, top_k=2,
-                                         lr=1e-3).info["relative_mse"]
+    fit = lambda epochs: find_directions(x, "topk_sae", 4, seed=0, max_epochs=epochs, tol=0,
+                                         top_k=2, lr=1e-3).info["relative_mse"]
     assert fit(100) < 0.2 * fit(1)
+
+
+def test_the_stopping_rule_waits_for_a_plateau():
+    from superposition.dictionaries import converged
+
+    falling = [0.9 ** i for i in range(50)]
+    assert not converged(falling, patience=10, tol=0.01)
+    assert not converged(falling[:10], patience=10, tol=0.01)  # too few epochs to judge
+    assert converged(falling[:20] + [falling[19]] * 10, patience=10, tol=0.01)
+
+
+def test_an_sae_trains_until_converged_or_the_cap_and_says_which(clustered):
+    x, _ = clustered
+    info = find_directions(x, "topk_sae", 4, seed=0, top_k=2, max_epochs=2000).info
+    assert info["converged"] and info["epochs"] < 2000 == info["max_epochs"]
+    assert len(info["loss_curve"]) == info["epochs"]
+    capped = find_directions(x, "topk_sae", 4, seed=0, top_k=2, max_epochs=3).info
+    assert not capped["converged"] and capped["epochs"] == 3
 
 
 def test_same_seed_same_directions(clustered):
@@ -123,7 +141,7 @@ def test_every_method_has_a_shuffled_fit_null_applied_to_the_real_responses(rng,
     from superposition.directions import METHODS, shuffle_units
 
     x = np.abs(rng.normal(size=(300, 5))) + np.outer(rng.normal(size=300) > 1, [2, 2, 0, 0, 0])
-    params = {"epochs": 5} if method.endswith("_sae") else {}
+    params = {"max_epochs": 5} if method.endswith("_sae") else {}
     fit = METHODS.get(method)(x, 4 if method != "neurons" else 5, 0, **params)
     tol = 5e-3 if method == "nmf" else 1e-5  # NMF's transform solves for the codes anew
     np.testing.assert_allclose(fit.encode(x), fit.responses, rtol=tol, atol=tol)

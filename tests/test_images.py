@@ -42,7 +42,7 @@ def test_a_folder_pool_streams_in_order_with_bounded_memory(tmp_path):
     import zarr
 
     from superposition.images import resize
-    from superposition.pipeline import build_pool
+    from superposition.pipeline.images import build_pool
 
     rng = np.random.default_rng(0)
     for i in range(23):
@@ -61,7 +61,8 @@ def test_a_folder_pool_streams_in_order_with_bounded_memory(tmp_path):
 
 
 def test_a_folder_kept_in_place_reads_alike_and_refuses_a_changed_file(tmp_path):
-    from superposition.pipeline import build_pool, pool_images, pool_table
+    from superposition.pipeline.images import build_pool
+    from superposition.pipeline.io import pool_images, pool_table
 
     rng = np.random.default_rng(1)
     folder = tmp_path / "images"

@@ -12,7 +12,8 @@ from scipy import stats
 from sklearn.metrics import roc_auc_score
 
 from imi_fixture import write_imi_fixture
-from superposition import imi, pipeline
+from superposition import imi
+from superposition.pipeline.imi import imi_evidence, imi_stimuli, imi_trials, imi_validation
 from superposition.images import resize_centre_crop
 
 
@@ -32,13 +33,13 @@ def run(release, tmp_path_factory):
     p = {name: str(out / name) for name in
          ("trials.csv", "stimuli.zarr", "evidence.csv", "ii.csv", "trial_stats.csv",
           "unit_stats.csv", "units.csv", "models.csv")}
-    pipeline.imi_trials(paths["responses"], paths["file_map"], None, ["natural"], True, True,
+    imi_trials(paths["responses"], paths["file_map"], None, ["natural"], True, True,
                         p["trials.csv"])
-    pipeline.imi_stimuli(p["trials.csv"], paths["file_map"], paths["imagenet_root"], 48, 5,
+    imi_stimuli(p["trials.csv"], paths["file_map"], paths["imagenet_root"], 48, 5,
                          p["stimuli.zarr"])
-    pipeline.imi_evidence(p["trials.csv"], paths["file_map"], p["stimuli.zarr"], "pixel", {},
+    imi_evidence(p["trials.csv"], paths["file_map"], p["stimuli.zarr"], "pixel", {},
                           "max", 5, "cpu", None, p["evidence.csv"], p["ii.csv"])
-    pipeline.imi_validation(p["trials.csv"], [p["evidence.csv"]], [p["ii.csv"]], 200, 30, 0,
+    imi_validation(p["trials.csv"], [p["evidence.csv"]], [p["ii.csv"]], 200, 30, 0,
                             MIS_ALPHA, p["trial_stats.csv"], p["unit_stats.csv"], p["units.csv"],
                             p["models.csv"])
     return p
@@ -90,7 +91,7 @@ def test_missing_columns_and_unit_are_named(release, tmp_path):
     del mapping["resnet50"]["layer2_1_conv2/channel_17"]
     (tmp_path / "map.json").write_text(json.dumps(mapping))
     with pytest.raises(imi.IMIFormatError, match=r"no .*layer2_1_conv2/channel_17.* line \d+"):
-        pipeline.imi_trials(str(release["responses"]), str(tmp_path / "map.json"), None,
+        imi_trials(str(release["responses"]), str(tmp_path / "map.json"), None,
                             ["natural"], True, True, str(tmp_path / "t.csv"))
 
 
@@ -101,7 +102,7 @@ def test_missing_image_names_the_file_before_decoding_any(release, run, tmp_path
     first[f"batch_{trials.batch[0]}"]["min_4.png"] = "n09999999/n09999999_1.JPEG"
     (tmp_path / "map.json").write_text(json.dumps(mapping))
     with pytest.raises(FileNotFoundError, match="n09999999/n09999999_1.JPEG.*imagenet_root"):
-        pipeline.imi_stimuli(run["trials.csv"], str(tmp_path / "map.json"),
+        imi_stimuli(run["trials.csv"], str(tmp_path / "map.json"),
                              str(release["imagenet_root"]), 32, 5, str(tmp_path / "s.zarr"))
 
 

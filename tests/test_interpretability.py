@@ -3,7 +3,8 @@ import pytest
 import torch
 
 from superposition.interpretability import (
-    interpretability_index, random_baseline, set_distances, top_k)
+    PoolDistances, embedded_chunks, interpretability_index, pool_distance_matrix,
+    random_baseline, set_distances, top_k)
 from superposition.metrics import build_metric
 
 
@@ -55,6 +56,21 @@ def test_set_distances_agree_with_metric_pairwise(rng):
         expected = full[torch.as_tensor(idx)][:, torch.as_tensor(idx)].clone()
         expected.fill_diagonal_(0)
         torch.testing.assert_close(d[s], expected, atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["colour", "pixel"])  # a metric's distance, and its square
+def test_a_pools_distance_matrix_gives_every_sets_distances(rng, name):
+    """The small-pool path of the score jobs: each set's block gathered from the pool's
+    whole distance matrix equals the set's distances computed from its embeddings."""
+    metric = build_metric(name)
+    emb = metric.embed(rng.integers(0, 256, (40, 4, 4, 3), dtype=np.uint8))
+    sets = rng.integers(0, 40, (300, 5))
+    pool = PoolDistances(pool_distance_matrix(emb, metric, rows=16))
+    torch.testing.assert_close(set_distances(sets, pool, metric), set_distances(sets, emb, metric),
+                               atol=1e-5, rtol=1e-5)
+    chunks = list(embedded_chunks(sets, None, metric, cache=pool))
+    assert all(c is pool for c, _ in chunks)
+    np.testing.assert_array_equal(np.concatenate([s for _, s in chunks]), sets)
 
 
 def test_random_baseline_is_seeded_and_below_identical_sets(rng):

@@ -20,7 +20,7 @@ import yaml
 
 from superposition.images import cifar10
 from superposition.models import build_model, layer_names
-from superposition.pipeline import read_table
+from superposition.pipeline.io import read_table
 from superposition.weights import WeightsSource, fetch
 from test_workflow import ROOT, snakemake
 
@@ -120,7 +120,7 @@ def test_paper_config_runs_offline_with_random_weights(tmp_path, rng):
     # go through the DAG in test_workflow.py (a run with all of them here took 5 minutes)
     cfg["directions"]["methods"] = cfg["directions"]["methods"][:12]
     cfg["directions"]["k_sweep"] = cfg["directions"]["k_sweep"][:1]
-    cfg["directions"]["topk_sae"] = {"epochs": 2, "batch_size": 64}
+    cfg["directions"]["topk_sae"] = {"max_epochs": 2, "batch_size": 64}
     cfg["analyses"]["synergy"]["n_pairs"] = 10
     cfg["analyses"]["interpolation"]["n_pairs"] = 3
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(cfg))

@@ -108,7 +108,8 @@ def test_neurons_keep_their_own_labels_after_flat_units_are_dropped(tmp_path):
     dropped as flat: a score maps back to the right neuron."""
     import xarray as xr
 
-    from superposition import pipeline, store
+    from superposition import store
+    from superposition.pipeline.directions import find_direction_sets
 
     x = np.column_stack([np.ones(8), np.arange(8.0), np.arange(8.0) ** 2])
     rec = preprocess(Recording(x, ["V4:0", "V4:1", "V4:2"]), 8, "p", zscore=False)
@@ -117,5 +118,6 @@ def test_neurons_keep_their_own_labels_after_flat_units_are_dropped(tmp_path):
         "source": "v4", "layer": "V4", "kind": "brain", "pool": "p", "provenance": {}}),
         responses)
     out = tmp_path / "neurons.zarr"
-    pipeline.find_directions(str(responses), "neurons", 1.0, {}, 0, str(out))
+    find_direction_sets(str(responses), [{"name": "neurons", "k_ratio": 1.0, "options": {}}],
+                        0, [str(out)])
     assert list(xr.open_zarr(out)["direction"].values) == ["V4:1", "V4:2"]

@@ -64,10 +64,11 @@ def slurm(tmp_path_factory):
 def every_rule_once(cfg):
     """The tiny configuration cut to the fewest jobs that still run each of its rules:
     one pool, one model on it beside the planted population, the methods the analyses
-    need plus one from scikit-learn, one K-sweep ratio, one control."""
+    need plus a shuffled-fit null and one from scikit-learn, one K-sweep ratio, one
+    control."""
     cfg["image_pools"] = {"shapes": cfg["image_pools"]["shapes"]}
     cfg["models"] = {"mobilenet_v2": cfg["models"]["mobilenet_v2"] | {"pool": "shapes"}}
-    cfg["directions"] |= {"methods": ["neurons", "kmeans", "pca"],
+    cfg["directions"] |= {"methods": ["neurons", "kmeans", "kmeans_shuffled", "pca"],
                           "k_sweep": [{"methods": ["kmeans"], "ratios": [2]}]}
     cfg["scoring"]["controls"] = ["pixel"]
     cfg["psychophysics"]["methods"] = ["neurons"]
@@ -136,7 +137,8 @@ def planned_jobs(tmp_path, config, device):
                   for key in ("wildcards", "resources")}
         threads = re.search(r"threads: (\d+)", block)
         log = re.search(r"log: (.*)", block)
-        jobs.append(SimpleNamespace(
+        output = re.search(r"output: (.*)", block)
+        jobs.append(SimpleNamespace(output=output.group(1).split(", ") if output else [],
             rule=rule.group(1), wildcards=fields["wildcards"],
             resources={k: int(v) if v.isdigit() else v for k, v in fields["resources"].items()},
             threads=int(threads.group(1)) if threads else 1, log=log and log.group(1)))
@@ -150,12 +152,14 @@ GPU_RULES = {"cache_activations", "random_baseline", "psychophysics", "synergy",
              "interpolation", "split_halves"}
 
 
-def expects_gpu(rule, wildcards):
-    if rule == "embed_pool":
-        return wildcards["metric"] not in ("pixel", "colour")
-    if rule == "find_directions":
-        return re.split(r"[_@]", wildcards["method"])[0] in ("kmeans", "topk")
-    return rule in GPU_RULES
+def expects_gpu(job):
+    if job.rule == "embed_pool":
+        return job.wildcards["metric"] not in ("pixel", "colour")
+    if job.rule.startswith("find_"):  # a layer's batch of direction sets: all or none on a GPU
+        on_gpu = {re.split(r"[_@]", Path(o).stem)[0] in ("kmeans", "topk") for o in job.output}
+        assert len(on_gpu) == 1, job.output
+        return on_gpu.pop()
+    return job.rule in GPU_RULES
 
 
 @pytest.mark.parametrize("device", ["cpu", "auto"])
@@ -171,9 +175,10 @@ def test_every_job_asks_for_a_gpu_only_where_it_uses_one_and_lands_on_its_partit
     quiet = SimpleNamespace(info=lambda *a: None, debug=lambda *a: None,
                             warning=lambda *a: None)
     jobs = planned_jobs(tmp_path, ROOT / "config/config.yaml", device)
-    assert {j.rule for j in jobs} >= GPU_RULES | {"embed_pool", "find_directions"}
+    assert {j.rule for j in jobs} >= GPU_RULES | {"embed_pool", "find_directions",
+                                                  "find_directions_gpu"}
     for j in jobs:
-        gpu = device != "cpu" and expects_gpu(j.rule, j.wildcards)
+        gpu = device != "cpu" and expects_gpu(j)
         assert j.resources.get("gpu", 0) == gpu, (j.rule, j.wildcards)
         job = SimpleNamespace(name=j.rule, threads=j.threads, resources=SimpleNamespace(
             get=lambda key, default=None, r=j.resources: r.get(key, default)))

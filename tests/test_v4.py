@@ -12,7 +12,7 @@ import pytest
 import xarray as xr
 import yaml
 
-from superposition.pipeline import read_table
+from superposition.pipeline.io import read_table
 from test_workflow import ROOT, snakemake
 
 DATA = Path(os.environ.get("SUPERPOSITION_V4_DATA",

@@ -3,6 +3,7 @@ it is and, for a misspelt key or value, the closest allowed one."""
 
 from __future__ import annotations
 
+import copy
 from difflib import get_close_matches
 
 
@@ -29,4 +30,113 @@ def schema_problems(config: dict, schema: dict) -> list[str]:
         else:
             message = err.message if len(err.message) <= 200 else err.message[:200] + " …"
             problems.append(f"{where}: {message}")
+    return problems
+
+
+def _with_defaults(validator_class):
+    """A validator that also fills in every default the schema states, where the key is
+    absent (as Snakemake's ``validate`` does), so the library sees complete sections."""
+    from jsonschema import validators
+
+    check_properties = validator_class.VALIDATORS["properties"]
+
+    def properties(validator, props, instance, schema):
+        if isinstance(instance, dict):
+            for key, sub in props.items():
+                if "default" in sub:
+                    instance.setdefault(key, copy.deepcopy(sub["default"]))
+        yield from check_properties(validator, props, instance, schema)
+
+    return validators.extend(validator_class, {"properties": properties})
+
+
+def validate_config(config: dict, schema: dict) -> None:
+    """The whole config checked in plain Python, before any job: the schema first (a
+    misspelt key names the closest allowed one), its defaults filled in place, then
+    what no schema can say (:func:`config_problems`). Raises ValueError naming every
+    problem."""
+    from jsonschema.validators import validator_for
+
+    from .metrics import register_config_metrics
+
+    problems = schema_problems(config, schema)
+    if not problems:
+        list(_with_defaults(validator_for(schema))(schema).iter_errors(config))
+        try:
+            register_config_metrics(config)  # metrics defined by config rows
+        except ValueError as err:
+            problems.append(str(err))
+        problems += config_problems(config)
+    if problems:
+        raise ValueError("config error:\n  " + "\n  ".join(problems))
+
+
+# the keys each kind of image pool and each brain adapter needs
+POOL_NEEDS = {"folder": ["path"], "zip": ["path"], "cadena2019": ["path"], "cifar10": ["path"],
+              "nsd": ["path", "expdesign", "subject", "sessions"]}
+ADAPTER_NEEDS = {"synthetic": ["factors", "n_neurons", "features_per_neuron", "gain",
+                               "baseline"],
+                 "npy": ["path"], "cadena2019": ["path"],
+                 "nsd": ["path", "expdesign", "roi", "subject", "sessions"]}
+# the direction sets an analysis reads
+ANALYSIS_NEEDS = {"interpolation": ["kmeans"], "synergy": ["neurons"], "split": ["neurons"]}
+
+
+def config_problems(config: dict) -> list[str]:
+    """What the schema cannot check: keys a pool kind or brain adapter needs, names that
+    must refer to other sections, metrics that must be registered (config metric rows
+    registered first) and the IMI branch's folders."""
+    import os
+
+    from .metrics import METRICS
+    from .settings import Scoring
+
+    pools, models, brain = config["image_pools"], config["models"], config["brain"]
+    directions = config["directions"]
+    problems = []
+    for name, pool in pools.items():
+        missing = [k for k in POOL_NEEDS.get(pool["kind"], ["n_images"]) if k not in pool]
+        if missing:
+            problems.append(f"image_pools.{name}: kind {pool['kind']} needs {missing}")
+        if pool.get("store") == "in_place" and pool["kind"] != "folder":
+            problems.append(f"image_pools.{name}: store: in_place reads a folder in place; "
+                            f"kind {pool['kind']} is stored as pixels (remove store)")
+    both = set(models) & set(brain)
+    if both:
+        problems.append(f"{sorted(both)} named both as model and as brain dataset")
+    for section, rows in (("models", models), ("brain", brain), ("zoo", config.get("zoo", {}))):
+        for name, row in rows.items():
+            if row["pool"] not in pools:
+                problems.append(f"{section}.{name}.pool is {row['pool']!r}, not one of "
+                                f"image_pools: {sorted(pools)}")
+    for name, row in brain.items():
+        missing = [k for k in ADAPTER_NEEDS[row["adapter"]] if k not in row]
+        if missing:
+            problems.append(f"brain.{name}: the {row['adapter']} adapter needs {missing}")
+    metrics = Scoring.from_config(config["scoring"]).metrics
+    imi = config.get("imi", {})
+    for section, names in (("scoring", metrics), ("imi.metrics", imi.get("metrics", metrics))):
+        problems += [f"{section}: unknown metric {m!r}; known: {METRICS.names()}"
+                     for m in names if m not in METRICS]
+    if imi and not os.path.isdir(imi["imagenet_root"]):
+        problems.append(f"imi.imagenet_root {imi['imagenet_root']!r} is not a folder; set it "
+                        f"to the ImageNet-1k train folder that the IMI file map's paths are "
+                        f"relative to")
+    if imi.get("models") and imi["figure_model"] not in imi["models"]:
+        problems.append(f"imi.figure_model {imi['figure_model']!r} is not in imi.models "
+                        f"{imi['models']}")
+    methods = directions["methods"]
+    for analysis in config.get("analyses", {}):
+        problems += [f"analyses.{analysis} needs {m!r} in directions.methods"
+                     for m in ANALYSIS_NEEDS.get(analysis, []) if m not in methods]
+    sweeps = directions.get("k_sweep", [])
+    sweeps = [sweeps] if isinstance(sweeps, dict) else sweeps
+    for section, listed in (
+            ("directions.k_sweep.methods", [m for s in sweeps for m in s["methods"]]),
+            ("psychophysics.methods", config["psychophysics"]["methods"]),
+            ("figures.mei_methods", config["figures"].get("mei_methods", []))):
+        extra = set(listed) - set(methods)
+        if extra:
+            problems.append(f"{section} lists {sorted(extra)}, not in directions.methods "
+                            f"{methods}")
     return problems

@@ -60,11 +60,22 @@ def _direction_set(atoms, codes, scaling: _Scaling, info: dict, encode) -> Direc
                         lambda v: encode(v).detach().cpu().double().numpy() * norms[None] * scale)
 
 
-def _train_sae(model, x: np.ndarray, scaling: _Scaling, epochs: int, batch_size: int,
-               lr: float, seed: int, device: str, criterion=None) -> DirectionSet:
-    """Train an `overcomplete` SAE with its own loop (``train_sae``) and Adam; the
-    default criterion is the reconstruction error alone (TopK-style sparsity is in the
-    encoder)."""
+def converged(losses: list[float], patience: int, tol: float) -> bool:
+    """The stopping rule: the best epoch loss of the last ``patience`` epochs improves
+    on the best before them by less than ``tol`` (relative)."""
+    if len(losses) <= patience:
+        return False
+    return min(losses[-patience:]) > (1 - tol) * min(losses[:-patience])
+
+
+def _train_sae(model, x: np.ndarray, scaling: _Scaling, max_epochs: int, patience: int,
+               tol: float, batch_size: int, lr: float, seed: int, device: str,
+               criterion=None) -> DirectionSet:
+    """Train an `overcomplete` SAE with its own loop (``train_sae``) and Adam, an epoch
+    at a time, until its mean training loss has converged (:func:`converged`) or
+    ``max_epochs`` have run; the epochs used and the loss curve go to the info. The
+    default criterion is the reconstruction error alone (TopK-style sparsity is in
+    the encoder)."""
     import torch
     from torch.utils.data import DataLoader, TensorDataset
 
@@ -75,8 +86,20 @@ def _train_sae(model, x: np.ndarray, scaling: _Scaling, epochs: int, batch_size:
                         generator=torch.Generator().manual_seed(seed))
     criterion = criterion or (lambda x, x_hat, pre, codes, dictionary:
                               (x - x_hat).square().mean())
-    sae.train_sae(model, loader, criterion, torch.optim.Adam(model.parameters(), lr),
-                  nb_epochs=epochs, monitoring=0, device=device)
+    epoch = []  # this epoch's batch losses, kept on the device until the epoch ends
+
+    def counted(*args):
+        loss = criterion(*args)
+        epoch.append(loss.detach())
+        return loss
+
+    optimiser = torch.optim.Adam(model.parameters(), lr)
+    losses = []
+    while len(losses) < max_epochs and not converged(losses, patience, tol):
+        epoch.clear()
+        sae.train_sae(model, loader, counted, optimiser, nb_epochs=1, monitoring=0,
+                      device=device)
+        losses.append(float(torch.stack(epoch).mean()))
     model.eval()
 
     def encode(v):
@@ -88,7 +111,10 @@ def _train_sae(model, x: np.ndarray, scaling: _Scaling, epochs: int, batch_size:
         recon = model.decode(codes)
         relative_mse = float((recon - data).square().sum() / data.square().sum())
     return _direction_set(model.get_dictionary(), codes, scaling,
-                          {"relative_mse": relative_mse, "epochs": epochs, "lr": lr,
+                          {"relative_mse": relative_mse, "epochs": len(losses),
+                           "converged": converged(losses, patience, tol),
+                           "max_epochs": max_epochs, "patience": patience, "tol": tol,
+                           "loss_curve": [round(v, 6) for v in losses], "lr": lr,
                            "batch_size": batch_size}, encode)
 
 
@@ -106,11 +132,13 @@ def _data_atoms(x: np.ndarray, scaling: _Scaling, n: int, seed: int, device: str
 def _sae_method(build):
     """A registered SAE method from ``build(sae_module, x, K, top_k, data_atoms, scaling,
     device, options)``; the shared options are ``top_k`` (active atoms per image; default
-    K / 10 as in the library, at least 1), ``epochs``, ``batch_size``, ``lr``."""
+    K / 10 as in the library, at least 1), ``max_epochs``, ``patience`` and ``tol`` (the
+    stopping rule), ``batch_size``, ``lr``."""
 
     def method(x: np.ndarray, n_components: int, seed: int, top_k: int | None = None,
-               epochs: int = 200, batch_size: int = 64, lr: float = 3e-3,
-               device: str = "cpu", **options) -> DirectionSet:
+               max_epochs: int = 1000, patience: int = 20, tol: float = 0.01,
+               batch_size: int = 64, lr: float = 3e-3, device: str = "cpu",
+               **options) -> DirectionSet:
         import torch
 
         torch.manual_seed(seed)
@@ -119,7 +147,8 @@ def _sae_method(build):
         top_k = top_k or max(n_components // 10, 1)
         model, criterion = build(_overcomplete().sae, x, n_components, top_k, init,
                                  scaling, device, options | {"batch_size": batch_size})
-        result = _train_sae(model, x, scaling, epochs, batch_size, lr, seed, device, criterion)
+        result = _train_sae(model, x, scaling, max_epochs, patience, tol, batch_size, lr,
+                            seed, device, criterion)
         result.info.update(top_k=top_k, **options)
         return result
 
@@ -161,9 +190,11 @@ def _archetypal(sae, x, k, top_k, init, scaling, device, options):
                          delta=options.get("delta", 1.0), device=device), None
 
 
-for _name, _build in (("topk_sae", _topk), ("batchtopk_sae", _batchtopk),
-                      ("jumprelu_sae", _jumprelu), ("archetypal_sae", _archetypal)):
-    METHODS.register(_name, gpu=True, dictionary=True)(_sae_method(_build))
+for _name, _build, _colour in (("topk_sae", _topk, "#ff7f0e"),
+                               ("batchtopk_sae", _batchtopk, "#ffbb78"),
+                               ("jumprelu_sae", _jumprelu, "#e377c2"),
+                               ("archetypal_sae", _archetypal, "#8c564b")):
+    METHODS.register(_name, gpu=True, dictionary=True, colour=_colour)(_sae_method(_build))
 
 
 def _nmf_method(kind: str):
@@ -196,5 +227,5 @@ def _nmf_method(kind: str):
     return method
 
 
-METHODS.register("semi_nmf", gpu=True, dictionary=True)(_nmf_method("semi"))
-METHODS.register("convex_nmf", gpu=True, dictionary=True)(_nmf_method("convex"))
+METHODS.register("semi_nmf", gpu=True, dictionary=True, colour="#17becf")(_nmf_method("semi"))
+METHODS.register("convex_nmf", gpu=True, dictionary=True, colour="#7f7f7f")(_nmf_method("convex"))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .methods import METHODS, SHUFFLED, DirectionSet, SetName, set_name  # noqa: F401  (re-exported)
+from .methods import METHODS, DirectionSet, SetName
 
 
 def unit_rows(a: np.ndarray) -> np.ndarray:
@@ -31,7 +31,7 @@ def orient(components: np.ndarray, responses: np.ndarray):
     return components * sign[:, None], responses * sign[None], sign
 
 
-@METHODS.register("neurons")
+@METHODS.register("neurons", colour="#4d4d4d")
 def neurons(x: np.ndarray, n_components: int, seed: int) -> DirectionSet:
     """The units themselves: the axis-aligned basis."""
     return DirectionSet(np.eye(x.shape[1]), x.copy(), {"basis": "axis-aligned"},
@@ -122,7 +122,7 @@ def _kmeans_respond(x: np.ndarray, centroids: np.ndarray, response: str) -> np.n
     raise ValueError(f"kmeans response must be neg_distance or projection, not {response!r}")
 
 
-@METHODS.register("kmeans", gpu=True)  # a torch Lloyd loop on CUDA
+@METHODS.register("kmeans", gpu=True, colour="#d62728")  # a torch Lloyd loop on CUDA
 def kmeans(x: np.ndarray, n_components: int, seed: int, n_init: int = 10,
            init: str = "k-means++", response: str = "neg_distance",
            max_iter: int = 300, device: str = "cpu") -> DirectionSet:
@@ -142,7 +142,7 @@ def kmeans(x: np.ndarray, n_components: int, seed: int, n_init: int = 10,
                         lambda v: _kmeans_respond(v, centroids, response))
 
 
-@METHODS.register("pca")
+@METHODS.register("pca", colour="#1f77b4")
 def pca(x: np.ndarray, n_components: int, seed: int) -> DirectionSet:
     from sklearn.decomposition import PCA
 
@@ -154,7 +154,7 @@ def pca(x: np.ndarray, n_components: int, seed: int) -> DirectionSet:
                         lambda v: model.transform(v) * sign[None])
 
 
-@METHODS.register("ica")
+@METHODS.register("ica", colour="#2ca02c")
 def ica(x: np.ndarray, n_components: int, seed: int, max_iter: int = 500) -> DirectionSet:
     import warnings
 
@@ -171,7 +171,7 @@ def ica(x: np.ndarray, n_components: int, seed: int, max_iter: int = 500) -> Dir
                         lambda v: model.transform(v) * sign[None])
 
 
-@METHODS.register("nmf")
+@METHODS.register("nmf", colour="#9467bd")
 def nmf(x: np.ndarray, n_components: int, seed: int, max_iter: int = 500) -> DirectionSet:
     """NMF of the rectified activations (negative parts set to zero)."""
     import warnings
@@ -192,7 +192,7 @@ def nmf(x: np.ndarray, n_components: int, seed: int, max_iter: int = 500) -> Dir
                         lambda v: model.transform(np.clip(v, 0, None)) * norms[None])
 
 
-@METHODS.register("random")
+@METHODS.register("random", colour="#bcbd22")
 def random_directions(x: np.ndarray, n_components: int, seed: int) -> DirectionSet:
     """Random unit directions: the baseline any method should beat."""
     rng = np.random.default_rng(seed)

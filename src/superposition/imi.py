@@ -289,14 +289,19 @@ def spearman_ci(x: np.ndarray, y: np.ndarray, n_boot: int, seed: int) -> tuple[f
     if len(x) < 3:
         return float("nan"), float("nan"), float("nan")
     rho = float(stats.spearmanr(x, y).statistic)
-    rng = np.random.default_rng(seed)
-    boots = []
-    for _ in range(n_boot):
-        i = rng.integers(0, len(x), len(x))
-        if np.ptp(x[i]) > 0 and np.ptp(y[i]) > 0:
-            boots.append(stats.spearmanr(x[i], y[i]).statistic)
-    lo, hi = np.percentile(boots, [2.5, 97.5]) if boots else (np.nan, np.nan)
+    i = np.random.default_rng(seed).integers(0, len(x), (n_boot, len(x)))  # all resamples
+    xs, ys = x[i], y[i]
+    ok = (np.ptp(xs, axis=1) > 0) & (np.ptp(ys, axis=1) > 0)  # rho is defined
+    boots = _pearson_rows(stats.rankdata(xs[ok], axis=1), stats.rankdata(ys[ok], axis=1))
+    lo, hi = np.percentile(boots, [2.5, 97.5]) if len(boots) else (np.nan, np.nan)
     return rho, float(lo), float(hi)
+
+
+def _pearson_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pearson r of each row of ``a`` with the same row of ``b`` (of ranks: Spearman)."""
+    a = a - a.mean(1, keepdims=True)
+    b = b - b.mean(1, keepdims=True)
+    return (a * b).sum(1) / np.sqrt((a * a).sum(1) * (b * b).sum(1))
 
 
 def split_half_ceiling(trials: pd.DataFrame, n_splits: int, seed: int) -> dict[str, float]:

@@ -58,9 +58,41 @@ def top_k(responses: np.ndarray, k: int, chunk: int = 256,
     return out
 
 
-def set_distances(index_sets: np.ndarray, embeddings: torch.Tensor, metric: Metric,
+POOL_DISTANCES_MAX = 10_000  # images: a pool this small keeps its whole distance matrix
+
+
+class PoolDistances:
+    """Every pairwise distance between a pool's images under one metric (``embed_pool``
+    stores them for pools of at most ``POOL_DISTANCES_MAX`` images): a set's k x k block
+    is a gather, with no embedding read or multiplied, however many sets share images."""
+
+    def __init__(self, matrix):
+        self.matrix = torch.as_tensor(np.asarray(matrix, np.float32))
+        self.shape = self.matrix.shape
+
+    def within(self, index_sets: np.ndarray) -> torch.Tensor:
+        idx = torch.as_tensor(index_sets)
+        return self.matrix[idx[:, :, None], idx[:, None, :]]
+
+
+def pool_distance_matrix(embeddings: torch.Tensor, metric: Metric,
+                         rows: int = 1024) -> np.ndarray:
+    """(images x images) distances from the pool's embeddings, by the same arithmetic as
+    :func:`set_distances` (float32, squared norms once), the diagonal exactly 0."""
+    norms = (embeddings * embeddings).sum(-1)
+    out = np.empty((len(embeddings), len(embeddings)), np.float32)
+    for start in range(0, len(embeddings), rows):
+        block = embeddings[start:start + rows]
+        d = (norms[start:start + rows, None] + norms[None] - 2 * block @ embeddings.T).clamp_min(0)
+        out[start:start + rows] = (d if metric.squared else d.sqrt()).numpy()
+    np.fill_diagonal(out, 0)
+    return out
+
+
+def set_distances(index_sets: np.ndarray, embeddings, metric: Metric,
                   max_elements: int = 4_000_000) -> torch.Tensor:
-    """(sets x k x k) distances within each set of image indices into ``embeddings``.
+    """(sets x k x k) distances within each set of image indices into ``embeddings`` (a
+    tensor, or the pool's :class:`PoolDistances`).
 
     Squared norms come from the embeddings once; each chunk of sets (bounded to
     ``max_elements`` gathered values, small enough to stay in cache: the gather
@@ -68,6 +100,8 @@ def set_distances(index_sets: np.ndarray, embeddings: torch.Tensor, metric: Metr
     one reused buffer: a fresh 16 MB tensor per chunk costs more in page faults than
     the arithmetic.
     """
+    if isinstance(embeddings, PoolDistances):
+        return embeddings.within(index_sets)
     norms = (embeddings * embeddings).sum(-1)
     k, dim = index_sets.shape[1], embeddings.shape[1]
     chunk = max(1, max_elements // (k * dim))
@@ -117,9 +151,15 @@ def embedded_chunks(index_sets: np.ndarray, images, metric: Metric,
     memory stays bounded however many sets there are and however wide the
     embedding (LPIPS-AlexNet: 23 kB an image at 32 px, 1.9 MB at 224 px), and sets
     that share images (the MIS tasks of many units drawn from one pool) share one
-    embedding pass. With ``cache`` (see :func:`embed_subset`) rows are read, not embedded.
+    embedding pass. With ``cache`` (see :func:`embed_subset`) rows are read, not embedded;
+    with the pool's :class:`PoolDistances`, the sets go through in chunks as they are.
     """
     if len(index_sets) == 0:
+        return
+    if isinstance(cache, PoolDistances):
+        chunk = max(1, (1 << 24) // index_sets.shape[1] ** 2)  # 64 MB of distances a chunk
+        for start in range(0, len(index_sets), chunk):
+            yield cache, index_sets[start:start + chunk]
         return
     width = (metric.embed(images[index_sets[:1, 0]]) if cache is None else cache).shape[1]
     max_images = max(index_sets.shape[1], max_bytes // (4 * width))

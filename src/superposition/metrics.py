@@ -41,6 +41,14 @@ class Metric:
         with torch.inference_mode():
             return torch.cat([self.embed_batch(b) for b in batches(images, batch_size)])
 
+    @classmethod
+    def cached(cls, name: str, description: str, squared: bool) -> "Metric":
+        """A metric whose embeddings are read from a store: its distances, no network."""
+        def embed_batch(batch):
+            raise RuntimeError(f"metric {name} reads cached embeddings; it embeds no images")
+
+        return cls(name, description, embed_batch, squared)
+
     def layer_slices(self) -> dict[str, slice]:
         """Embedding columns of each layer (empty for single-block metrics)."""
         out, start = {}, 0

@@ -16,15 +16,8 @@ import pandas as pd  # noqa: E402
 from .methods import SetName  # noqa: E402
 from .effects import bootstrap_ci, is_null_set  # noqa: E402
 
-METHOD_COLOURS = {"neurons": "#4d4d4d", "kmeans": "#d62728", "pca": "#1f77b4",
-                  "ica": "#2ca02c", "nmf": "#9467bd", "topk_sae": "#ff7f0e",
-                  "batchtopk_sae": "#ffbb78", "jumprelu_sae": "#e377c2",
-                  "archetypal_sae": "#8c564b", "semi_nmf": "#17becf", "convex_nmf": "#7f7f7f",
-                  "random": "#bcbd22"}
-
-
 def colour(method: str) -> str:
-    """One colour per method; K-sweep variants (kmeans@2) share their method's, and a
+    """One colour per method, the registry's; K-sweep variants (kmeans@2) share their method's, and a
     shuffled-fit null (kmeans_shuffled) takes a lighter shade of it."""
     from matplotlib.colors import to_hex, to_rgb
 
@@ -32,7 +25,9 @@ def colour(method: str) -> str:
     if name.shuffled:
         rgb = np.array(to_rgb(colour(name.fitted)))
         return to_hex(rgb + (1 - rgb) * 0.55)
-    return METHOD_COLOURS.get(name.fitted, "#17becf")
+    from .directions import METHODS  # every method registered, each with its colour
+
+    return METHODS.fact(name.fitted, "colour", "#17becf") if name.fitted in METHODS else "#17becf"
 
 
 def _curve_with_ci(ax, table: pd.DataFrame, x: str, y: str, color: str, label: str) -> None:

@@ -129,6 +129,15 @@ class ArrayWriter:
         self._array[self.filled:stop] = batch.astype(self._array.dtype)
         self.filled = stop
 
+    def written(self) -> np.ndarray:
+        """Every row written so far, read back."""
+        return np.asarray(self._array[:self.filled])
+
+    def add_array(self, name: str, values: np.ndarray, dims: list[str]) -> None:
+        """A second array in the same store, written whole before :meth:`close`."""
+        group = zarr.open_group(self._tmp, mode="r+")
+        group.create_array(name, data=values, dimension_names=dims)
+
     def close(self, attrs: dict | None = None) -> None:
         """Finish the store, adding ``attrs`` known only now (e.g. what reading skipped)."""
         if self.filled != self.n_images:

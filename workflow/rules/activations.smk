@@ -46,6 +46,6 @@ rule layer_responses:
         source=alternatives(MODELS),
     localrule: True
     run:
-        from superposition.pipeline import layer_responses
+        from superposition.pipeline.responses import layer_responses
 
         layer_responses(input[0], wildcards.layer, output[0], log[0])

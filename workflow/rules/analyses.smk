@@ -19,13 +19,13 @@ rule synergy:
         mem_mb=lambda wc, attempt: 8000 * attempt,
         runtime="1h",
     params:
-        metric=SCORING["metric"],
-        k=SCORING["k"],
-        n_pairs=lambda wc: ANALYSES["synergy"].get("n_pairs", 200),
+        metric=SCORING.metric,
+        k=SCORING.k,
+        n_pairs=lambda wc: ANALYSES["synergy"]["n_pairs"],
         seed=config["seed"],
         device=device(main_metric_on_gpu),
-        metric_size=SCORING.get("metric_size"),
-        one_per_group=ONE_PER_GROUP,
+        metric_size=SCORING.metric_size,
+        one_per_group=SCORING.one_per_group,
     script:
         "../../scripts/synergy.py"
 
@@ -46,16 +46,14 @@ rule interpolation:
         mem_mb=lambda wc, attempt: 8000 * attempt,
         runtime="1h",
     params:
-        metric=SCORING["metric"],
-        k=SCORING["k"],
-        n_pairs=lambda wc: ANALYSES["interpolation"].get("n_pairs", 20),
-        alphas=lambda wc: ANALYSES["interpolation"].get(
-            "alphas", [0, 0.25, 0.5, 0.75, 1]
-        ),
+        metric=SCORING.metric,
+        k=SCORING.k,
+        n_pairs=lambda wc: ANALYSES["interpolation"]["n_pairs"],
+        alphas=lambda wc: ANALYSES["interpolation"]["alphas"],
         seed=config["seed"],
         device=device(main_metric_on_gpu),
-        metric_size=SCORING.get("metric_size"),
-        one_per_group=ONE_PER_GROUP,
+        metric_size=SCORING.metric_size,
+        one_per_group=SCORING.one_per_group,
     script:
         "../../scripts/interpolation.py"
 
@@ -76,12 +74,12 @@ rule split_halves:
         mem_mb=lambda wc, attempt: 8000 * attempt,
         runtime="1h",
     params:
-        metric=SCORING["metric"],
-        k=SCORING["k"],
+        metric=SCORING.metric,
+        k=SCORING.k,
         seed=config["seed"],
         device=device(main_metric_on_gpu),
-        metric_size=SCORING.get("metric_size"),
-        one_per_group=ONE_PER_GROUP,
+        metric_size=SCORING.metric_size,
+        one_per_group=SCORING.one_per_group,
     script:
         "../../scripts/split_halves.py"
 
@@ -100,7 +98,7 @@ rule semantics:
         mem_mb=lambda wc, attempt: 4000 * attempt,
         runtime="30m",
     params:
-        metric=SCORING["metric"],
+        metric=SCORING.metric,
     script:
         "../../scripts/semantics.py"
 
@@ -118,8 +116,8 @@ rule spectrum:
         mem_mb=lambda wc, attempt: 4000 * attempt,
         runtime="30m",
     params:
-        lo=lambda wc: ANALYSES["spectrum"].get("lo", 0.05),
-        hi=lambda wc: ANALYSES["spectrum"].get("hi", 0.5),
+        lo=lambda wc: ANALYSES["spectrum"]["lo"],
+        hi=lambda wc: ANALYSES["spectrum"]["hi"],
     script:
         "../../scripts/spectrum.py"
 
@@ -143,7 +141,7 @@ rule figure_analysis:
     conda:
         "../../envs/analysis.yaml"
     params:
-        metric=SCORING["metric"],
-        title=lambda wc: f"{wc.source}: {wc.analysis} ({SCORING['metric']})",
+        metric=SCORING.metric,
+        title=lambda wc: f"{wc.source}: {wc.analysis} ({SCORING.metric})",
     script:
         "../../scripts/figure_analysis.py"

@@ -57,8 +57,8 @@ rule ingest_recording:
             for k, v in BRAIN[wc.source].items()
             if k not in ("adapter", "pool", "area", "zscore", "min_std", "k_ratio")
         },
-        zscore=lambda wc: BRAIN[wc.source].get("zscore", False),
-        min_std=lambda wc: BRAIN[wc.source].get("min_std", 0.0),
+        zscore=lambda wc: BRAIN[wc.source]["zscore"],
+        min_std=lambda wc: BRAIN[wc.source]["min_std"],
     script:
         "../../scripts/ingest_recording.py"
 

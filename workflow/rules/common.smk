@@ -2,46 +2,31 @@
 # Checks that need torch (layer names, weight tags) run in the main process only,
 # so jobs start fast.
 
-import os
 import sys
 from types import SimpleNamespace
 
-from snakemake.utils import validate
-
-from superposition.calibration import DEFAULTS as CALIBRATION_DEFAULTS
+from superposition.configcheck import validate_config
 from superposition.devices import job_device, job_gpus
-from superposition.directions import METHODS, SetName, set_name
-from superposition.images import POOLS
-from superposition.lowlevel import BASELINE_DEFAULTS
-from superposition.metrics import METRICS, register_config_metrics
-from superposition.mis import DEFAULTS as MIS_DEFAULTS
+from superposition.directions import METHODS  # the registry, every method registered
+from superposition.methods import SetName, set_name
+from superposition.metrics import METRICS
+from superposition.settings import Scoring
 
 
 def config_error(message):
     raise ValueError(f"config error: {message}")
 
 
-def _check_schema():
-    """Short messages first (a misspelt key names the closest allowed one); then
-    Snakemake's own validation, which also fills in the schema's defaults."""
+def _validate():
+    """The config checked in plain Python (superposition.configcheck), its schema's
+    defaults filled in."""
     import yaml
 
-    from superposition.configcheck import schema_problems
-
     schema = yaml.safe_load(open(workflow.source_path("../schemas/config.schema.yaml")))
-    problems = schema_problems(config, schema)
-    if problems:
-        config_error("\n  " + "\n  ".join(problems))
-    validate(config, "../schemas/config.schema.yaml")
+    validate_config(config, schema)
 
 
-_check_schema()
-
-
-try:
-    register_config_metrics(config)  # metrics defined by config rows
-except ValueError as err:
-    config_error(err)
+_validate()
 
 
 def _add_untrained_nulls(models):
@@ -118,13 +103,8 @@ POOLS_CFG = config["image_pools"]
 MODELS = config["models"]
 BRAIN = config["brain"]
 DIRECTIONS = config["directions"]
-SCORING = config["scoring"]
+SCORING = Scoring.from_config(config["scoring"])  # rules pass it whole
 PSYCHO = config["psychophysics"]
-MIS = MIS_DEFAULTS | SCORING.get("mis", {})  # recorded in every score table's sidecar
-BASELINE = BASELINE_DEFAULTS | SCORING.get("lowlevel_baseline", {})
-CALIBRATION = CALIBRATION_DEFAULTS | SCORING.get("calibration", {})
-ONE_PER_GROUP = SCORING.get("one_per_group", True)
-CACHE_EMBEDDINGS = SCORING.get("cache_embeddings", True)
 FIGURES = config["figures"]
 METHOD_NAMES = DIRECTIONS["methods"]
 # one K sweep, or a list of them (each its methods at its ratios)
@@ -144,88 +124,9 @@ DIRECTION_SETS = METHOD_NAMES + list(
 ANALYSES = config.get("analyses", {})
 # figures of the further analyses: the enabled ones, plus II vs sparsity from the scores
 ANALYSIS_FIGURES = list(ANALYSES) + ["sparsity"]
-ALL_METRICS = [SCORING["metric"]] + [
-    m for m in SCORING.get("controls", []) if m != SCORING["metric"]
-]
+ALL_METRICS = SCORING.metrics
 IMI = config.get("imi", {})  # the IMI branch runs when the section is present
 IMI_METRICS = IMI.get("metrics", ALL_METRICS)
-
-
-def _check_config():
-    for name, pool in POOLS_CFG.items():
-        needs = {
-            "folder": ["path"],
-            "zip": ["path"],
-            "cadena2019": ["path"],
-            "cifar10": ["path"],
-            "nsd": ["path", "expdesign", "subject", "sessions"],
-        }.get(pool["kind"], ["n_images"])
-        missing = [key for key in needs if key not in pool]
-        if missing:
-            config_error(f"image_pools.{name}: kind {pool['kind']} needs {missing}")
-        if pool.get("store") == "in_place" and pool["kind"] != "folder":
-            config_error(
-                f"image_pools.{name}: store: in_place reads a folder in place; kind "
-                f"{pool['kind']} is stored as pixels (remove store)"
-            )
-    both = set(MODELS) & set(BRAIN)
-    if both:
-        config_error(f"{sorted(both)} named both as model and as brain dataset")
-    for section, rows in (("models", MODELS), ("brain", BRAIN)):
-        for name, row in rows.items():
-            if row["pool"] not in POOLS_CFG:
-                config_error(
-                    f"{section}.{name}.pool is {row['pool']!r}, not one of image_pools: "
-                    f"{sorted(POOLS_CFG)}"
-                )
-    for name, row in BRAIN.items():
-        required = {
-            "synthetic": [
-                "factors",
-                "n_neurons",
-                "features_per_neuron",
-                "gain",
-                "baseline",
-            ],
-            "npy": ["path"],
-            "cadena2019": ["path"],
-            "nsd": ["path", "expdesign", "roi", "subject", "sessions"],
-        }[row["adapter"]]
-        missing = [key for key in required if key not in row]
-        if missing:
-            config_error(f"brain.{name}: the {row['adapter']} adapter needs {missing}")
-    for section, metrics in (("scoring", ALL_METRICS), ("imi.metrics", IMI_METRICS)):
-        for metric in metrics:
-            if metric not in METRICS:
-                config_error(
-                    f"{section}: unknown metric {metric!r}; known: {METRICS.names()}"
-                )
-    if IMI and not os.path.isdir(IMI["imagenet_root"]):
-        config_error(
-            f"imi.imagenet_root {IMI['imagenet_root']!r} is not a folder; set it to the "
-            f"ImageNet-1k train folder that the IMI file map's paths are relative to"
-        )
-    if IMI.get("models") and IMI["figure_model"] not in IMI["models"]:
-        config_error(
-            f"imi.figure_model {IMI['figure_model']!r} is not in imi.models {IMI['models']}"
-        )
-    needed = {"interpolation": ["kmeans"], "synergy": ["neurons"], "split": ["neurons"]}
-    for analysis in ANALYSES:
-        for method in needed.get(analysis, []):
-            if method not in METHOD_NAMES:
-                config_error(
-                    f"analyses.{analysis} needs {method!r} in directions.methods"
-                )
-    for section, methods in (
-        ("directions.k_sweep.methods", SWEEP_METHODS),
-        ("psychophysics.methods", PSYCHO["methods"]),
-        ("figures.mei_methods", FIGURES.get("mei_methods", [])),
-    ):
-        extra = set(methods) - set(METHOD_NAMES)
-        if extra:
-            config_error(
-                f"{section} lists {sorted(extra)}, not in directions.methods {METHOD_NAMES}"
-            )
 
 
 def _check_models():
@@ -243,7 +144,6 @@ def _check_models():
                 config_error(f"{section}.{name}: {err}")
 
 
-_check_config()
 if workflow.is_main_process:
     _check_models()
 
@@ -308,7 +208,7 @@ def _preflight():
             sizes[name] = pool_size(pool["kind"], pool, cache)
         except (OSError, ValueError) as err:
             preflight_error(f"image_pools.{name}: {err}")
-    needs = pool_requirements(SCORING["k"], MIS, BASELINE)
+    needs = pool_requirements(SCORING.k, SCORING.mis, SCORING.lowlevel_baseline)
     for name in {row["pool"] for row in SOURCES.values()}:  # the scored pools
         for setting, n in needs.items():
             if sizes[name] is not None and sizes[name] < n:
@@ -386,7 +286,7 @@ def all_metrics_on_gpu(wc):
 
 
 def main_metric_on_gpu(wc):  # the analyses' metric
-    return METRICS.uses_gpu(SCORING["metric"])
+    return METRICS.uses_gpu(SCORING.metric)
 
 
 def metric_on_gpu(wc):
@@ -398,7 +298,7 @@ def method_on_gpu(wc):
 
 
 def scoring_on_gpu(wc):
-    return not CACHE_EMBEDDINGS and all_metrics_on_gpu(wc)
+    return not SCORING.cache_embeddings and all_metrics_on_gpu(wc)
 
 
 def alternatives(names):
@@ -423,7 +323,7 @@ def pool_zarr(source):
 def pool_embedding_stores(wildcards):
     """The pool (of the source, or the pool wildcard) embedded under every scoring
     metric, where embeddings are cached."""
-    if not CACHE_EMBEDDINGS:
+    if not SCORING.cache_embeddings:
         return {}
     named = dict(wildcards.items())
     pool = SOURCES[named["source"]]["pool"] if "source" in named else named["pool"]
@@ -436,7 +336,7 @@ SCORED_POOLS = sorted({info["pool"] for info in SOURCES.values()})
 def fitted_alpha():
     """The IMI fit of every IMI metric's MIS alpha, where the IMI branch runs and MIS
     takes fitted alphas."""
-    if IMI and MIS["alpha"] == "fitted":
+    if IMI and SCORING.mis["alpha"] == "fitted":
         return {"mis_alpha": "results/imi/mis_alpha.csv"}
     return {}
 
@@ -501,6 +401,41 @@ def source_sets(source):
     if SOURCES[source]["null"]:
         return [d for d in DIRECTION_SETS if not SetName.parse(d).shuffled]
     return DIRECTION_SETS
+
+
+def set_batches(split_gpu):
+    """The direction sets that one job per layer fits or scores together: the
+    shuffled-fit nulls apart from the rest (a null source has none) and, with
+    ``split_gpu``, the sets whose method runs on a GPU apart from the others, so that
+    only their job holds one. Rule suffix -> (its sets, the sources it serves)."""
+    batches = {}
+    for shuffled in (False, True):
+        for gpu in (False, True) if split_gpu else (None,):
+            sets = [
+                d
+                for d in DIRECTION_SETS
+                if SetName.parse(d).shuffled == shuffled
+                and gpu in (None, METHODS.uses_gpu(fitted_method(d)))
+            ]
+            sources = [s for s in SOURCES if not (shuffled and SOURCES[s]["null"])]
+            if sets and sources:
+                name = ("shuffled" if shuffled else "directions") + (
+                    "_gpu" if gpu else ""
+                )
+                batches[name] = (sets, sources)
+    return batches
+
+
+def set_specs(source, sets):
+    """What a find job needs of each set: its name, K ratio and method settings."""
+    return [
+        {
+            "name": d,
+            "k_ratio": k_ratio(SimpleNamespace(source=source, method=d)),
+            "options": method_params(d),
+        }
+        for d in sets
+    ]
 
 
 def scores(source, layers=None, methods=None):

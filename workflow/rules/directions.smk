@@ -1,29 +1,36 @@
 # Stage 3: directions in activation space (neurons, the paper's K-means, PCA,
 # ICA, NMF, the `overcomplete` sparse autoencoders and NMFs, random), each with its
 # responses; and each method's shuffled-fit null (<method>_shuffled) where the config
-# lists it. Methods registered as fitted in torch (K-means' Lloyd loop, the
-# `overcomplete` methods) ask for a GPU where the device allows; scikit-learn's on
-# the CPU.
+# lists it. One job per layer fits a batch of sets (see set_batches): the responses
+# are read and the libraries imported once. The batch of methods fitted in torch
+# (K-means' Lloyd loop, the `overcomplete` methods) asks for a GPU where the device
+# allows; scikit-learn's runs on the CPU.
 
+for batch, (sets, sources) in set_batches(split_gpu=True).items():
 
-rule find_directions:
-    input:
-        "results/responses/{source}/{layer}.zarr",
-    output:
-        directory("results/directions/{source}/{layer}/{method}.zarr"),
-    log:
-        "logs/find_directions/{source}/{layer}/{method}.log",
-    conda:
-        "../../envs/torch.yaml"
-    resources:
-        gpu=gpus(method_on_gpu),
-        mem_mb=lambda wc, attempt: 8000 * attempt,
-        runtime="1h",
-    params:
-        method=lambda wc: base_method(wc.method),
-        k_ratio=k_ratio,
-        options=lambda wc: method_params(wc.method),
-        seed=config["seed"],
-        device=device(method_on_gpu),
-    script:
-        "../../scripts/find_directions.py"
+    rule:
+        name:
+            f"find_{batch}"
+        input:
+            "results/responses/{source}/{layer}.zarr",
+        output:
+            [
+                directory(f"results/directions/{{source}}/{{layer}}/{d}.zarr")
+                for d in sets
+            ],
+        log:
+            f"logs/find_{batch}/{{source}}/{{layer}}.log",
+        wildcard_constraints:
+            source=alternatives(sources),
+        conda:
+            "../../envs/torch.yaml"
+        resources:
+            gpu=gpus(lambda wc, gpu=batch.endswith("_gpu"): gpu),
+            mem_mb=lambda wc, attempt: 8000 * attempt,
+            runtime="2h",
+        params:
+            sets=lambda wc, sets=sets: set_specs(wc.source, sets),
+            seed=config["seed"],
+            device=device(lambda wc, gpu=batch.endswith("_gpu"): gpu),
+        script:
+            "../../scripts/find_directions.py"

@@ -20,8 +20,8 @@ rule figure_ii_by_method:
     conda:
         "../../envs/analysis.yaml"
     params:
-        metric=SCORING["metric"],
-        title=lambda wc: f"{wc.source}: neurons vs directions ({SCORING['metric']})",
+        metric=SCORING.metric,
+        title=lambda wc: f"{wc.source}: neurons vs directions ({SCORING.metric})",
     script:
         "../../scripts/figure_ii_by_method.py"
 
@@ -43,9 +43,9 @@ rule figure_ii_by_size:
     conda:
         "../../envs/analysis.yaml"
     params:
-        metric=SCORING["metric"],
+        metric=SCORING.metric,
         title=lambda wc: f"{wc.source}: does a bigger dictionary give more interpretable "
-        f"directions? ({SCORING['metric']})",
+        f"directions? ({SCORING.metric})",
     script:
         "../../scripts/figure_ii_by_size.py"
 
@@ -68,10 +68,10 @@ rule figure_meis:
     conda:
         "../../envs/analysis.yaml"
     params:
-        metric=SCORING["metric"],
+        metric=SCORING.metric,
         methods=FIGURES.get("mei_methods"),
-        n_show=FIGURES.get("n_show", 3),
-        title=lambda wc: f"{wc.source} {wc.layer}: top-{SCORING['k']} images of the most "
+        n_show=FIGURES["n_show"],
+        title=lambda wc: f"{wc.source} {wc.layer}: top-{SCORING.k} images of the most "
         f"and least interpretable units",
     script:
         "../../scripts/figure_meis.py"
@@ -99,8 +99,8 @@ rule figure_psychophysics:
     conda:
         "../../envs/analysis.yaml"
     params:
-        title=lambda wc: f"{wc.source}: in-silico 2-AFC ({SCORING['metric']}, "
-        f"{PSYCHO.get('pooling', 'max')} pooling)",
+        title=lambda wc: f"{wc.source}: in-silico 2-AFC ({SCORING.metric}, "
+        f"{PSYCHO['pooling']} pooling)",
     script:
         "../../scripts/figure_psychophysics.py"
 
@@ -169,7 +169,7 @@ rule figure_summary:
     conda:
         "../../envs/analysis.yaml"
     params:
-        metric=SCORING["metric"],
+        metric=SCORING.metric,
         untrained=UNTRAINED,
         pools={source: info["pool"] for source, info in SOURCES.items()},
         dictionaries=SPARSE_SETS,
@@ -190,7 +190,7 @@ rule results_document:
     conda:
         "../../envs/analysis.yaml"
     params:
-        metric=SCORING["metric"],
+        metric=SCORING.metric,
         dictionaries=SPARSE_SETS,
     script:
         "../../scripts/results_document.py"
@@ -218,7 +218,7 @@ rule figure_agreement:
     conda:
         "../../envs/analysis.yaml"
     params:
-        metric=SCORING["metric"],
+        metric=SCORING.metric,
     script:
         "../../scripts/figure_agreement.py"
 
@@ -248,7 +248,7 @@ rule figure_zoo:
         index=ZOO,
         depths=lambda wc: {source: DEPTHS.get(source, {}) for source in ZOO},
         methods=ZOO_METHODS,
-        metric=SCORING["metric"],
+        metric=SCORING.metric,
     script:
         "../../scripts/figure_zoo.py"
 

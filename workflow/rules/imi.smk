@@ -132,7 +132,7 @@ rule imi_validation:
         n_boot=IMI.get("n_boot"),
         n_splits=IMI.get("n_splits"),
         seed=config["seed"],
-        mis_alpha=MIS["alpha"],
+        mis_alpha=SCORING.mis["alpha"],
     script:
         "../../scripts/imi_validation.py"
 

@@ -16,14 +16,14 @@ rule psychophysics:
         mem_mb=lambda wc, attempt: 8000 * attempt,
         runtime="1h",
     params:
-        metric=SCORING["metric"],
+        metric=SCORING.metric,
         n_references=PSYCHO["n_references"],
         quantiles=PSYCHO["quantiles"],
         n_trials=PSYCHO["n_trials"],
-        band=PSYCHO.get("band", 0.05),
-        pooling=PSYCHO.get("pooling", "max"),
+        band=PSYCHO["band"],
+        pooling=PSYCHO["pooling"],
         seed=config["seed"],
         device=device(main_metric_on_gpu),
-        metric_size=SCORING.get("metric_size"),
+        metric_size=SCORING.metric_size,
     script:
         "../../scripts/psychophysics.py"

@@ -36,42 +36,49 @@ rule embed_pool:
         runtime="2h",
     params:
         device=device(metric_on_gpu),
-        metric_size=SCORING.get("metric_size"),
+        metric_size=SCORING.metric_size,
     script:
         "../../scripts/embed_pool.py"
 
 
-rule score_directions:
-    input:
-        unpack(
-            lambda wc: {"pool": pool_zarr(wc.source)}
-            | metric_weights()
-            | pool_embedding_stores(wc)
-            | fitted_alpha()
-        ),
-        directions="results/directions/{source}/{layer}/{method}.zarr",
-        statistics=lambda wc: pool_zarr(wc.source).replace(".zarr", ".statistics.csv"),
-    output:
-        "results/scores/{source}/{layer}/{method}.csv",
-    log:
-        "logs/score_directions/{source}/{layer}/{method}.log",
-    conda:
-        "../../envs/torch.yaml"
-    resources:
-        gpu=gpus(scoring_on_gpu),
-        mem_mb=lambda wc, attempt: 8000 * attempt,
-        runtime="1h",
-    params:
-        metrics=ALL_METRICS,
-        k=SCORING["k"],
-        device=device(scoring_on_gpu),
-        metric_size=SCORING.get("metric_size"),
-        one_per_group=ONE_PER_GROUP,
-        mis=MIS,
-        baseline=BASELINE,
-        seed=config["seed"],
-    script:
-        "../../scripts/score_directions.py"
+# One job per layer scores a batch of its sets: the pool, its statistics and its
+# metrics are loaded once for all of them.
+for batch, (sets, sources) in set_batches(split_gpu=False).items():
+
+    rule:
+        name:
+            f"score_{batch}"
+        input:
+            unpack(
+                lambda wc: {"pool": pool_zarr(wc.source)}
+                | metric_weights()
+                | pool_embedding_stores(wc)
+                | fitted_alpha()
+            ),
+            directions=[
+                f"results/directions/{{source}}/{{layer}}/{d}.zarr" for d in sets
+            ],
+            statistics=lambda wc: pool_zarr(wc.source).replace(
+                ".zarr", ".statistics.csv"
+            ),
+        output:
+            [f"results/scores/{{source}}/{{layer}}/{d}.csv" for d in sets],
+        log:
+            f"logs/score_{batch}/{{source}}/{{layer}}.log",
+        wildcard_constraints:
+            source=alternatives(sources),
+        conda:
+            "../../envs/torch.yaml"
+        resources:
+            gpu=gpus(scoring_on_gpu),
+            mem_mb=lambda wc, attempt: 8000 * attempt,
+            runtime="2h",
+        params:
+            scoring=SCORING,
+            seed=config["seed"],
+            device=device(scoring_on_gpu),
+        script:
+            "../../scripts/score_directions.py"
 
 
 rule random_baseline:
@@ -89,13 +96,9 @@ rule random_baseline:
         mem_mb=lambda wc, attempt: 8000 * attempt,
         runtime="30m",
     params:
-        metrics=ALL_METRICS,
-        k=SCORING["k"],
-        n_sets=SCORING.get("n_random", 500),
-        one_per_group=ONE_PER_GROUP,
+        scoring=SCORING,
         seed=config["seed"],
         device=device(all_metrics_on_gpu),
-        metric_size=SCORING.get("metric_size"),
     script:
         "../../scripts/random_baseline.py"
 
@@ -121,15 +124,9 @@ rule calibrate:
         mem_mb=lambda wc, attempt: 8000 * attempt,
         runtime="1h",
     params:
-        metrics=ALL_METRICS,
-        k=SCORING["k"],
-        device=device(scoring_on_gpu),
-        metric_size=SCORING.get("metric_size"),
-        one_per_group=ONE_PER_GROUP,
-        mis=MIS,
-        baseline=BASELINE,
-        calibration=CALIBRATION,
+        scoring=SCORING,
         seed=config["seed"],
+        device=device(scoring_on_gpu),
     script:
         "../../scripts/calibrate.py"
 
@@ -156,7 +153,7 @@ rule figure_calibration:
     conda:
         "../../envs/analysis.yaml"
     params:
-        settings=CALIBRATION,
+        settings=SCORING.calibration,
         lowlevel_metrics=[m for m in ALL_METRICS if METRICS.fact(m, "lowlevel", False)],
     script:
         "../../scripts/figure_calibration.py"

@@ -1,0 +1,134 @@
+"""Stage 7: figures, tables and the generated results document."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from ..provenance import provenance
+from .io import pool_images, read_all, read_table, write_csv
+
+log = logging.getLogger("superposition")
+
+
+def figure_ii(scores: list[str], baseline: str, metric: str, title: str, out: str) -> None:
+    from ..plotting import ii_by_method
+
+    ii_by_method(read_all(scores), read_table(baseline), metric, title, out)
+
+
+def figure_sizes(scores: list[str], metric: str, title: str, out: str) -> None:
+    from ..plotting import ii_by_size
+
+    ii_by_size(read_all(scores), metric, title, out)
+
+
+def figure_meis(scores: list[str], pool: str, metric: str, methods: list[str], n_show: int,
+                title: str, out: str) -> None:
+    from ..plotting import mei_grid
+
+    mei_grid(read_all(scores), pool_images(pool), metric, methods, n_show, title, out)
+
+
+def figure_psychophysics(tables: list[str], title: str, out: str) -> None:
+    from ..plotting import psychophysics_curves
+
+    psychophysics_curves(read_all(tables), title, out)
+
+
+def figure_imi(trial_stats: str, unit_stats: str, units: str, model: str, metric: str,
+               out_auc: str, out_units: str) -> None:
+    from ..plotting import imi_auc, imi_units
+
+    imi_auc(read_table(trial_stats), model, metric,
+            f"IMI {model}: does in-silico evidence ({metric}) predict human correctness?",
+            out_auc)
+    imi_units(read_table(units), read_table(unit_stats), metric,
+              f"IMI units: human score vs II ({metric})", out_units)
+
+
+def figure_recovery(table: str, title: str, out: str) -> None:
+    from ..plotting import recovery_bars
+
+    recovery_bars(read_table(table), title, out)
+
+
+def figure_zoo(summary: str, index: dict, depths: dict, methods: list[str], metric: str,
+               out_figure: str, out_table: str) -> None:
+    """The zoo table and figure: each zoo model's gains over its neurons by depth."""
+    from ..plotting import zoo as plot_zoo
+    from ..zoo import zoo_table
+
+    table = zoo_table(read_table(summary), index, depths, methods)
+    if table.empty:
+        raise ValueError(f"{summary} holds no zoo source with any of {methods}")
+    plot_zoo(table, metric, out_figure)
+    write_csv(table, out_table, {metric: {"methods": methods}})
+    log.info("zoo: %d models, %d rows", table.source.nunique(), len(table))
+
+
+def figure_summary(scores: list[str], calibration: str, calibration_figure: str, metric: str,
+                   untrained: dict[str, str],
+                   pools: dict[str, str], dictionaries: list[str], out_figure: str,
+                   out_compact: str, out_table: str, out_net: str, out_front: str) -> None:
+    """Mean scores and gains per source, layer and direction set; the net effects over
+    the matched nulls, each score flagged where its calibration on the source's pool
+    fails; the compact figure (K-means and the best sparse dictionary), the detail
+    figure of every set, and the report's front page."""
+    from ..calibration import failing_checks
+    from ..effects import net_effects, summary_table
+    from ..frontpage import compact_sets, front_page
+    from ..plotting import summary
+
+    all_scores = read_all(scores)
+    cal = read_table(calibration)
+    fails = failing_checks(cal, metric)
+    table = summary_table(all_scores, metric)
+    net = net_effects(all_scores, metric, untrained)
+    net["calibrated"] = [not fails.get((pools[r.source], r.score)) for r in net.itertuples()]
+    summary(table, net, metric, out_figure)
+    chosen = compact_sets(net, dictionaries)
+    summary(table[table.method.isin(chosen)], net[net.method.isin(chosen)], metric,
+            out_compact)
+    Path(out_front).write_text(front_page(net, metric, chosen, fails, pools, out_compact,
+                                          out_figure, cal, calibration_figure))
+    write_csv(table, out_table, {"metric": metric})
+    write_csv(net, out_net, {"metric": metric, "untrained_nulls": untrained,
+                             "shuffled_nulls": "<method>_shuffled of the same source and layer",
+                             "intervals": "95% bootstrap: paired (a set of units resamples "
+                                          "alike in every term), over units and, where the "
+                                          "pool has groups, over groups (pigeonhole)",
+                             "p_adjusted": net.correction.iloc[0] if len(net) else "",
+                             "calibrated": "the score passes every known-answer check on "
+                                           "the source's pool (results/tables/calibration.csv)"})
+    for row in net[net.score == "ii"].itertuples():
+        log.info("%s / %s / %s: II gain %+.3f, %s null %+.3f, net %+.3f [%+.3f, %+.3f]",
+                 row.source, row.layer, row.method, row.gain, row.null, row.null_gain, row.net,
+                 row.net_ci_low, row.net_ci_high)
+
+
+def results_document(net: str, calibration: str, recovery: list[str], metric: str,
+                     dictionaries: list[str], out: str) -> None:
+    """``results/RESULTS.md``: the run's results, generated from its tables."""
+    from ..resultsdoc import results_markdown
+
+    rec = read_all(recovery) if recovery else None
+    Path(out).write_text(results_markdown(read_table(net), read_table(calibration), rec,
+                                          metric, dictionaries))
+
+
+def figure_agreement(scores: list[str], metric: str, out_figure: str, out_table: str) -> None:
+    """Rank agreement of II and MIS: over units, and in the order of direction sets."""
+    from ..effects import score_agreement
+    from ..plotting import agreement
+
+    table = score_agreement(read_all(scores), metric)
+    agreement(table, f"Do II and MIS agree? ({metric})", out_figure)
+    write_csv(table, out_table, {})
+
+
+def record_config(config: dict, out: str) -> None:
+    import yaml
+
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Path(out).write_text(yaml.safe_dump({"provenance": provenance(), **config}, sort_keys=False))

@@ -1,0 +1,158 @@
+"""Stage 2: model activations from one forward pass, brain responses in the same
+layout, and the ground truth of planted features."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from .. import store
+from ..devices import resolve_device
+from ..provenance import provenance
+from .io import pool_images, pool_table
+
+log = logging.getLogger("superposition")
+
+
+def cache_activations(pool: str, architecture: str, weights_dir: str | None, weights_tag: str,
+                      layers: list[str], statistic: str, batch_size: int, input_size: int | None,
+                      device: str, seed: int, source: str, out: str, workers: int = 2,
+                      layout=None) -> None:
+    """Every layer of one model from one forward pass: ``out/{layer}.zarr`` per layer.
+    Each layer is read by its layout (``layout``: the config's override); its
+    provenance says which positions or tokens the statistic took."""
+    from ..activations import layer_layouts, stream_activations
+    from ..models import build_model, split_architecture
+
+    device = resolve_device(device)
+    family, _ = split_architecture(architecture)
+    model = build_model(architecture, weights_tag, weights_dir, seed).to(device)
+    images = pool_images(pool)
+    layouts = layer_layouts(model, layers, images.shape[1:3], input_size, family.mean,
+                            family.std, device, statistic, layout)
+    widths = {layer: lay.channels for layer, lay in layouts.items()}
+    writers = {}
+    try:
+        for layer in layers:
+            read = layouts[layer].as_dict() | {"positions": layouts[layer].describe(statistic)}
+            attrs = {"source": source, "layer": layer, "kind": "model", "pool": Path(pool).stem,
+                     "provenance": provenance(architecture=architecture, weights=weights_tag,
+                                              statistic=statistic, input_size=input_size,
+                                              device=device, seed=seed, layers_in_pass=layers,
+                                              read=read)}
+            writers[layer] = store.ResponseWriter(
+                Path(out) / f"{layer}.zarr", len(images),
+                [f"{layer}:{i}" for i in range(widths[layer])], attrs,
+                chunk_images=max(batch_size, 1024))
+        stream_activations(model, layouts, images, statistic, batch_size, input_size,
+                           family.mean, family.std, device,
+                           lambda rows: [writers[layer].write(r) for layer, r in rows.items()],
+                           workers)
+    except BaseException:
+        for writer in writers.values():
+            writer.abort()
+        raise
+    for writer in writers.values():
+        writer.close()
+    log.info("cached %d images of %s on %s in one pass: %s", len(images), source, device,
+             ", ".join(f"{layer} ({layouts[layer].kind}, {widths[layer]} units, "
+                       f"{statistic}: {layouts[layer].describe(statistic)})" for layer in layers))
+
+
+def layer_responses(cache: str, layer: str, out: str, log_file: str) -> None:
+    """One layer's store of a model's cache, placed as the layer's response store
+    (hard links where the file system allows: no second copy on disk)."""
+    how = store.link_store(Path(cache) / f"{layer}.zarr", out)
+    Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+    Path(log_file).write_text(f"{out}: {how} from {cache}/{layer}.zarr\n")
+
+
+def synthetic_population(pool: str, source: str, area: str, factors: list,
+                         n_neurons: int, features_per_neuron: int, gain: float,
+                         baseline: float, seed: int, out_responses: str, out_truth: str,
+                         mixing: str = "sparse", intensity: str = "size") -> None:
+    """Plant features into a population over a pool: ``factors`` names one group of
+    factors (features are their conjunctions, one active per image) or several groups
+    (one feature of each active per image). ``intensity``: each image's object size
+    scales its features, or ``independent`` uniform 0.5-1.5 per image and feature."""
+    from ..synthetic import grouped_features, planted_population
+
+    table = pool_table(pool)
+    groups = [factors] if all(isinstance(f, str) for f in factors) else factors
+    missing = [f for group in groups for f in group if f"factor_{f}" not in table]
+    if missing:
+        raise ValueError(f"pool {pool} has no factors {missing}; it has "
+                         f"{[c[7:] for c in table if c.startswith('factor_')]}")
+    fac = {f: table[f"factor_{f}"].to_numpy() for group in groups for f in group}
+    z, names = grouped_features(fac, groups)
+    if intensity == "independent":
+        z = z * np.random.default_rng(seed + 1).uniform(0.5, 1.5, z.shape)
+    elif "factor_size" in table:
+        size = table["factor_size"].to_numpy()
+        z = z * (0.5 + (size - size.min()) / (np.ptp(size) or 1))[:, None]
+    pop = planted_population(z, names, n_neurons, features_per_neuron, gain, baseline, seed,
+                             mixing)
+    settings = dict(factors=factors, n_neurons=n_neurons, features_per_neuron=features_per_neuron,
+                    gain=gain, baseline=baseline, seed=seed, mixing=mixing, intensity=intensity)
+    units = [f"{area}:{i}" for i in range(n_neurons)]
+    store.write_dataset(store.responses_dataset(
+        pop.responses, units, {"source": source, "layer": area, "kind": "brain",
+                               "pool": Path(pool).stem,
+                               "provenance": provenance(adapter="synthetic", **settings)}),
+        out_responses)
+    truth = xr.Dataset(
+        {"mixing": (("unit", "feature"), pop.mixing),
+         "features": (("image", "feature"), pop.features),
+         "rates": (("image", "unit"), pop.rates)},
+        coords={"unit": units, "feature": names, "image": np.arange(len(pop.features))},
+        attrs={"provenance": provenance(**settings)})
+    store.write_dataset(truth, out_truth)
+    log.info("planted %d features into %d neurons over %d images", len(names), n_neurons,
+             len(pop.features))
+
+
+def ingest_recording(pool: str, source: str, area: str, adapter: str, params: dict,
+                     zscore: bool, min_std: float, out: str) -> None:
+    from ..recordings import ADAPTERS, preprocess
+
+    rec = ADAPTERS.get(adapter)(area=area, **params)
+    table = pool_table(pool)
+    ids = table["factor_id"].to_numpy() if "factor_id" in table else None
+    rec = preprocess(rec, len(table), Path(pool).stem, zscore, min_std, ids)
+    log.info("%s: %d images x %d units", source, *rec.responses.shape)
+    if rec.info["dropped_units"]:
+        log.warning("%s: dropped %d flat units (std <= min_std %g): %s; the others keep their "
+                    "labels", source, len(rec.info["dropped_units"]), min_std,
+                    ", ".join(rec.info["dropped_units"]))
+    store.write_dataset(store.responses_dataset(
+        rec.responses, rec.units,
+        {"source": source, "layer": area, "kind": "brain", "pool": Path(pool).stem,
+         "provenance": provenance(adapter=adapter, zscore=zscore, min_std=min_std,
+                                  **params, info=rec.info)}), out)
+
+
+def model_ground_truth(architecture: str, weights_dir: str | None, weights_tag: str, seed: int,
+                       responses: str, out: str) -> None:
+    """A user network's planted feature directions at one layer, stored as the synthetic
+    populations store theirs (``mixing``: unit x feature), checked against the layer."""
+    from ..models import build_model, planted_directions
+
+    with xr.open_zarr(responses) as ds:
+        units, layer, source = ds["unit"].values, ds.attrs["layer"], ds.attrs["source"]
+    model = build_model(architecture, weights_tag, weights_dir, seed)
+    planted = planted_directions(model, [layer]).get(layer)
+    if planted is None or planted.ndim != 2 or planted.shape[1] != len(units):
+        shape = None if planted is None else planted.shape
+        raise ValueError(f"{architecture}: planted_directions for layer {layer} must be "
+                         f"features x {len(units)} units (the layer's width), not {shape}; "
+                         f"give one array per layer as a dict by layer name")
+    truth = xr.Dataset({"mixing": (("unit", "feature"), planted.T)},
+                       coords={"unit": units, "feature": np.arange(len(planted)).astype(str)},
+                       attrs={"source": source, "layer": layer,
+                              "provenance": provenance(architecture=architecture,
+                                                       weights=weights_tag, seed=seed)})
+    store.write_dataset(truth, out)
+    log.info("%s %s plants %d features in %d units", source, layer, len(planted), len(units))

@@ -1,0 +1,240 @@
+"""Stage 4 and 5: every score of every unit and direction, the chance level, the
+known-answer units, and the in-silico psychophysics."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from .. import store
+from ..analyses import lifetime_sparseness
+from ..devices import resolve_device
+from ..provenance import provenance
+from ..settings import Scoring
+from .io import (all_groups, build_metrics, fitted_alphas, metric_info, pool_embeddings,
+                pool_groups, pool_images, pool_table, read_all, read_table, write_csv)
+
+log = logging.getLogger("superposition")
+
+
+def embed_pool(pool: str, metric: str, weights: dict, device: str, metric_size, out: str,
+               batch_size: int = 256) -> None:
+    """Every image of a pool embedded once under a metric, streamed to Zarr, so that
+    score jobs read embeddings instead of running the metric's network again; for a pool
+    of at most ``POOL_DISTANCES_MAX`` images also its whole distance matrix, so that
+    they read each set's distances instead of computing them."""
+    from tqdm import tqdm
+
+    from ..interpretability import POOL_DISTANCES_MAX, pool_distance_matrix
+
+    m = build_metrics([metric], weights, resolve_device(device), metric_size)[0]
+    images = pool_images(pool)
+    width = m.embed(images[:1]).shape[1]
+    writer = store.ArrayWriter(out, "embeddings", (len(images), width), "float32",
+                               ["image", "feature"], {"image": ("image", np.arange(len(images)))},
+                               {"metric": m.name, "pool": Path(pool).stem,
+                                "description": m.description, "squared": m.squared,
+                                "provenance": provenance(metric=m.name, size=metric_size,
+                                                         device=device)},
+                               chunk_images=batch_size)
+    try:
+        for start in tqdm(range(0, len(images), batch_size), desc="embed", mininterval=10):
+            writer.write(m.embed(images[start:start + batch_size]).cpu().numpy())
+        if len(images) <= POOL_DISTANCES_MAX:  # small pools: every distance, once
+            import torch
+
+            writer.add_array("distances", pool_distance_matrix(
+                torch.from_numpy(writer.written()), m), ["image", "other_image"])
+    except BaseException:
+        writer.abort()
+        raise
+    writer.close()
+    log.info("embedded %d images of %s under %s: %d features, %.0f MB%s", len(images), pool,
+             m.name, width, len(images) * width * 4 / 1e6,
+             ", and every pairwise distance" if len(images) <= POOL_DISTANCES_MAX else "")
+
+
+def _scored(design, images, built: list, embeddings: dict, mis: dict, fitted: str | None):
+    """(metric, its MIS alpha, its scores) of a design under each built metric, reading
+    the pool's cached embeddings where there are any."""
+    from ..mis import resolve_alpha
+    from ..scoring import score_units
+
+    fits = fitted_alphas(fitted)
+    for metric in built:
+        cache = pool_embeddings(embeddings[metric.name]) if metric.name in embeddings else None
+        alpha = resolve_alpha(mis["alpha"], metric.name, fits)
+        yield metric, alpha, score_units(design, images, metric, alpha, cache)
+
+
+def score_direction_sets(directions: list[str], outs: list[str], pool: str, statistics: str,
+                         embeddings: dict, weights: dict, scoring: Scoring, seed: int,
+                         device: str, fitted: str | None = None) -> None:
+    """II, MIS and the bland-image control (``ii_lowlevel``, ``ii_excess``) of every
+    direction of a layer's sets under each metric, one table per set, the settings in
+    its sidecar. The pool, its statistics and its metrics are loaded once for all sets.
+    ``embeddings``: the pool's cached embeddings per metric (metric -> Zarr store)."""
+    from ..lowlevel import STATISTICS
+
+    if len(directions) != len(outs):
+        raise ValueError(f"{len(directions)} direction sets for {len(outs)} score tables")
+    images = pool_images(pool)
+    groups = pool_groups(pool, scoring.one_per_group)
+    every_group = all_groups(pool)
+    stats = pd.read_csv(statistics)[list(STATISTICS)].to_numpy()
+    built = build_metrics(scoring.metrics, weights, resolve_device(device), scoring.metric_size,
+                     embeddings)
+    for path, out in zip(directions, outs):
+        _score_set(store.open_dataset(path), out, images, groups, every_group, stats, built,
+                   embeddings, weights, scoring, seed, fitted)
+
+
+def _score_set(ds: xr.Dataset, out: str, images, groups, every_group, stats, built: list,
+               embeddings: dict, weights: dict, scoring: Scoring, seed: int,
+               fitted: str | None) -> None:
+    from ..lowlevel import STATISTICS
+    from ..scoring import design_scores
+
+    resp = ds["responses"].values
+    design = design_scores(resp, scoring.k, seed, scoring.mis, stats,
+                           scoring.lowlevel_baseline, groups, every_group)
+    frames, alphas = [], {}
+    for metric, alphas[metric.name], scores in _scored(design, images, built, embeddings,
+                                                       scoring.mis, fitted):
+        frames.append(pd.DataFrame({
+            "source": ds.attrs["source"], "layer": ds.attrs["layer"],
+            "method": ds.attrs["method"], "direction": ds["direction"].values,
+            "metric": metric.name, "ii_pairs": scores["ii_pairs"], "ii_code": scores["ii_code"],
+            "mis": scores["mis"], "ii_lowlevel": scores["ii_lowlevel"],
+            "ii_excess": scores["ii_excess"], "lowlevel_r2": scores["lowlevel_r2"],
+            "top_k": [" ".join(map(str, row)) for row in scores["top_k"]],
+            "top_groups": (["|".join(map(str, row)) for row in every_group[scores["top_k"]]]
+                           if every_group is not None else ""),
+            "sparsity": lifetime_sparseness(resp)}))
+        log.info("%s %s: mean II (%s) = %.4f, II excess over the low-level shadows = %.4f, "
+                 "mean MIS = %.4f over %d directions", ds.attrs["layer"], ds.attrs["method"],
+                 metric.name, scores["ii_pairs"].mean(), scores["ii_excess"].mean(),
+                 scores["mis"].mean(), len(resp.T))
+    settings = {"k": scoring.k, "one_per_group": groups is not None, "embeddings": embeddings,
+                "lowlevel_baseline": scoring.lowlevel_baseline
+                | {"statistics": list(STATISTICS)} | design.info}
+    meta = {name: info | settings | {"mis": scoring.mis | {"alpha": alphas[name]}}
+            for name, info in metric_info(built, weights).items()}
+    write_csv(pd.concat(frames), out, meta)
+
+
+def calibrate(pool: str, statistics: str, chance: str, embeddings: dict, weights: dict,
+              scoring: Scoring, seed: int, device: str, out: str,
+              fitted: str | None = None) -> None:
+    """Every score of the pool's known-answer units (see :mod:`.calibration`), scored
+    by the same code and settings as real units: one row per unit and metric, the II
+    given above the pool's chance level."""
+    from ..calibration import known_units
+    from ..lowlevel import STATISTICS
+    from ..scoring import design_scores
+
+    calibration, mis, k = scoring.calibration, scoring.mis, scoring.k
+    images = pool_images(pool)
+    table = pool_table(pool)
+    groups = pool_groups(pool, scoring.one_per_group)
+    stats = pd.read_csv(statistics)[list(STATISTICS)].to_numpy()
+    names = calibration["concepts"].get(Path(pool).stem, _default_concepts(table))
+    missing = [a for a in names if a != "label" and f"factor_{a}" not in table]
+    if missing:
+        raise ValueError(f"calibration.concepts names {missing}, which pool {pool} lacks; it "
+                         f"has label and {[c[7:] for c in table if c.startswith('factor_')]}")
+    concepts = {a: table["label" if a == "label" else f"factor_{a}"].to_numpy() for a in names}
+    resp, units = known_units(stats, seed, k, calibration["n_units"], groups, concepts,
+                              calibration["sparse_fraction"], 0.8 * mis["quantile"])
+    design = design_scores(resp, k, seed, mis, stats, scoring.lowlevel_baseline, groups,
+                           all_groups(pool))
+    chance = read_table(chance).groupby("metric").ii_pairs.agg(["mean", "std"])
+    frames = []
+    built = build_metrics(scoring.metrics, weights, resolve_device(device), scoring.metric_size,
+                     embeddings)
+    for metric, _, scores in _scored(design, images, built, embeddings, mis, fitted):
+        frames.append(units.assign(
+            pool=Path(pool).stem, metric=metric.name,
+            ii=scores["ii_pairs"] - chance.loc[metric.name, "mean"],
+            chance_sd=chance.loc[metric.name, "std"], mis=scores["mis"],
+            ii_excess=scores["ii_excess"], lowlevel_r2=scores["lowlevel_r2"]))
+        by = frames[-1].groupby("unit_type", sort=False)[["ii", "mis", "ii_excess"]].mean()
+        log.info("known-answer units of %s under %s (mean per type):\n%s", pool, metric.name,
+                 by.round(3).to_string())
+    settings = {"k": k, "one_per_group": groups is not None, "mis": mis,
+                "lowlevel_baseline": scoring.lowlevel_baseline | design.info,
+                "calibration": calibration}
+    meta = {name: info | settings for name, info in metric_info(built, weights).items()}
+    write_csv(pd.concat(frames), out, meta)
+
+
+def _default_concepts(table: pd.DataFrame) -> list[str]:
+    """A pool's label, unless it names the group (the photos pool's photograph)."""
+    same = "group" in table and (table.groupby("group").label.nunique() == 1).all()
+    return [] if same else ["label"]
+
+
+def calibration(units: list[str], settings: dict, lowlevel_metrics: list[str], out_table: str,
+                out_figure: str) -> None:
+    """The calibration table of every scored pool, and its figure. Under a low-level
+    control metric (``lowlevel_metrics``) a concept has no known answer: not checked."""
+    from ..calibration import calibration_table
+    from ..plotting import calibration as plot_calibration
+
+    all_units = read_all(units)
+    concepts = all_units.unit_type.isin(["concept", "sparse_concept"])
+    all_units = all_units[~(concepts & all_units.metric.isin(lowlevel_metrics))]
+    table = calibration_table(all_units, {"ii": settings["ii_tolerance"],
+                                          "mis": settings["mis_tolerance"]})
+    plot_calibration(table, out_figure)
+    write_csv(table, out_table, {"tolerance": f"II: {settings['ii_tolerance']} x scale, the "
+                                              f"SD of the pool's random-set II; MIS: "
+                                              f"{settings['mis_tolerance']}",
+                                 "passes": "= v: the 95% CI meets v +- tolerance; "
+                                           "> v: the CI lies above v"})
+    for row in table[~table.passes].itertuples():
+        log.warning("calibration fails: %s %s %s %s: mean %.3f [%.3f, %.3f], expected %s",
+                    row.pool, row.metric, row.unit_type, row.score, row.mean, row.ci_low,
+                    row.ci_high, row.expected)
+    log.info("calibration: %d of %d checks pass", table.passes.sum(), len(table))
+
+
+def random_baseline(pool: str, weights: dict, scoring: Scoring, seed: int, device: str,
+                    out: str) -> None:
+    """II of ``scoring.n_random`` random k-image sets under each metric: the chance level."""
+    from ..interpretability import random_baseline as baseline
+
+    n_sets = scoring.n_random
+    images = pool_images(pool)
+    groups = pool_groups(pool, scoring.one_per_group)
+    frames = []
+    built = build_metrics(scoring.metrics, weights, resolve_device(device), scoring.metric_size)
+    for metric in built:
+        scores = baseline(len(images), images, metric, scoring.k, n_sets, seed, groups)
+        frames.append(pd.DataFrame({"pool": Path(pool).stem, "metric": metric.name,
+                                    "set": np.arange(n_sets), "ii_pairs": scores["ii_pairs"],
+                                    "ii_code": scores["ii_code"]}))
+    write_csv(pd.concat(frames), out, {name: info | {"one_per_group": groups is not None}
+                                       for name, info in metric_info(built, weights).items()})
+
+
+def psychophysics(directions: str, pool: str, metric: str, weights: dict, n_references: int,
+                  quantiles: list[float], n_trials: int, band: float, pooling: str, seed: int,
+                  device: str, metric_size, out: str) -> None:
+    from ..psychophysics import accuracy_table, design_trials, run_2afc
+
+    device = resolve_device(device)
+    ds = store.open_dataset(directions)
+    design = design_trials(ds["responses"].values, n_references, quantiles, n_trials, band, seed)
+    m = build_metrics([metric], weights, device, metric_size)[0]
+    result = run_2afc(design, pool_images(pool), m, pooling)
+    table = accuracy_table(result, list(ds["direction"].values), quantiles)
+    table.insert(0, "source", ds.attrs["source"])
+    table.insert(1, "layer", ds.attrs["layer"])
+    table.insert(2, "method", ds.attrs["method"])
+    table["metric"], table["pooling"] = m.name, pooling
+    write_csv(table, out, metric_info([m], weights))

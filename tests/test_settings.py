@@ -1,0 +1,105 @@
+"""One owner per setting: the library's defaults are the schema's, and a bad config is
+refused by a function call, before Snakemake starts."""
+
+import copy
+import inspect
+from pathlib import Path
+
+import pytest
+import yaml
+
+from superposition.configcheck import validate_config
+from superposition.directions import METHODS  # the registry, with every method registered
+from superposition.settings import NESTED, Scoring
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())
+TINY = yaml.safe_load((ROOT / "tests/data/config.yaml").read_text())
+SECTIONS = SCHEMA["properties"]
+
+
+def schema_defaults(section: dict) -> dict:
+    return {k: v["default"] for k, v in section.get("properties", {}).items() if "default" in v}
+
+
+def test_the_scoring_defaults_are_the_schemas():
+    scoring = SECTIONS["scoring"]["properties"]
+    library = Scoring("m", 5)
+    stated = schema_defaults(SECTIONS["scoring"])
+    for name, value in stated.items():
+        if name not in NESTED:
+            assert getattr(library, name) == (tuple(value) if name == "controls" else value), name
+    assert set(stated) >= {"n_random", "metric_size", "cache_embeddings", "one_per_group"}
+    for name, defaults in NESTED.items():
+        assert schema_defaults(scoring[name]) == defaults, name
+        assert getattr(library, name) == defaults
+
+
+def test_every_method_option_default_is_the_methods_own():
+    """The schema's default of each direction method's option is the one its function
+    takes; every registered method has a section, and nothing else does."""
+    sections = SECTIONS["directions"]["properties"]
+    for method in METHODS.names():
+        signature = inspect.signature(METHODS.get(method)).parameters
+        for option, value in schema_defaults(sections[method]).items():
+            assert signature[option].default == value, (method, option)
+        assert set(sections[method]["properties"]) <= set(signature) | {"l1", "n_points", "delta"}
+    assert set(sections) - {"methods", "k_ratio", "k_sweep"} == set(METHODS.names())
+
+
+def test_a_valid_config_gets_every_default_filled_in():
+    config = copy.deepcopy(TINY)
+    validate_config(config, SCHEMA)
+    assert config["scoring"]["mis"] == NESTED["mis"] | TINY["scoring"].get("mis", {})
+    assert Scoring.from_config(config["scoring"]) == Scoring.from_config(TINY["scoring"])
+
+
+def test_unknown_scoring_settings_are_refused_by_the_settings_object():
+    with pytest.raises(ValueError, match=r"unknown settings \['kk'\]"):
+        Scoring.from_config({"metric": "pixel", "k": 5, "kk": 3})
+
+
+@pytest.mark.parametrize("edit, expected", [
+    (lambda c: c["psychophysics"].update(n_trial=5),
+     "psychophysics: unknown key 'n_trial'; did you mean 'n_trials'?"),
+    (lambda c: c["image_pools"]["photos"].update(sizee=32),
+     "image_pools.photos: unknown key 'sizee'; did you mean 'size'?"),
+    (lambda c: c.update(scorng=c.pop("scoring")),
+     "the top level: unknown key 'scorng'; did you mean 'scoring'?"),
+    (lambda c: c["directions"]["methods"].append("kmaens"),
+     "directions.methods.8: 'kmaens' does not match"),
+    (lambda c: c["scoring"].setdefault("mis", {}).update(quantile=0.7), "scoring.mis.quantile: 0.7 is greater"),
+    (lambda c: c["models"]["tiny"].update(pool="nopool"), "models.tiny.pool is 'nopool'"),
+    (lambda c: c["scoring"].update(metric="lpips-typo"), "unknown metric 'lpips-typo'"),
+    (lambda c: c.update(imi={"responses": "r.csv", "file_map": "m.json",
+                             "imagenet_root": "/no/imagenet"}), "imi.imagenet_root"),
+    (lambda c: c.update(imi={"responses": "r.csv", "file_map": "m.json", "imagenet_root": "/",
+                             "metrics": ["lpips_alexx"]}), "imi.metrics: unknown metric"),
+    (lambda c: c.update(imi={"responses": "r.csv", "file_map": "m.json", "imagenet_root": "/",
+                             "models": ["googlenet"]}), "imi.figure_model 'resnet50' is not in"),
+    (lambda c: c["image_pools"].update(own={"kind": "folder", "size": 32}),
+     "image_pools.own: kind folder needs ['path']"),
+    (lambda c: c["psychophysics"].update(methods=["jumprelu_sae"]),
+     "psychophysics.methods lists ['jumprelu_sae'], not in directions.methods"),
+    (lambda c: c["analyses"].update(interpolation={"n_pairs": 2, "alphas": [0, 1]}) or
+     c["directions"]["methods"].remove("kmeans"), "analyses.interpolation needs 'kmeans'"),
+])
+def test_a_bad_config_is_refused_naming_the_problem(edit, expected):
+    config = copy.deepcopy(TINY)
+    edit(config)
+    with pytest.raises(ValueError, match="config error") as err:
+        validate_config(config, SCHEMA)
+    assert expected in str(err.value)
+    assert len(str(err.value).splitlines()) < 10  # a message, not the schema
+
+
+def test_the_config_reference_is_the_schemas():
+    from superposition.configdoc import refreshed
+
+    text = (ROOT / "config/README.md").read_text()
+    assert text == refreshed(text, SCHEMA), "run make config-doc"
+
+
+def test_every_method_carries_its_own_colour():
+    colours = [METHODS.fact(m, "colour") for m in METHODS.names()]
+    assert None not in colours and len(set(colours)) == len(colours)
