@@ -58,16 +58,22 @@ def embed_pool(pool: str, metric: str, weights: dict, device: str, metric_size, 
              ", and every pairwise distance" if len(images) <= POOL_DISTANCES_MAX else "")
 
 
-def _scored(design, images, built: list, embeddings: dict, mis: dict, fitted: str | None):
-    """(metric, its MIS alpha, its scores) of a design under each built metric, reading
-    the pool's cached embeddings where there are any."""
+def _scorers(built: list, embeddings: dict, mis: dict, fitted: str | None) -> list[tuple]:
+    """(metric, its MIS alpha, the pool's cached embeddings or distances, else None) for
+    each built metric: read once per job, however many designs it scores."""
     from ..mis import resolve_alpha
-    from ..scoring import score_units
 
     fits = fitted_alphas(fitted)
-    for metric in built:
-        cache = pool_embeddings(embeddings[metric.name]) if metric.name in embeddings else None
-        alpha = resolve_alpha(mis["alpha"], metric.name, fits)
+    return [(m, resolve_alpha(mis["alpha"], m.name, fits),
+             pool_embeddings(embeddings[m.name]) if m.name in embeddings else None)
+            for m in built]
+
+
+def _scored(design, images, scorers: list[tuple]):
+    """(metric, its MIS alpha, its scores) of a design under each of ``scorers``."""
+    from ..scoring import score_units
+
+    for metric, alpha, cache in scorers:
         yield metric, alpha, score_units(design, images, metric, alpha, cache)
 
 
@@ -87,15 +93,15 @@ def score_direction_sets(directions: list[str], outs: list[str], pool: str, stat
     every_group = all_groups(pool)
     stats = pd.read_csv(statistics)[list(STATISTICS)].to_numpy()
     built = build_metrics(scoring.metrics, weights, resolve_device(device), scoring.metric_size,
-                     embeddings)
+                          embeddings)
+    scorers = _scorers(built, embeddings, scoring.mis, fitted)
     for path, out in zip(directions, outs):
-        _score_set(store.open_dataset(path), out, images, groups, every_group, stats, built,
-                   embeddings, weights, scoring, seed, fitted)
+        _score_set(store.open_dataset(path), out, images, groups, every_group, stats, scorers,
+                   embeddings, weights, scoring, seed)
 
 
-def _score_set(ds: xr.Dataset, out: str, images, groups, every_group, stats, built: list,
-               embeddings: dict, weights: dict, scoring: Scoring, seed: int,
-               fitted: str | None) -> None:
+def _score_set(ds: xr.Dataset, out: str, images, groups, every_group, stats, scorers: list,
+               embeddings: dict, weights: dict, scoring: Scoring, seed: int) -> None:
     from ..lowlevel import STATISTICS
     from ..scoring import design_scores
 
@@ -103,8 +109,7 @@ def _score_set(ds: xr.Dataset, out: str, images, groups, every_group, stats, bui
     design = design_scores(resp, scoring.k, seed, scoring.mis, stats,
                            scoring.lowlevel_baseline, groups, every_group)
     frames, alphas = [], {}
-    for metric, alphas[metric.name], scores in _scored(design, images, built, embeddings,
-                                                       scoring.mis, fitted):
+    for metric, alphas[metric.name], scores in _scored(design, images, scorers):
         frames.append(pd.DataFrame({
             "source": ds.attrs["source"], "layer": ds.attrs["layer"],
             "method": ds.attrs["method"], "direction": ds["direction"].values,
@@ -123,7 +128,7 @@ def _score_set(ds: xr.Dataset, out: str, images, groups, every_group, stats, bui
                 "lowlevel_baseline": scoring.lowlevel_baseline
                 | {"statistics": list(STATISTICS)} | design.info}
     meta = {name: info | settings | {"mis": scoring.mis | {"alpha": alphas[name]}}
-            for name, info in metric_info(built, weights).items()}
+            for name, info in metric_info([m for m, _, _ in scorers], weights).items()}
     write_csv(pd.concat(frames), out, meta)
 
 
@@ -155,8 +160,8 @@ def calibrate(pool: str, statistics: str, chance: str, embeddings: dict, weights
     chance = read_table(chance).groupby("metric").ii_pairs.agg(["mean", "std"])
     frames = []
     built = build_metrics(scoring.metrics, weights, resolve_device(device), scoring.metric_size,
-                     embeddings)
-    for metric, _, scores in _scored(design, images, built, embeddings, mis, fitted):
+                          embeddings)
+    for metric, _, scores in _scored(design, images, _scorers(built, embeddings, mis, fitted)):
         frames.append(units.assign(
             pool=Path(pool).stem, metric=metric.name,
             ii=scores["ii_pairs"] - chance.loc[metric.name, "mean"],
