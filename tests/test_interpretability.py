@@ -104,3 +104,26 @@ def test_top_k_in_unit_chunks_equals_one_sort(rng):
     np.testing.assert_array_equal(top_k(r, 5, chunk=3), top_k(r, 5, chunk=100))
     np.testing.assert_array_equal(top_k(r, 5, chunk=3),
                                   np.argsort(-r, axis=0, kind="stable")[:5].T)
+
+
+def test_ii_chance_and_2afc_read_from_the_cache_equal_those_from_the_images(rng):
+    """The jobs that score read the pool's cached embeddings or distances: the same II,
+    chance level and 2-AFC evidence as embedding the images anew."""
+    from superposition.psychophysics import design_trials, run_2afc
+
+    images = rng.integers(0, 256, (60, 6, 6, 3), dtype=np.uint8)
+    responses = rng.normal(size=(60, 4))
+    metric = build_metric("pixel")
+    emb = metric.embed(images)
+    for cache in (emb.numpy(), PoolDistances(pool_distance_matrix(emb, metric))):
+        np.testing.assert_allclose(
+            interpretability_index(responses, images, metric, 5, cache=cache)["ii_pairs"],
+            interpretability_index(responses, images, metric, 5)["ii_pairs"], rtol=1e-4)
+        np.testing.assert_allclose(
+            random_baseline(60, images, metric, 5, 20, seed=0, cache=cache)["ii_pairs"],
+            random_baseline(60, images, metric, 5, 20, seed=0)["ii_pairs"], rtol=1e-4)
+    design = design_trials(responses, 3, [0.0, 0.2], 4, 0.1, seed=0)
+    embedded = run_2afc(design, images, metric)
+    for cache in (emb.numpy(), PoolDistances(pool_distance_matrix(emb, metric))):
+        read = run_2afc(design, None, metric, cache=cache)
+        np.testing.assert_allclose(read["evidence"], embedded["evidence"], rtol=1e-4, atol=1e-6)

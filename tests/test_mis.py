@@ -97,10 +97,12 @@ def test_a_metric_without_a_fitted_alpha_gets_hard_accuracy():
     assert resolve_alpha(0.3, "dreamsim") == 0.3 and resolve_alpha(None, "dreamsim") is None
 
 
-def test_grouped_tasks_keep_queries_apart_from_the_explanations_photographs(rng):
+@pytest.mark.parametrize("names", [False, True])  # groups as codes, or as file names
+def test_grouped_tasks_keep_queries_apart_from_the_explanations_photographs(rng, names):
     """One image per group on each side, and neither query shares a group with any
     explanation: a crop of an explanation's photograph cannot answer the task."""
     groups = np.repeat(np.arange(25), 16)
+    groups = np.array([f"photo{g:02d}.jpg" for g in groups]) if names else groups
     responses = rng.normal(size=(400, 4))
     tasks = design_tasks(responses, 9, 20, 0.25, seed=0, groups=groups)
     for row in tasks.reshape(-1, 20):

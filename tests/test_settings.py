@@ -47,6 +47,19 @@ def test_every_method_option_default_is_the_methods_own():
     assert set(sections) - {"methods", "k_ratio", "k_sweep"} == set(METHODS.names())
 
 
+def test_every_analysis_in_the_schema_is_registered_with_the_schemas_options():
+    """Each further analysis the schema allows is a registry entry that takes exactly the
+    options its schema section lists (their defaults are the schema's, filled in)."""
+    from superposition.pipeline.analyses import ANALYSES
+
+    sections = SECTIONS["analyses"]["properties"]
+    assert set(sections) == set(ANALYSES.names())
+    for name, section in sections.items():
+        options = set(inspect.signature(ANALYSES.get(name)).parameters) - {"layer"}
+        assert options == set(section["properties"]), name
+        assert set(schema_defaults(section)) == options, name
+
+
 def test_a_valid_config_gets_every_default_filled_in():
     config = copy.deepcopy(TINY)
     validate_config(config, SCHEMA)

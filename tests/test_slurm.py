@@ -146,25 +146,25 @@ def planned_jobs(tmp_path, config, device):
 
 
 # What runs on a GPU in the embedded default, written out by hand: a model's forward pass,
-# the deep-feature metric's network (not the pixel and colour controls, and not the score
-# jobs, which read cached embeddings), K-means' Lloyd loop and the sparse autoencoder.
-GPU_RULES = {"cache_activations", "random_baseline", "psychophysics", "synergy",
-             "interpolation", "split_halves"}
+# the deep-feature metric's network where it embeds the pool (the jobs that score read the
+# cached embeddings), K-means' Lloyd loop and the sparse autoencoder. Without the cache every job that scores with the network runs it.
+SCORING_RULES = {"random_baseline", "psychophysics", "further_analyses", "score_directions",
+                 "score_shuffled", "calibrate"}
 
 
-def expects_gpu(job):
-    if job.rule == "embed_pool":
-        return job.wildcards["metric"] not in ("pixel", "colour")
+def expects_gpu(job, cached):
+    if job.rule == "embed_pool":  # the pool under every metric: the deep-feature one has one
+        return True
     if job.rule.startswith("find_"):  # a layer's batch of direction sets: all or none on a GPU
         on_gpu = {re.split(r"[_@]", Path(o).stem)[0] in ("kmeans", "topk") for o in job.output}
         assert len(on_gpu) == 1, job.output
         return on_gpu.pop()
-    return job.rule in GPU_RULES
+    return job.rule == "cache_activations" or (not cached and job.rule in SCORING_RULES)
 
 
-@pytest.mark.parametrize("device", ["cpu", "auto"])
+@pytest.mark.parametrize("device, cached", [("cpu", True), ("auto", True), ("auto", False)])
 def test_every_job_asks_for_a_gpu_only_where_it_uses_one_and_lands_on_its_partition(
-        tmp_path, device):
+        tmp_path, device, cached):
     """No cluster needed: the embedded default under the SLURM profile, each job's sbatch
     GPU flags and the partition the plugin picks for it from the profile's partitions."""
     from snakemake_executor_plugin_slurm.partitions import (get_best_partition,
@@ -174,11 +174,15 @@ def test_every_job_asks_for_a_gpu_only_where_it_uses_one_and_lands_on_its_partit
     partitions = read_partition_file(ROOT / "workflow/profiles/slurm/partitions.yaml")
     quiet = SimpleNamespace(info=lambda *a: None, debug=lambda *a: None,
                             warning=lambda *a: None)
-    jobs = planned_jobs(tmp_path, ROOT / "config/config.yaml", device)
-    assert {j.rule for j in jobs} >= GPU_RULES | {"embed_pool", "find_directions",
-                                                  "find_directions_gpu"}
+    config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+    config["scoring"]["cache_embeddings"] = cached
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    jobs = planned_jobs(tmp_path, tmp_path / "config.yaml", device)
+    assert {j.rule for j in jobs} >= SCORING_RULES | {"embed_pool", "find_directions",
+                                                      "find_directions_gpu"} - (
+        set() if cached else {"embed_pool"})
     for j in jobs:
-        gpu = device != "cpu" and expects_gpu(j)
+        gpu = device != "cpu" and expects_gpu(j, cached)
         assert j.resources.get("gpu", 0) == gpu, (j.rule, j.wildcards)
         job = SimpleNamespace(name=j.rule, threads=j.threads, resources=SimpleNamespace(
             get=lambda key, default=None, r=j.resources: r.get(key, default)))

@@ -78,8 +78,6 @@ ADAPTER_NEEDS = {"synthetic": ["factors", "n_neurons", "features_per_neuron", "g
                                "baseline"],
                  "npy": ["path"], "cadena2019": ["path"],
                  "nsd": ["path", "expdesign", "roi", "subject", "sessions"]}
-# the direction sets an analysis reads
-ANALYSIS_NEEDS = {"interpolation": ["kmeans"], "synergy": ["neurons"], "split": ["neurons"]}
 
 
 def config_problems(config: dict) -> list[str]:
@@ -89,6 +87,7 @@ def config_problems(config: dict) -> list[str]:
     import os
 
     from .metrics import METRICS
+    from .pipeline.analyses import ANALYSES
     from .settings import Scoring
 
     pools, models, brain = config["image_pools"], config["models"], config["brain"]
@@ -128,7 +127,7 @@ def config_problems(config: dict) -> list[str]:
     methods = directions["methods"]
     for analysis in config.get("analyses", {}):
         problems += [f"analyses.{analysis} needs {m!r} in directions.methods"
-                     for m in ANALYSIS_NEEDS.get(analysis, []) if m not in methods]
+                     for m in ANALYSES.fact(analysis, "reads", ()) if m not in methods]
     sweeps = directions.get("k_sweep", [])
     sweeps = [sweeps] if isinstance(sweeps, dict) else sweeps
     for section, listed in (

@@ -176,26 +176,31 @@ def embedded_chunks(index_sets: np.ndarray, images, metric: Metric,
         start = stop
 
 
-def set_ii(index_sets: np.ndarray, images, metric: Metric,
-           max_bytes: int = EMBEDDING_BUDGET) -> dict[str, np.ndarray]:
-    """II of given image sets (sets x k indices into ``images``), in bounded memory."""
+def set_ii(index_sets: np.ndarray, images, metric: Metric, max_bytes: int = EMBEDDING_BUDGET,
+           cache=None) -> dict[str, np.ndarray]:
+    """II of given image sets (sets x k indices into ``images``), in bounded memory; with
+    ``cache`` (the pool's embeddings or :class:`PoolDistances` under ``metric``) read,
+    not embedded."""
     parts = [ii_from_distances(set_distances(local, emb, metric))
-             for emb, local in embedded_chunks(index_sets, images, metric, max_bytes)]
+             for emb, local in embedded_chunks(index_sets, images, metric, max_bytes, cache)]
     return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
 
 
-def interpretability_index(responses: np.ndarray, images, metric: Metric,
-                           k: int = 5, groups: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def interpretability_index(responses: np.ndarray, images, metric: Metric, k: int = 5,
+                           groups: np.ndarray | None = None,
+                           cache=None) -> dict[str, np.ndarray]:
     """II of every column of ``responses`` (images x units) under ``metric``; with
-    ``groups``, of each column's top image per group."""
+    ``groups``, of each column's top image per group; ``cache`` as for :func:`set_ii`."""
     top = top_k(responses, k, groups=groups)
-    return set_ii(top, images, metric) | {"top_k": top}
+    return set_ii(top, images, metric, cache=cache) | {"top_k": top}
 
 
 def random_baseline(n_images: int, images, metric: Metric, k: int = 5, n_sets: int = 500,
-                    seed: int = 0, groups: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                    seed: int = 0, groups: np.ndarray | None = None,
+                    cache=None) -> dict[str, np.ndarray]:
     """II of random k-image sets from the same pool: the chance level. With ``groups``,
-    one image from each of k random groups, as the top-k sets take them."""
+    one image from each of k random groups, as the top-k sets take them; ``cache`` as
+    for :func:`set_ii`."""
     rng = np.random.default_rng(seed)
     if groups is None:
         sets = np.stack([rng.choice(n_images, size=k, replace=False) for _ in range(n_sets)])
@@ -204,6 +209,6 @@ def random_baseline(n_images: int, images, metric: Metric, k: int = 5, n_sets: i
         members = [np.flatnonzero(groups == g) for g in np.unique(groups)]
         sets = np.stack([[rng.choice(members[g]) for g in rng.choice(len(members), k, False)]
                          for _ in range(n_sets)])
-    scores = set_ii(sets, images, metric)
+    scores = set_ii(sets, images, metric, cache=cache)
     scores["top_k"] = sets
     return scores

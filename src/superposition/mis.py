@@ -92,10 +92,10 @@ def design_tasks(responses: np.ndarray, n_references: int, n_tasks: int, quantil
         raise ValueError(f"MIS needs {n_references + 1} images in each side's quantile "
                          f"{quantile} of the pool, which has {n_img} images ({side} per side): "
                          f"raise scoring.mis.quantile or use a larger pool")
-    from .interpretability import group_members
-
     rng = np.random.default_rng(seed)
     width = n_references + 1
+    if groups is not None:  # group names (a photograph's file) as integer codes
+        groups = np.unique(groups, return_inverse=True)[1].reshape(-1)
     out = np.empty((n_units, n_tasks, 2 * width), np.int64)
     shared = 0
     for u in range(n_units):
@@ -105,37 +105,65 @@ def design_tasks(responses: np.ndarray, n_references: int, n_tasks: int, quantil
                 out[u, :, s * width:(s + 1) * width] = extreme[_draw(extreme, width, n_tasks,
                                                                      rng)]
             continue
-        members = [group_members(groups[extreme]) for extreme in sides]
-        for t in range(n_tasks):
-            row, clean = _grouped_task(sides, members, width, groups, rng)
-            out[u, t], shared = row, shared + (not clean)
+        out[u], unclean = _grouped_tasks(sides, width, n_tasks, groups, rng)
+        shared += unclean
     if shared:
         log.warning("MIS: %d tasks could not keep every query's group apart from the "
                     "explanations' groups (too few groups in a side)", shared)
     return out
 
 
-def _grouped_task(sides, members, width: int, groups: np.ndarray, rng,
-                  tries: int = 100) -> tuple[np.ndarray, bool]:
-    """One task whose sides each hold distinct groups (``members``: each side's groups'
-    positions) and whose queries share no group with either side's explanations, so a
-    query cannot be matched by another crop of its photograph; and whether that held
-    (else the last draw)."""
-    for _ in range(tries):
-        rows = []
-        for extreme, side_members in zip(sides, members):
-            chosen = rng.permutation(len(side_members))[:width]
-            picks = [side_members[c][rng.integers(len(side_members[c]))] for c in chosen]
-            if len(picks) < width:  # too few groups: the rest from the other candidates
-                rest = np.setdiff1d(np.arange(len(extreme)), picks)
-                picks += list(rng.choice(rest, width - len(picks), replace=False))
-            rows.append(extreme[np.sort(picks)])
-        g_max, g_min = groups[rows[0]], groups[rows[1]]
-        clean = (len(set(g_max)) == width and len(set(g_min)) == width
-                 and g_max[-1] not in set(g_min[:-1]) and g_min[-1] not in set(g_max[:-1]))
-        if clean:
+def _grouped_tasks(sides, width: int, n_tasks: int, groups: np.ndarray, rng,
+                   tries: int = 100) -> tuple[np.ndarray, int]:
+    """``n_tasks`` rows whose sides each hold distinct groups and whose queries share no
+    group with either side's explanations, so a query cannot be matched by another crop
+    of its photograph; and how many rows could not keep that (after ``tries`` draws a
+    task on average, the first such draws fill in). Draws are made in blocks, all at
+    once, and the first clean ones kept: each kept row is uniform over the clean rows,
+    as one draw after another until one is clean would give it."""
+    from .interpretability import group_members
+
+    block = 4 * n_tasks
+    members = [group_members(groups[extreme]) for extreme in sides]
+    clean_rows, unclean_rows = [], []
+    found = 0
+    for _ in range(math.ceil(tries / 4)):
+        rows = np.concatenate([_side_draws(extreme, side_members, width, block, rng)
+                               for extreme, side_members in zip(sides, members)], axis=1)
+        clean = _clean(groups[rows], width)
+        clean_rows.append(rows[clean])
+        unclean_rows.append(rows[~clean])
+        found += clean.sum()
+        if found >= n_tasks:
             break
-    return np.concatenate(rows), clean
+    rows = np.concatenate(clean_rows + unclean_rows)[:n_tasks]
+    return rows, max(0, n_tasks - found)
+
+
+def _side_draws(extreme: np.ndarray, members: list, width: int, n: int, rng) -> np.ndarray:
+    """``n`` draws of ``width`` of a side's candidates (``extreme``; ``members``: each
+    group's positions in it), in rank order, each from distinct groups; where the side
+    holds fewer groups, one of each and the rest from its other candidates."""
+    sizes = np.array([len(m) for m in members])
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    flat = np.concatenate(members)
+    chosen = np.argsort(rng.random((n, len(members))), axis=1)[:, :width]  # distinct groups
+    picks = flat[starts[chosen] + (rng.random(chosen.shape) * sizes[chosen]).astype(np.int64)]
+    if picks.shape[1] < width:  # too few groups: the rest from the other candidates
+        keys = rng.random((n, len(extreme)))
+        np.put_along_axis(keys, picks, 2.0, axis=1)
+        rest = width - picks.shape[1]
+        picks = np.concatenate([picks, np.argpartition(keys, rest, axis=1)[:, :rest]], axis=1)
+    return extreme[np.sort(picks, axis=1)]
+
+
+def _clean(g: np.ndarray, width: int) -> np.ndarray:
+    """Rows of task groups (max side, then min side) with distinct groups on each side
+    and neither query's group among the other side's explanations'."""
+    g_max, g_min = g[:, :width], g[:, width:]
+    distinct = [(np.diff(np.sort(side, axis=1), axis=1) != 0).all(1) for side in (g_max, g_min)]
+    return (distinct[0] & distinct[1] & ~(g_max[:, -1:] == g_min[:, :-1]).any(1)
+            & ~(g_min[:, -1:] == g_max[:, :-1]).any(1))
 
 
 def task_evidence(distances):

@@ -75,28 +75,39 @@ def design_trials(responses: np.ndarray, n_references: int, quantiles: list[floa
     return {"refs_max": refs_max, "refs_min": refs_min, "q_max": q_max, "q_min": q_min}
 
 
-def run_2afc(design: dict[str, np.ndarray], images, metric: Metric,
-             pooling: str = "max") -> dict[str, np.ndarray]:
+def run_2afc(design: dict[str, np.ndarray], images, metric: Metric, pooling: str = "max",
+             cache=None) -> dict[str, np.ndarray]:
     """Evidence difference e0 - e1, correctness and the soft observer's P(correct)
-    for every designed trial."""
+    for every designed trial; ``cache``: the pool's embeddings or
+    :class:`~superposition.interpretability.PoolDistances` under ``metric``, read instead
+    of embedding the images."""
     all_idx = np.concatenate([a.reshape(len(a), -1) for a in design.values()], axis=1)
     n_ref = design["refs_max"].shape[1]
     shape = design["q_max"].shape
     n_q = shape[1] * shape[2]
     diffs, soft = np.empty(shape), np.empty(shape)
     u = 0
-    for emb, local in embedded_chunks(all_idx, images, metric):  # a row per unit
+    for emb, local in embedded_chunks(all_idx, images, metric, cache=cache):  # a row per unit
+        distance = _distances(emb, metric)
         for row in map(torch.as_tensor, local):
-            r_max, r_min = emb[row[:n_ref]], emb[row[n_ref:2 * n_ref]]
-            qp = emb[row[2 * n_ref:2 * n_ref + n_q]]
-            qn = emb[row[2 * n_ref + n_q:]]
-            s = {name: -metric.pairwise(q, r) for name, q, r in
-                 (("pp", qp, r_max), ("pn", qp, r_min), ("np", qn, r_max), ("nn", qn, r_min))}
-            sims = (s["pp"], s["pn"], s["np"], s["nn"])
+            r_max, r_min = row[:n_ref], row[n_ref:2 * n_ref]
+            qp, qn = row[2 * n_ref:2 * n_ref + n_q], row[2 * n_ref + n_q:]
+            sims = tuple(-distance(q, r) for q, r in
+                         ((qp, r_max), (qp, r_min), (qn, r_max), (qn, r_min)))
             diffs[u] = evidence_difference(*sims, pooling).double().cpu().numpy().reshape(shape[1:])
             soft[u] = softmax_correct(*sims).cpu().numpy().reshape(shape[1:])
             u += 1
     return {"evidence": diffs, "correct": decisions(diffs), "p_softmax": soft}
+
+
+def _distances(emb, metric: Metric):
+    """(a, b) -> the distances between images a and b (index tensors into ``emb``): from
+    their embeddings, or gathered from the pool's distance matrix."""
+    from .interpretability import PoolDistances
+
+    if isinstance(emb, PoolDistances):
+        return lambda a, b: emb.matrix[a[:, None], b[None, :]]
+    return lambda a, b: metric.pairwise(emb[a], emb[b])
 
 
 def decisions(diffs: np.ndarray) -> np.ndarray:

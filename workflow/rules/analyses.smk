@@ -1,147 +1,54 @@
 # The paper's further analyses (feature synergy, interpolation between directions,
-# split re-clustering, semantics of the top images, covariance spectrum,
-# sparsity), each per source and layer, and one figure each per source.
+# split re-clustering, semantics of the top images, covariance spectrum): one job per
+# source and layer runs those the config enables, and one job per source draws their
+# figures, with II vs sparsity.
+
+if ANALYSES:  # a key enables one; with none, only II vs sparsity is drawn
+
+    rule further_analyses:
+        input:
+            unpack(further_analysis_inputs),
+            responses="results/responses/{source}/{layer}.zarr",
+            scores=lambda wc: scores(wc.source, [wc.layer]),
+        output:
+            **{a: f"results/analyses/{{source}}/{{layer}}/{a}.csv" for a in ANALYSES},
+        log:
+            "logs/further_analyses/{source}/{layer}.log",
+        conda:
+            "../../envs/torch.yaml"
+        resources:
+            gpu=gpus(main_metric_on_gpu),
+            mem_mb=lambda wc, attempt: 8000 * attempt,
+            runtime="1h",
+        params:
+            analyses=ANALYSES,
+            scoring=SCORING,
+            seed=config["seed"],
+            device=device(main_metric_on_gpu),
+        script:
+            "../../scripts/further_analyses.py"
 
 
-rule synergy:
+rule figure_analyses:
     input:
-        unpack(lambda wc: {"pool": pool_zarr(wc.source)} | metric_weights()),
-        responses="results/responses/{source}/{layer}.zarr",
-        neurons="results/scores/{source}/{layer}/neurons.csv",
+        unpack(analysis_tables),
     output:
-        "results/analyses/{source}/{layer}/synergy.csv",
+        **{
+            a: report(
+                f"results/figures/{{source}}/{a}.png",
+                caption="../report/analysis.rst",
+                category="Figs. 6-8 and Sec. 7 - further analyses",
+                subcategory=a,
+                labels={"source": "{source}", "analysis": a},
+            )
+            for a in ANALYSIS_FIGURES
+        },
     log:
-        "logs/synergy/{source}/{layer}.log",
-    conda:
-        "../../envs/torch.yaml"
-    resources:
-        gpu=gpus(main_metric_on_gpu),
-        mem_mb=lambda wc, attempt: 8000 * attempt,
-        runtime="1h",
-    params:
-        metric=SCORING.metric,
-        k=SCORING.k,
-        n_pairs=lambda wc: ANALYSES["synergy"]["n_pairs"],
-        seed=config["seed"],
-        device=device(main_metric_on_gpu),
-        metric_size=SCORING.metric_size,
-        one_per_group=SCORING.one_per_group,
-    script:
-        "../../scripts/synergy.py"
-
-
-rule interpolation:
-    input:
-        unpack(lambda wc: {"pool": pool_zarr(wc.source)} | metric_weights()),
-        responses="results/responses/{source}/{layer}.zarr",
-        directions="results/directions/{source}/{layer}/kmeans.zarr",
-    output:
-        "results/analyses/{source}/{layer}/interpolation.csv",
-    log:
-        "logs/interpolation/{source}/{layer}.log",
-    conda:
-        "../../envs/torch.yaml"
-    resources:
-        gpu=gpus(main_metric_on_gpu),
-        mem_mb=lambda wc, attempt: 8000 * attempt,
-        runtime="1h",
-    params:
-        metric=SCORING.metric,
-        k=SCORING.k,
-        n_pairs=lambda wc: ANALYSES["interpolation"]["n_pairs"],
-        alphas=lambda wc: ANALYSES["interpolation"]["alphas"],
-        seed=config["seed"],
-        device=device(main_metric_on_gpu),
-        metric_size=SCORING.metric_size,
-        one_per_group=SCORING.one_per_group,
-    script:
-        "../../scripts/interpolation.py"
-
-
-rule split_halves:
-    input:
-        unpack(lambda wc: {"pool": pool_zarr(wc.source)} | metric_weights()),
-        responses="results/responses/{source}/{layer}.zarr",
-        neurons="results/scores/{source}/{layer}/neurons.csv",
-    output:
-        "results/analyses/{source}/{layer}/split.csv",
-    log:
-        "logs/split_halves/{source}/{layer}.log",
-    conda:
-        "../../envs/torch.yaml"
-    resources:
-        gpu=gpus(main_metric_on_gpu),
-        mem_mb=lambda wc, attempt: 8000 * attempt,
-        runtime="1h",
-    params:
-        metric=SCORING.metric,
-        k=SCORING.k,
-        seed=config["seed"],
-        device=device(main_metric_on_gpu),
-        metric_size=SCORING.metric_size,
-        one_per_group=SCORING.one_per_group,
-    script:
-        "../../scripts/split_halves.py"
-
-
-rule semantics:
-    input:
-        scores=lambda wc: scores(wc.source, [wc.layer]),
-        pool=lambda wc: pool_zarr(wc.source),
-    output:
-        "results/analyses/{source}/{layer}/semantics.csv",
-    log:
-        "logs/semantics/{source}/{layer}.log",
-    conda:
-        "../../envs/analysis.yaml"
-    resources:
-        mem_mb=lambda wc, attempt: 4000 * attempt,
-        runtime="30m",
-    params:
-        metric=SCORING.metric,
-    script:
-        "../../scripts/semantics.py"
-
-
-rule spectrum:
-    input:
-        "results/responses/{source}/{layer}.zarr",
-    output:
-        "results/analyses/{source}/{layer}/spectrum.csv",
-    log:
-        "logs/spectrum/{source}/{layer}.log",
-    conda:
-        "../../envs/analysis.yaml"
-    resources:
-        mem_mb=lambda wc, attempt: 4000 * attempt,
-        runtime="30m",
-    params:
-        lo=lambda wc: ANALYSES["spectrum"]["lo"],
-        hi=lambda wc: ANALYSES["spectrum"]["hi"],
-    script:
-        "../../scripts/spectrum.py"
-
-
-rule figure_analysis:
-    input:
-        analysis_tables,
-    output:
-        report(
-            "results/figures/{source}/{analysis}.png",
-            caption="../report/analysis.rst",
-            category="Figs. 6-8 and Sec. 7 - further analyses",
-            subcategory="{analysis}",
-            labels={"source": "{source}", "analysis": "{analysis}"},
-        ),
-    log:
-        "logs/figure_analysis/{source}/{analysis}.log",
-    wildcard_constraints:
-        analysis=alternatives(ANALYSIS_FIGURES),
+        "logs/figure_analyses/{source}.log",
     localrule: True
     conda:
         "../../envs/analysis.yaml"
     params:
         metric=SCORING.metric,
-        title=lambda wc: f"{wc.source}: {wc.analysis} ({SCORING.metric})",
     script:
-        "../../scripts/figure_analysis.py"
+        "../../scripts/figure_analyses.py"

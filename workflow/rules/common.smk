@@ -9,6 +9,7 @@ from superposition.configcheck import validate_config
 from superposition.devices import job_device, job_gpus
 from superposition.directions import METHODS  # the registry, every method registered
 from superposition.methods import SetName, set_name
+from superposition.pipeline.analyses import ANALYSES as ANALYSIS_REGISTRY
 from superposition.metrics import METRICS
 from superposition.settings import Scoring
 
@@ -285,8 +286,8 @@ def all_metrics_on_gpu(wc):
     return any(METRICS.uses_gpu(m) for m in ALL_METRICS)
 
 
-def main_metric_on_gpu(wc):  # the analyses' metric
-    return METRICS.uses_gpu(SCORING.metric)
+def main_metric_on_gpu(wc):  # the metric of the psychophysics and the analyses
+    return not SCORING.cache_embeddings and METRICS.uses_gpu(SCORING.metric)
 
 
 def metric_on_gpu(wc):
@@ -299,6 +300,16 @@ def method_on_gpu(wc):
 
 def scoring_on_gpu(wc):
     return not SCORING.cache_embeddings and all_metrics_on_gpu(wc)
+
+
+def main_metric_inputs(wc):
+    """What a job that scores with the primary metric alone reads: the source's pool, and
+    the metric's cached embeddings or else its weights."""
+    return (
+        {"pool": pool_zarr(wc.source)}
+        | metric_weights([SCORING.metric])
+        | pool_embedding_stores(wc, [SCORING.metric])
+    )
 
 
 def alternatives(names):
@@ -320,14 +331,14 @@ def pool_zarr(source):
     return f"results/pools/{SOURCES[source]['pool']}.zarr"
 
 
-def pool_embedding_stores(wildcards):
-    """The pool (of the source, or the pool wildcard) embedded under every scoring
-    metric, where embeddings are cached."""
+def pool_embedding_stores(wildcards, metrics=ALL_METRICS):
+    """The pool (of the source, or the pool wildcard) embedded under each of ``metrics``
+    (every scoring metric), where embeddings are cached."""
     if not SCORING.cache_embeddings:
         return {}
     named = dict(wildcards.items())
     pool = SOURCES[named["source"]]["pool"] if "source" in named else named["pool"]
-    return {f"emb_{m}": f"results/embeddings/{pool}/{m}.zarr" for m in ALL_METRICS}
+    return {f"emb_{m}": f"results/embeddings/{pool}/{m}.zarr" for m in metrics}
 
 
 SCORED_POOLS = sorted({info["pool"] for info in SOURCES.values()})
@@ -474,16 +485,32 @@ def source_figures(source):
 
 
 def analysis_tables(wildcards):
-    """Inputs of one analysis figure: that analysis' table for every layer."""
+    """Inputs of a source's analysis figures: analysis -> its table for every layer (the
+    scores of neurons and K-means for II vs sparsity)."""
     layers = SOURCES[wildcards.source]["layers"]
-    if wildcards.analysis == "sparsity":
-        return scores(wildcards.source, layers, ["neurons", "kmeans"])
-    return expand(
-        "results/analyses/{source}/{layer}/{analysis}.csv",
-        source=wildcards.source,
-        layer=layers,
-        analysis=wildcards.analysis,
-    )
+    tables = {
+        a: expand(
+            "results/analyses/{source}/{layer}/{analysis}.csv",
+            source=wildcards.source,
+            layer=layers,
+            analysis=a,
+        )
+        for a in ANALYSES
+    }
+    return tables | {
+        "sparsity": scores(wildcards.source, layers, ["neurons", "kmeans"])
+    }
+
+
+def further_analysis_inputs(wc):
+    """The primary metric's inputs, and the direction sets that the enabled analyses
+    read (the registry's facts): the neurons' score table, the K-means store."""
+    reads = {d for a in ANALYSES for d in ANALYSIS_REGISTRY.fact(a, "reads", ())}
+    where = {
+        "neurons": f"results/scores/{wc.source}/{wc.layer}/neurons.csv",
+        "kmeans": f"results/directions/{wc.source}/{wc.layer}/kmeans.zarr",
+    }
+    return main_metric_inputs(wc) | {d: where[d] for d in reads}
 
 
 IMI_FIGURES = ["results/figures/imi/fig2_auc.png", "results/figures/imi/units.png"]

@@ -21,21 +21,23 @@ rule image_statistics:
 
 
 rule embed_pool:
+    """The pool embedded once under every scoring metric: one store each."""
     input:
-        unpack(lambda wc: metric_weights([wc.metric])),
+        unpack(lambda wc: metric_weights()),
         pool="results/pools/{pool}.zarr",
     output:
-        directory("results/embeddings/{pool}/{metric}.zarr"),
+        [directory(f"results/embeddings/{{pool}}/{m}.zarr") for m in ALL_METRICS],
     log:
-        "logs/embed_pool/{pool}/{metric}.log",
+        "logs/embed_pool/{pool}.log",
     conda:
         "../../envs/torch.yaml"
     resources:
-        gpu=gpus(metric_on_gpu),
+        gpu=gpus(all_metrics_on_gpu),
         mem_mb=lambda wc, attempt: 8000 * attempt,
         runtime="2h",
     params:
-        device=device(metric_on_gpu),
+        metrics=ALL_METRICS,
+        device=device(all_metrics_on_gpu),
         metric_size=SCORING.metric_size,
     script:
         "../../scripts/embed_pool.py"
@@ -83,7 +85,7 @@ for batch, (sets, sources) in set_batches(split_gpu=False).items():
 
 rule random_baseline:
     input:
-        unpack(lambda wc: metric_weights()),
+        unpack(lambda wc: metric_weights() | pool_embedding_stores(wc)),
         pool="results/pools/{pool}.zarr",
     output:
         "results/baselines/{pool}.csv",
@@ -92,13 +94,13 @@ rule random_baseline:
     conda:
         "../../envs/torch.yaml"
     resources:
-        gpu=gpus(all_metrics_on_gpu),
+        gpu=gpus(scoring_on_gpu),
         mem_mb=lambda wc, attempt: 8000 * attempt,
         runtime="30m",
     params:
         scoring=SCORING,
         seed=config["seed"],
-        device=device(all_metrics_on_gpu),
+        device=device(scoring_on_gpu),
     script:
         "../../scripts/random_baseline.py"
 

@@ -42,6 +42,12 @@ def pool_groups(path: str, one_per_group: bool) -> np.ndarray | None:
     return all_groups(path) if one_per_group else None
 
 
+def embedding_stores(inputs: dict) -> dict[str, str]:
+    """metric -> the pool's embedding store, from a job's inputs named ``emb_<metric>``
+    (the workflow's ``pool_embedding_stores``)."""
+    return {k.removeprefix("emb_"): v for k, v in inputs.items() if k.startswith("emb_")}
+
+
 def pool_embeddings(path: str):
     """A pool's cached scores' input under one metric: its distance matrix, in memory,
     where the store has one; else its embeddings, read lazily by image index."""

@@ -21,28 +21,37 @@ from .io import (all_groups, build_metrics, fitted_alphas, metric_info, pool_emb
 log = logging.getLogger("superposition")
 
 
-def embed_pool(pool: str, metric: str, weights: dict, device: str, metric_size, out: str,
-               batch_size: int = 256) -> None:
-    """Every image of a pool embedded once under a metric, streamed to Zarr, so that
-    score jobs read embeddings instead of running the metric's network again; for a pool
-    of at most ``POOL_DISTANCES_MAX`` images also its whole distance matrix, so that
-    they read each set's distances instead of computing them."""
+def embed_pool(pool: str, metrics: list[str], weights: dict, device: str, metric_size,
+               outs: list[str], batch_size: int = 256) -> None:
+    """Every image of a pool embedded once under each metric (``outs``: a store each),
+    streamed to Zarr, so that the jobs that score read embeddings instead of running the
+    metric's network again; for a pool of at most ``POOL_DISTANCES_MAX`` images also its
+    whole distance matrix, so that they read each set's distances instead of computing
+    them."""
+    if len(metrics) != len(outs):
+        raise ValueError(f"{len(metrics)} metrics for {len(outs)} embedding stores")
+    images = pool_images(pool)
+    for metric, out in zip(metrics, outs):
+        m = build_metrics([metric], weights, resolve_device(device), metric_size)[0]
+        _embed(images, m, Path(pool).stem, metric_size, device, out, batch_size)
+
+
+def _embed(images, m, pool: str, metric_size, device: str, out: str, batch_size: int) -> None:
     from tqdm import tqdm
 
     from ..interpretability import POOL_DISTANCES_MAX, pool_distance_matrix
 
-    m = build_metrics([metric], weights, resolve_device(device), metric_size)[0]
-    images = pool_images(pool)
     width = m.embed(images[:1]).shape[1]
     writer = store.ArrayWriter(out, "embeddings", (len(images), width), "float32",
                                ["image", "feature"], {"image": ("image", np.arange(len(images)))},
-                               {"metric": m.name, "pool": Path(pool).stem,
+                               {"metric": m.name, "pool": pool,
                                 "description": m.description, "squared": m.squared,
                                 "provenance": provenance(metric=m.name, size=metric_size,
                                                          device=device)},
                                chunk_images=batch_size)
     try:
-        for start in tqdm(range(0, len(images), batch_size), desc="embed", mininterval=10):
+        for start in tqdm(range(0, len(images), batch_size), desc=f"embed {m.name}",
+                          mininterval=10):
             writer.write(m.embed(images[start:start + batch_size]).cpu().numpy())
         if len(images) <= POOL_DISTANCES_MAX:  # small pools: every distance, once
             import torch
@@ -208,18 +217,21 @@ def calibration(units: list[str], settings: dict, lowlevel_metrics: list[str], o
     log.info("calibration: %d of %d checks pass", table.passes.sum(), len(table))
 
 
-def random_baseline(pool: str, weights: dict, scoring: Scoring, seed: int, device: str,
-                    out: str) -> None:
-    """II of ``scoring.n_random`` random k-image sets under each metric: the chance level."""
+def random_baseline(pool: str, weights: dict, embeddings: dict, scoring: Scoring, seed: int,
+                    device: str, out: str) -> None:
+    """II of ``scoring.n_random`` random k-image sets under each metric: the chance level,
+    read from the pool's cached embeddings or distances where ``embeddings`` has them."""
     from ..interpretability import random_baseline as baseline
 
     n_sets = scoring.n_random
     images = pool_images(pool)
     groups = pool_groups(pool, scoring.one_per_group)
     frames = []
-    built = build_metrics(scoring.metrics, weights, resolve_device(device), scoring.metric_size)
+    built = build_metrics(scoring.metrics, weights, resolve_device(device), scoring.metric_size,
+                          embeddings)
     for metric in built:
-        scores = baseline(len(images), images, metric, scoring.k, n_sets, seed, groups)
+        cache = pool_embeddings(embeddings[metric.name]) if metric.name in embeddings else None
+        scores = baseline(len(images), images, metric, scoring.k, n_sets, seed, groups, cache)
         frames.append(pd.DataFrame({"pool": Path(pool).stem, "metric": metric.name,
                                     "set": np.arange(n_sets), "ii_pairs": scores["ii_pairs"],
                                     "ii_code": scores["ii_code"]}))
@@ -227,19 +239,30 @@ def random_baseline(pool: str, weights: dict, scoring: Scoring, seed: int, devic
                                        for name, info in metric_info(built, weights).items()})
 
 
-def psychophysics(directions: str, pool: str, metric: str, weights: dict, n_references: int,
-                  quantiles: list[float], n_trials: int, band: float, pooling: str, seed: int,
-                  device: str, metric_size, out: str) -> None:
+def psychophysics(directions: list[str], outs: list[str], pool: str, weights: dict,
+                  embeddings: dict, settings: dict, scoring: Scoring, seed: int,
+                  device: str) -> None:
+    """In-silico 2-AFC psychophysics (``settings``: the config's psychophysics section)
+    of a layer's direction sets under the primary metric, one table per set; the pool's
+    cached embeddings are read where ``embeddings`` has them."""
     from ..psychophysics import accuracy_table, design_trials, run_2afc
 
-    device = resolve_device(device)
-    ds = store.open_dataset(directions)
-    design = design_trials(ds["responses"].values, n_references, quantiles, n_trials, band, seed)
-    m = build_metrics([metric], weights, device, metric_size)[0]
-    result = run_2afc(design, pool_images(pool), m, pooling)
-    table = accuracy_table(result, list(ds["direction"].values), quantiles)
-    table.insert(0, "source", ds.attrs["source"])
-    table.insert(1, "layer", ds.attrs["layer"])
-    table.insert(2, "method", ds.attrs["method"])
-    table["metric"], table["pooling"] = m.name, pooling
-    write_csv(table, out, metric_info([m], weights))
+    if len(directions) != len(outs):
+        raise ValueError(f"{len(directions)} direction sets for {len(outs)} tables")
+    metric = scoring.metric
+    m = build_metrics([metric], weights, resolve_device(device), scoring.metric_size,
+                      embeddings)[0]
+    cache = pool_embeddings(embeddings[metric]) if metric in embeddings else None
+    images = pool_images(pool)
+    for path, out in zip(directions, outs):
+        ds = store.open_dataset(path)
+        design = design_trials(ds["responses"].values, settings["n_references"],
+                               settings["quantiles"], settings["n_trials"], settings["band"],
+                               seed)
+        result = run_2afc(design, images, m, settings["pooling"], cache)
+        table = accuracy_table(result, list(ds["direction"].values), settings["quantiles"])
+        table.insert(0, "source", ds.attrs["source"])
+        table.insert(1, "layer", ds.attrs["layer"])
+        table.insert(2, "method", ds.attrs["method"])
+        table["metric"], table["pooling"] = m.name, settings["pooling"]
+        write_csv(table, out, metric_info([m], weights))

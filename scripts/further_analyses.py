@@ -1,0 +1,16 @@
+"""The paper's further analyses of one layer: synergy, interpolation, split halves,
+semantics, spectrum (those the config enables)."""
+
+from superposition.pipeline.analyses import further_analyses
+from superposition.pipeline.io import embedding_stores
+from superposition.runner import logged
+
+p = snakemake.params
+inputs = dict(snakemake.input.items())
+with logged(snakemake):
+    further_analyses(snakemake.input.responses, dict(snakemake.output.items()),
+                     analyses=p.analyses, pool=snakemake.input.pool,
+                     neurons=inputs.get("neurons"), scores=list(snakemake.input.scores),
+                     kmeans=inputs.get("kmeans"), weights=inputs,
+                     embeddings=embedding_stores(inputs), scoring=p.scoring, seed=p.seed,
+                     device=p.device)
