@@ -1,7 +1,7 @@
 """Stage 4: every score of the known-answer units built from one pool."""
 
-from superposition.pipeline.scoring import calibrate
 from superposition.pipeline.io import embedding_stores
+from superposition.pipeline.scoring import calibrate
 from superposition.runner import logged
 
 p = snakemake.params

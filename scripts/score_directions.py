@@ -1,7 +1,7 @@
 """Stage 4: II, MIS and the bland-image control of every direction of a layer's sets."""
 
-from superposition.pipeline.scoring import score_direction_sets
 from superposition.pipeline.io import embedding_stores
+from superposition.pipeline.scoring import score_direction_sets
 from superposition.runner import logged
 
 p = snakemake.params

@@ -18,15 +18,3 @@ def flat_images():
     """24 uniformly coloured 16x16 images; image i has grey level 10 * i."""
     levels = (np.arange(24) * 10).astype(np.uint8)
     return np.broadcast_to(levels[:, None, None, None], (24, 16, 16, 3)).copy()
-
-
-# Module-scoped runs that several tests read: under pytest-xdist (`make test` runs two
-# workers) each run's tests go to one worker, so that the run is made once.
-SHARED_RUNS = {"tiny_run", "v4_run", "slurm"}
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items):
-    for item in items:
-        for name in SHARED_RUNS & set(item.fixturenames):
-            item.add_marker(pytest.mark.xdist_group(name))

@@ -15,7 +15,7 @@ from .. import store
 from ..devices import resolve_device
 from ..registry import Registry
 from ..settings import Scoring
-from .io import (build_metrics, metric_info, pool_embeddings, pool_groups, pool_images,
+from .io import (build_metrics, cached_input, metric_info, pool_groups, pool_images,
                  pool_table, read_all, read_table, write_csv)
 
 log = logging.getLogger("superposition")
@@ -30,7 +30,7 @@ def _scorer(pool: str, weights: dict, scoring: Scoring, device: str, embeddings:
     metric = scoring.metric
     m = build_metrics([metric], weights, resolve_device(device), scoring.metric_size,
                       embeddings)[0]
-    cache = pool_embeddings(embeddings[metric]) if metric in embeddings else None
+    cache = cached_input(embeddings, metric)
     images = pool_images(pool)
     groups = pool_groups(pool, scoring.one_per_group)
     return (metric_info([m], weights) | {"one_per_group": groups is not None},

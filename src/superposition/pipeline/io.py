@@ -61,6 +61,12 @@ def pool_embeddings(path: str):
     return store.LazyRows(group["embeddings"])
 
 
+def cached_input(embeddings: dict, metric: str):
+    """The pool's cached embeddings or distances under ``metric`` (see
+    :func:`pool_embeddings`), or None where ``embeddings`` (metric -> store) lacks it."""
+    return pool_embeddings(embeddings[metric]) if metric in embeddings else None
+
+
 def build_metrics(names: list[str], weights: dict[str, str | None], device: str, size,
                   embeddings: dict | None = None):
     """The named metrics; one whose pool embeddings are cached (``embeddings``: metric ->

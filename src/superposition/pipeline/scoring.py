@@ -15,7 +15,7 @@ from ..analyses import lifetime_sparseness
 from ..devices import resolve_device
 from ..provenance import provenance
 from ..settings import Scoring
-from .io import (all_groups, build_metrics, fitted_alphas, metric_info, pool_embeddings,
+from .io import (all_groups, build_metrics, cached_input, fitted_alphas, metric_info,
                 pool_groups, pool_images, pool_table, read_all, read_table, write_csv)
 
 log = logging.getLogger("superposition")
@@ -74,7 +74,7 @@ def _scorers(built: list, embeddings: dict, mis: dict, fitted: str | None) -> li
 
     fits = fitted_alphas(fitted)
     return [(m, resolve_alpha(mis["alpha"], m.name, fits),
-             pool_embeddings(embeddings[m.name]) if m.name in embeddings else None)
+             cached_input(embeddings, m.name))
             for m in built]
 
 
@@ -230,8 +230,8 @@ def random_baseline(pool: str, weights: dict, embeddings: dict, scoring: Scoring
     built = build_metrics(scoring.metrics, weights, resolve_device(device), scoring.metric_size,
                           embeddings)
     for metric in built:
-        cache = pool_embeddings(embeddings[metric.name]) if metric.name in embeddings else None
-        scores = baseline(len(images), images, metric, scoring.k, n_sets, seed, groups, cache)
+        scores = baseline(len(images), images, metric, scoring.k, n_sets, seed, groups,
+                          cached_input(embeddings, metric.name))
         frames.append(pd.DataFrame({"pool": Path(pool).stem, "metric": metric.name,
                                     "set": np.arange(n_sets), "ii_pairs": scores["ii_pairs"],
                                     "ii_code": scores["ii_code"]}))
@@ -252,7 +252,7 @@ def psychophysics(directions: list[str], outs: list[str], pool: str, weights: di
     metric = scoring.metric
     m = build_metrics([metric], weights, resolve_device(device), scoring.metric_size,
                       embeddings)[0]
-    cache = pool_embeddings(embeddings[metric]) if metric in embeddings else None
+    cache = cached_input(embeddings, metric)
     images = pool_images(pool)
     for path, out in zip(directions, outs):
         ds = store.open_dataset(path)
