@@ -9,7 +9,7 @@ import yaml
 from superposition.images import cadena_images
 from superposition.recordings import cadena2019, split_half_reliability
 from superposition.pipeline.io import read_table
-from test_workflow import ROOT, snakemake
+from runs import ROOT, snakemake
 
 
 @pytest.fixture

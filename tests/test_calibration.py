@@ -30,7 +30,7 @@ def test_each_type_is_built_where_the_pool_allows_it(rng):
     assert set(alone.unit_type) == {"lowlevel", "noise"}  # no groups, no concepts
     narrow = np.where(np.arange(400) < 30, "x", "rest")  # 7.5% < the 20% a concept needs
     _, few = known_units(stats, 0, 5, 12, concepts={"label": narrow})
-    assert set(few[few.unit_type == "concept"].unit) == {f"concept:label=rest"} | {
+    assert set(few[few.unit_type == "concept"].unit) == {"concept:label=rest"} | {
         f"concept:label=rest#{i}" for i in range(1, 12)}
     assert (few.unit_type == "sparse_concept").sum() == 12
 

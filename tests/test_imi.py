@@ -227,7 +227,7 @@ def test_workflow_downloads_the_release_and_draws_fig_2(release, tmp_path):
     import shutil
 
     import yaml
-    from test_workflow import TINY, snakemake
+    from runs import TINY, snakemake
 
     mirror = tmp_path / "mirror"
     mirror.mkdir()

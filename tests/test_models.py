@@ -5,7 +5,10 @@ import pytest
 import torch
 
 from superposition.activations import LayerTaps, layer_layouts, stream_activations
-from superposition.models import build_model, check_layers, layer_names
+from superposition import models
+from superposition.models import (ArchitectureFacts, build_model, check_layers, layer_names,
+                                   model_row_problems)
+from superposition.preflight import Cache
 from superposition.weights import WeightsSource, check, fetch
 
 
@@ -13,6 +16,47 @@ def test_layer_names_and_a_wrong_name_lists_the_valid_ones():
     assert "features.2" in layer_names("torchvision/mobilenet_v2")
     with pytest.raises(ValueError, match="no layer 'features.99'.*valid names: features"):
         check_layers("torchvision/mobilenet_v2", ["features.2", "features.99"])
+
+
+ROWS = {"models": {"m": {"architecture": "torchvision/mobilenet_v2", "layers": ["features.2"],
+                        "weights": "IMAGENET1K_V1"}},
+        "metrics": {"d": {"architecture": "tiny/cnn", "layers": ["0"], "weights": "random"}}}
+
+
+@pytest.mark.parametrize("edit, expected", [
+    (lambda r: r.update(architecture="torchvison/mobilenet_v2"),
+     "models.m: unknown model family 'torchvison' (did you mean 'torchvision'?)"),
+    (lambda r: r.update(layers=["features.99"]),
+     "models.m: torchvision/mobilenet_v2 has no layer 'features.99'"),
+    (lambda r: r.update(weights="IMAGENET9"), "models.m: "),
+])
+def test_a_model_row_is_checked_against_its_architecture(tmp_path, edit, expected):
+    facts = ArchitectureFacts(Cache(tmp_path / "facts.json"))
+    assert model_row_problems(ROWS, facts) == []
+    rows = {"models": {"m": dict(ROWS["models"]["m"])}, "metrics": ROWS["metrics"]}
+    edit(rows["models"]["m"])
+    [problem] = model_row_problems(rows, facts)
+    assert problem.startswith(expected)
+    if "weights" in expected:
+        assert "no weights 'IMAGENET9'" in problem
+
+
+def test_architecture_facts_are_asked_of_the_network_once_per_install(tmp_path, monkeypatch):
+    """A second run directory reads the layer names and widths from the shared cache; a
+    change to the package (here, its fingerprint) asks the network again."""
+    path = tmp_path / "facts.json"
+    first = ArchitectureFacts(Cache(path))
+    names = first.layer_names("torchvision/mobilenet_v2")
+    widths = first.layer_widths("torchvision/mobilenet_v2", ["features.2"], 64)
+    monkeypatch.setattr(models, "layer_names", lambda a: pytest.fail("built the network"))
+    monkeypatch.setattr(models, "layer_widths", lambda *a: pytest.fail("built the network"))
+    again = ArchitectureFacts(Cache(path))
+    assert again.layer_names("torchvision/mobilenet_v2") == names
+    assert again.layer_widths("torchvision/mobilenet_v2", ["features.2"], 64) == widths == {
+        "features.2": 24}
+    monkeypatch.setattr(models, "layer_names", lambda a: ["changed"])
+    monkeypatch.setattr("superposition.preflight._fingerprint", lambda path: "other")
+    assert ArchitectureFacts(Cache(path)).layer_names("torchvision/mobilenet_v2") == ["changed"]
 
 
 def test_layer_taps_stop_the_forward_pass_after_the_last_layer():

@@ -12,7 +12,7 @@ from scipy.io import savemat
 
 from superposition.images import nsd_images
 from superposition.recordings import nsd, nsd_image_ids, preprocess
-from test_workflow import ROOT, snakemake
+from runs import ROOT, snakemake
 
 Z, Y, X = 3, 4, 5
 N_IMAGES = 40

@@ -22,7 +22,7 @@ from superposition.images import cifar10
 from superposition.models import build_model, layer_names
 from superposition.pipeline.io import read_table
 from superposition.weights import WeightsSource, fetch
-from test_workflow import ROOT, snakemake
+from runs import ROOT, snakemake
 
 CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
            "truck"]
@@ -94,8 +94,13 @@ def test_paper_config_dry_runs(tmp_path):
     out = snakemake("-n", "-d", tmp_path, "--configfile", ROOT / "config/paper.yaml")
     assert out.returncode == 0, out.stderr[-3000:]
     for rule in ("download_dataset", "fetch_model_weights", "fetch_metric_weights",
-                 "cache_activations", "synergy", "figure_summary"):
+                 "cache_activations", "further_analyses", "figure_summary"):
         assert rule in out.stdout
+    # every paper method is scored beside its shuffled-fit null, on every layer
+    for method in ("kmeans", "pca", "ica", "nmf", "topk_sae", "kmeans@0.5", "kmeans@2"):
+        shuffled = method.replace("@", "_shuffled@") if "@" in method else f"{method}_shuffled"
+        for layer in ("layer1", "layer4"):
+            assert f"results/scores/resnet50_cifar10/{layer}/{shuffled}.csv" in out.stdout
 
 
 def test_paper_config_with_the_imi_validation_dry_runs(tmp_path):
@@ -116,11 +121,11 @@ def test_paper_config_runs_offline_with_random_weights(tmp_path, rng):
         row.update(weights="random", batch_size=100, layers=["layer1"])
     cfg["scoring"].update(metric="lpips_alex_random", n_random=50)
     cfg["directions"]["kmeans"]["n_init"] = 2
-    # the paper's methods with the TopK SAE; the other dictionaries and an overcomplete sweep
-    # go through the DAG in test_workflow.py (a run with all of them here took 5 minutes)
-    cfg["directions"]["methods"] = cfg["directions"]["methods"][:12]
+    # K-means and PCA with their shuffled fits, and the K sweep: the dry run above shows every
+    # method planned with its null; the tiny run and tests/test_user_network.py run the rest
+    cfg["directions"]["methods"] = ["neurons", "kmeans", "kmeans_shuffled", "pca",
+                                    "pca_shuffled", "random"]
     cfg["directions"]["k_sweep"] = cfg["directions"]["k_sweep"][:1]
-    cfg["directions"]["topk_sae"] = {"max_epochs": 2, "batch_size": 64}
     cfg["analyses"]["synergy"]["n_pairs"] = 10
     cfg["analyses"]["interpolation"]["n_pairs"] = 3
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(cfg))
@@ -138,7 +143,7 @@ def test_paper_config_runs_offline_with_random_weights(tmp_path, rng):
     scores = read_table(tmp_path / "run/results/scores/resnet50_cifar10/layer1/kmeans.csv")
     assert scores.mis.between(0, 1).all() and scores.ii_excess.notna().all()
     net = read_table(tmp_path / "run/results/tables/net_effects.csv")
-    # every method has its shuffled fit in the paper's configuration, and the untrained null
+    # each method net of its shuffled fit, and of the untrained null
     shuffled = set(net[net.null == "shuffled"].method)
-    assert {"kmeans", "pca", "ica", "nmf", "topk_sae", "kmeans@2"} <= shuffled
+    assert shuffled == {"kmeans", "pca", "kmeans@0.5", "kmeans@2"}
     assert set(net[net.null == "untrained"].null_source) == {"resnet50_cifar10_untrained"}

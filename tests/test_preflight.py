@@ -15,7 +15,7 @@ from superposition.images import zip_members
 from superposition.mis import DEFAULTS as MIS, design_tasks
 from superposition.models import layer_widths
 from superposition.recordings import Recording, preprocess
-from superposition.scoring import pool_requirements
+from superposition.settings import Scoring
 
 
 def _jpeg(colour) -> bytes:
@@ -128,7 +128,7 @@ def test_a_k_below_two_is_refused_with_a_ratio_that_works(n_units):
 
 
 def test_the_mis_pool_requirement_is_the_exact_minimum(rng):
-    need = pool_requirements(5, MIS, {"degree": 2})
+    need = Scoring(metric="pixel", k=5).pool_requirements()
     n = need["scoring.mis (n_references 9 in quantile 0.25)"]
     design_tasks(rng.random((n, 2)), MIS["n_references"], 2, MIS["quantile"], 0)
     with pytest.raises(ValueError):

@@ -16,11 +16,9 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from runs import ENV, ROOT, TINY
+
 SCRIPT = ROOT / "tests/slurm/local_slurm.sh"
-TINY = ROOT / "tests/data/config.yaml"
-ENV = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-       "HF_HUB_OFFLINE": "1"}
 # What the README tells users to change in the profile, for this one-node cluster: its
 # partitions (cpu, and gpu with one counted GPU), no account, squeue for job states.
 LOCAL = ["--default-resources", "mem_mb=1000", "runtime=10m",

@@ -1,5 +1,8 @@
+import pandas as pd
 import pytest
+import xarray as xr
 
+from runs import snakemake, write_config
 from superposition.models import resolve_layers, stage_layers
 from superposition.zoo import expand_zoo, resolve_architectures, source_name
 
@@ -54,3 +57,40 @@ def test_depth_fractions_pick_the_first_stage_at_or_past_each_depth():
                                                                         {"layer3": 0.75})
     with pytest.raises(ValueError, match="depth fractions lie in"):
         resolve_layers("torchvision/resnet18", [0.0, 1.5])
+
+
+@pytest.mark.workflow
+def test_a_zoo_of_a_cnn_a_vit_and_a_channels_last_model_runs_from_one_row(tmp_path):
+    """timm's tiny random test models, layers picked by relative depth: each read by its
+    own layout, scored, and drawn side by side in the zoo figure."""
+    def edit(c):
+        c["models"], c["brain"] = {}, {}
+        c.pop("metrics")
+        c["zoo"] = {"tiny3": {"architectures": ["timm/test_resnet", "timm/test_vit",
+                                                "timm/test_mamba*"],
+                              "weights": "random", "pool": "shapes", "layers": [0.5],
+                              "input_size": 96}}
+        c["image_pools"] = {"shapes": c["image_pools"]["shapes"]}
+        c["directions"].update(methods=["neurons", "kmeans", "topk_sae"], k_sweep=[])
+        c["scoring"]["controls"] = []
+        c["psychophysics"]["methods"], c["figures"]["mei_methods"], c["analyses"] = [], [], {}
+
+    out = snakemake("results/figures/zoo.png", "--cores", 2, "-d", tmp_path / "run",
+                    "--configfile", write_config(tmp_path, edit))
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    table = pd.read_csv(tmp_path / "run/results/tables/zoo.csv")
+    assert set(table.architecture) == {"timm/test_resnet", "timm/test_vit",
+                                       "timm/test_mambaout"}
+    assert set(table.score) == {"ii", "mis", "ii_excess"}
+    assert set(table.method) == {"kmeans", "topk_sae"}
+    layers = table.groupby("architecture").layer.unique().map(sorted).to_dict()
+    assert layers == {"timm/test_resnet": ["layer2"], "timm/test_vit": ["blocks.2"],
+                      "timm/test_mambaout": ["stages.1"]}  # half way: the 2nd of 4 stages
+    assert table.depth.between(0.5, 1, inclusive="left").all()  # the first stage at or past
+    vit = xr.open_zarr(tmp_path / "run/results/responses/tiny3_test_vit/blocks.2.zarr")
+    assert vit.sizes["unit"] == 64  # the channels, not the 37 tokens
+    read = vit.attrs["provenance"]["settings"]["read"]
+    assert (read["layout"], read["prefix_tokens"], read["grid"]) == ("ntc", 1, [6, 6])
+    mamba = xr.open_zarr(tmp_path / "run/results/responses/tiny3_test_mambaout/stages.1.zarr")
+    assert mamba.sizes["unit"] == 32  # channels last: 12 x 12 x 32
+    assert (tmp_path / "run/results/figures/zoo.png").stat().st_size > 10_000

@@ -466,10 +466,12 @@ def resolve_layers(architecture: str, layers) -> tuple[list[str], dict[str, floa
     return picked, {name: depths[name] for name in picked}
 
 
-def check_layers(architecture: str, layers: list[str]) -> None:
+def check_layers(architecture: str, layers: list[str], valid: list[str] | None = None) -> None:
+    """Raises ValueError naming each layer that ``architecture`` lacks (``valid``: its
+    layer names, where already known), with the closest names."""
     from difflib import get_close_matches
 
-    valid = layer_names(architecture)
+    valid = layer_names(architecture) if valid is None else valid
     wrong = [layer for layer in layers if layer not in valid]
     if wrong:
         close = get_close_matches(wrong[0], valid, n=3)
@@ -477,3 +479,66 @@ def check_layers(architecture: str, layers: list[str]) -> None:
         shown = ", ".join(valid[:60]) + (" ..." if len(valid) > 60 else "")
         raise ValueError(f"{architecture} has no layer {', '.join(map(repr, wrong))}{hint}; "
                          f"valid names: {shown}")
+
+
+class ArchitectureFacts:
+    """What the config checks and the preflight ask of an architecture (its layer names,
+    stages, layer widths, weight tags), kept in a :class:`~superposition.preflight.Cache`
+    while this package and the installed torch, torchvision, timm and open_clip are
+    unchanged, so that a run's start builds no network once any run has asked. A user's
+    ``python/`` network is asked every time: its file is not the package's."""
+
+    def __init__(self, cache):
+        self.cache = cache
+
+    def _get(self, what: str, architecture: str, args, compute):
+        if architecture.startswith("python/"):
+            return compute()
+        from importlib.metadata import PackageNotFoundError, version
+        from pathlib import Path
+
+        def installed(package):
+            try:
+                return version(package)
+            except PackageNotFoundError:
+                return None
+
+        versions = [installed(p) for p in ("torch", "torchvision", "timm", "open_clip_torch")]
+        key = f"{what} {architecture} {args} {versions}"
+        return self.cache.get(key, Path(__file__).parent, compute)
+
+    def layer_names(self, architecture: str) -> list[str]:
+        return self._get("layer_names", architecture, None, lambda: layer_names(architecture))
+
+    def resolve_layers(self, architecture: str, layers) -> tuple[list[str], dict[str, float]]:
+        names, depths = self._get("resolve_layers", architecture, layers,
+                                  lambda: resolve_layers(architecture, layers))
+        return list(names), depths
+
+    def layer_widths(self, architecture: str, layers: list[str], size: int,
+                     layout=None) -> dict[str, int] | None:
+        return self._get("layer_widths", architecture, (layers, size, layout),
+                         lambda: layer_widths(architecture, layers, size, layout))
+
+    def check_weights(self, architecture: str, tag: str) -> None:
+        """Raises ValueError where ``tag`` names no weights of the architecture."""
+        family, name = split_architecture(architecture)
+        self._get("weights", architecture, tag,
+                  lambda: family.weights_source(name, tag) is not None)
+
+
+def model_row_problems(config: dict, facts: ArchitectureFacts) -> list[str]:
+    """Each model and metric row checked against its real architecture: the family, the
+    layer names and the weight tag."""
+    problems = []
+    for section in ("models", "metrics"):
+        for name, row in config.get(section, {}).items():
+            try:
+                split_architecture(row["architecture"])
+                check_layers(row["architecture"], row["layers"],
+                             facts.layer_names(row["architecture"]))
+                if row["weights"] != "random":
+                    facts.check_weights(row["architecture"], row["weights"])
+            except (KeyError, ValueError) as err:
+                problems.append(f"{section}.{name}: {err.args[0] if err.args else err}")
+    return problems

@@ -62,11 +62,23 @@ class Cache:
         result = compute()
         self.entries[key] = {"fingerprint": fingerprint, "result": result}
         if self.path:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(self.entries))
-            os.replace(tmp, self.path)
+            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")  # runs may share it
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                tmp.write_text(json.dumps(self.entries))
+                os.replace(tmp, self.path)
+            except OSError:  # a cache that cannot be written is only slower
+                pass
         return result
+
+
+def shared_cache(name: str) -> Cache:
+    """A cache that every working directory shares, for checks of what is installed
+    rather than of a run's inputs: ``$SUPERPOSITION_CACHE/<name>.json``, by default
+    under ``$XDG_CACHE_HOME`` or ``~/.cache``."""
+    root = os.environ.get("SUPERPOSITION_CACHE") or Path(
+        os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "superposition"
+    return Cache(Path(root) / f"{name}.json")
 
 
 def check_image(file) -> str | None:

@@ -17,7 +17,7 @@ import numpy as np
 
 from .interpretability import (EMBEDDING_BUDGET, embedded_chunks, ii_from_distances,
                                set_distances, top_k)
-from .lowlevel import n_coefficients, shadow_sets, shared_groups
+from .lowlevel import shadow_sets, shared_groups
 from .metrics import Metric
 from .mis import design_tasks, unit_mis
 
@@ -31,21 +31,6 @@ class ScoreDesign:
     shadows: np.ndarray | None = None  # units x sets x k: the low-level shadows' top-k
     r2: np.ndarray | None = None  # per unit: the variance the statistics explain
     info: dict | None = None  # how the shadow sets were drawn
-
-
-def pool_requirements(k: int, mis: dict, baseline: dict) -> dict[str, int]:
-    """The fewest images a pool needs for each score, keyed by the settings that ask
-    for them, so a config whose pool is too small is refused before any job runs."""
-    import math
-
-    need_mis = int(mis["n_references"] / mis["quantile"])  # smallest N with enough per side
-    while math.ceil(mis["quantile"] * need_mis) < mis["n_references"] + 1:
-        need_mis += 1
-    return {f"scoring.k {k}": k,
-            f"scoring.mis (n_references {mis['n_references']} in quantile "
-            f"{mis['quantile']:g})": need_mis,
-            f"scoring.lowlevel_baseline (degree {baseline['degree']}: its coefficients + k "
-            f"+ 1)": n_coefficients(baseline["degree"]) + k + 1}
 
 
 def design_scores(responses: np.ndarray, k: int, seed: int, mis: dict,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 
 from .calibration import DEFAULTS as CALIBRATION_DEFAULTS
-from .lowlevel import BASELINE_DEFAULTS
+from .lowlevel import BASELINE_DEFAULTS, n_coefficients
 from .mis import DEFAULTS as MIS_DEFAULTS
 
 NESTED = {"mis": MIS_DEFAULTS, "lowlevel_baseline": BASELINE_DEFAULTS,
@@ -51,3 +51,19 @@ class Scoring:
     def metrics(self) -> list[str]:
         """The II's metric first, then the controls that differ from it."""
         return [self.metric] + [m for m in self.controls if m != self.metric]
+
+    def pool_requirements(self) -> dict[str, int]:
+        """The fewest images a scored pool needs for each score, keyed by the settings
+        that ask for them, so a config whose pool is too small is refused before any job
+        runs."""
+        import math
+
+        mis, degree = self.mis, self.lowlevel_baseline["degree"]
+        need_mis = int(mis["n_references"] / mis["quantile"])  # smallest N, enough per side
+        while math.ceil(mis["quantile"] * need_mis) < mis["n_references"] + 1:
+            need_mis += 1
+        return {f"scoring.k {self.k}": self.k,
+                f"scoring.mis (n_references {mis['n_references']} in quantile "
+                f"{mis['quantile']:g})": need_mis,
+                f"scoring.lowlevel_baseline (degree {degree}: its coefficients + k + 1)":
+                    n_coefficients(degree) + self.k + 1}

@@ -11,6 +11,8 @@ from superposition.directions import METHODS  # the registry, every method regis
 from superposition.methods import SetName, set_name
 from superposition.pipeline.analyses import ANALYSES as ANALYSIS_REGISTRY
 from superposition.metrics import METRICS
+from superposition.models import ArchitectureFacts, model_row_problems
+from superposition.preflight import shared_cache
 from superposition.settings import Scoring
 
 
@@ -72,31 +74,22 @@ def _resolve_layers(models):
     """Layers given as stages or depth fractions, as layer names, in place; model ->
     {layer: relative depth}. Resolved once (it builds the network) and cached for the
     jobs, so a job's start imports no torch."""
-    from pathlib import Path
-
-    import superposition.models
-    from superposition.preflight import Cache
-
-    cache = Cache(".snakemake/superposition/layers.json")
     depths = {}
     for name, row in models.items():
         spec = row["layers"]
         named = not isinstance(spec, str) and all(isinstance(x, str) for x in spec)
         if named and name not in ZOO:
             continue  # named layers: nothing to resolve; zoo rows need their depths
-        key = f"{row['architecture']} {spec}"
         try:
-            layers, depths[name] = cache.get(
-                key,
-                Path(superposition.models.__file__),
-                lambda: superposition.models.resolve_layers(row["architecture"], spec),
-            )
+            layers, depths[name] = FACTS.resolve_layers(row["architecture"], spec)
         except (KeyError, ValueError) as err:
             config_error(f"models.{name}: {err}")
-        row["layers"] = list(layers)
+        row["layers"] = layers
     return depths
 
 
+# layer names, stages, widths and weight tags: asked of the networks once per install
+FACTS = ArchitectureFacts(shared_cache("architectures"))
 ZOO = _expand_zoo()  # zoo source -> its entry and architecture
 DEPTHS = _resolve_layers(config["models"])  # model -> {layer: relative depth}
 UNTRAINED = _add_untrained_nulls(config["models"])  # model -> its untrained null source
@@ -130,23 +123,10 @@ IMI = config.get("imi", {})  # the IMI branch runs when the section is present
 IMI_METRICS = IMI.get("metrics", ALL_METRICS)
 
 
-def _check_models():
-    """Layer names and weight tags, checked against the real architectures."""
-    from superposition.models import check_layers, split_architecture
-
-    for section in ("models", "metrics"):
-        for name, row in config.get(section, {}).items():
-            try:
-                family, arch = split_architecture(row["architecture"])
-                check_layers(row["architecture"], row["layers"])
-                if row["weights"] != "random":
-                    family.weights_source(arch, row["weights"])
-            except (KeyError, ValueError) as err:
-                config_error(f"{section}.{name}: {err}")
-
-
-if workflow.is_main_process:
-    _check_models()
+if workflow.is_main_process:  # layer names and weight tags, against the architectures
+    problems = model_row_problems(config, FACTS)
+    if problems:
+        config_error("\n  ".join(problems))
 
 
 SOURCES = {
@@ -198,9 +178,7 @@ def _preflight():
     files) and the pool sizes and unit counts that decide whether k, MIS, the matched
     baseline and every direction set's K can work. Checks are cached per input."""
     from superposition.directions import n_directions
-    from superposition.models import layer_widths
     from superposition.preflight import Cache, pool_size, response_units
-    from superposition.scoring import pool_requirements
 
     cache = Cache(".snakemake/superposition/preflight.json")
     sizes = {}
@@ -209,7 +187,7 @@ def _preflight():
             sizes[name] = pool_size(pool["kind"], pool, cache)
         except (OSError, ValueError) as err:
             preflight_error(f"image_pools.{name}: {err}")
-    needs = pool_requirements(SCORING.k, SCORING.mis, SCORING.lowlevel_baseline)
+    needs = SCORING.pool_requirements()
     for name in {row["pool"] for row in SOURCES.values()}:  # the scored pools
         for setting, n in needs.items():
             if sizes[name] is not None and sizes[name] < n:
@@ -223,7 +201,7 @@ def _preflight():
             row = MODELS[source]
             size = row.get("input_size") or POOLS_CFG[pool].get("size", 224)
             try:
-                widths = layer_widths(
+                widths = FACTS.layer_widths(
                     row["architecture"], row["layers"], size, row.get("layout")
                 )
             except ValueError as err:
