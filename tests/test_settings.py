@@ -10,7 +10,7 @@ import yaml
 
 from superposition.configcheck import validate_config
 from superposition.directions import METHODS  # the registry, with every method registered
-from superposition.settings import NESTED, Scoring
+from superposition.settings import NESTED, Psychophysics, Scoring
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())
@@ -33,6 +33,20 @@ def test_the_scoring_defaults_are_the_schemas():
     for name, defaults in NESTED.items():
         assert schema_defaults(scoring[name]) == defaults, name
         assert getattr(library, name) == defaults
+
+
+def test_the_psychophysics_defaults_are_the_schemas():
+    """The settings object's defaults are the schema's; what the schema requires has none."""
+    import dataclasses
+
+    section = SECTIONS["psychophysics"]
+    fields = {f.name: f.default for f in dataclasses.fields(Psychophysics)}
+    assert set(fields) == set(section["properties"])
+    assert {k for k, v in fields.items() if v is dataclasses.MISSING} == set(section["required"])
+    assert {k: v for k, v in fields.items() if v is not dataclasses.MISSING} == schema_defaults(
+        section)
+    with pytest.raises(ValueError, match=r"unknown settings \['n_trial'\]"):
+        Psychophysics.from_config(TINY["psychophysics"] | {"n_trial": 5})
 
 
 def test_every_method_option_default_is_the_methods_own():

@@ -1,9 +1,9 @@
-"""The scoring section of the config as one typed object.
+"""The scoring and psychophysics sections of the config as typed objects.
 
-Its defaults are the library's (``mis.DEFAULTS``, ``lowlevel.BASELINE_DEFAULTS``,
+Their defaults are the library's (``mis.DEFAULTS``, ``lowlevel.BASELINE_DEFAULTS``,
 ``calibration.DEFAULTS`` and the fields below); the schema states the same defaults
 for its readers, and ``tests/test_settings.py`` proves that the two agree. Rules pass
-the object whole, so a job's function takes its settings by name, never by position.
+each object whole, so a job's function takes its settings by name, never by position.
 """
 
 from __future__ import annotations
@@ -67,3 +67,25 @@ class Scoring:
                 f"{mis['quantile']:g})": need_mis,
                 f"scoring.lowlevel_baseline (degree {degree}: its coefficients + k + 1)":
                     n_coefficients(degree) + self.k + 1}
+
+
+@dataclass(frozen=True)
+class Psychophysics:
+    """The in-silico 2-AFC task, as configured (the schema states the same defaults)."""
+
+    methods: tuple
+    n_references: int
+    quantiles: tuple
+    n_trials: int
+    band: float = 0.05
+    pooling: str = "max"
+
+    @classmethod
+    def from_config(cls, section: dict) -> "Psychophysics":
+        """From the config's psychophysics section; unknown keys are an error."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(section) - known)
+        if unknown:
+            raise ValueError(f"psychophysics: unknown settings {unknown}; known: {sorted(known)}")
+        return cls(**section | {"methods": tuple(section["methods"]),
+                                "quantiles": tuple(section["quantiles"])})

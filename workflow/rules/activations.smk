@@ -23,10 +23,10 @@ rule cache_activations:
         architecture=lambda wc: MODELS[wc.source]["architecture"],
         weights_tag=lambda wc: MODELS[wc.source]["weights"],
         layers=lambda wc: MODELS[wc.source]["layers"],
-        statistic=lambda wc: MODELS[wc.source].get("statistic", "centre"),
+        statistic=lambda wc: MODELS[wc.source]["statistic"],
         layout=lambda wc: MODELS[wc.source].get("layout"),
-        batch_size=lambda wc: MODELS[wc.source].get("batch_size", 64),
-        input_size=lambda wc: MODELS[wc.source].get("input_size"),
+        batch_size=lambda wc: MODELS[wc.source]["batch_size"],
+        input_size=lambda wc: MODELS[wc.source]["input_size"],
         device=device(model_on_gpu),
         seed=config["seed"],
     script:

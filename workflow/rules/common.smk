@@ -13,7 +13,7 @@ from superposition.pipeline.analyses import ANALYSES as ANALYSIS_REGISTRY
 from superposition.metrics import METRICS
 from superposition.models import ArchitectureFacts, model_row_problems
 from superposition.preflight import shared_cache
-from superposition.settings import Scoring
+from superposition.settings import Psychophysics, Scoring
 
 
 def config_error(message):
@@ -98,7 +98,7 @@ MODELS = config["models"]
 BRAIN = config["brain"]
 DIRECTIONS = config["directions"]
 SCORING = Scoring.from_config(config["scoring"])  # rules pass it whole
-PSYCHO = config["psychophysics"]
+PSYCHO = Psychophysics.from_config(config["psychophysics"])  # rules pass it whole
 FIGURES = config["figures"]
 METHOD_NAMES = DIRECTIONS["methods"]
 # one K sweep, or a list of them (each its methods at its ratios)
@@ -199,7 +199,7 @@ def _preflight():
         pool = info["pool"]
         if source in MODELS:
             row = MODELS[source]
-            size = row.get("input_size") or POOLS_CFG[pool].get("size", 224)
+            size = row["input_size"] or POOLS_CFG[pool]["size"]
             try:
                 widths = FACTS.layer_widths(
                     row["architecture"], row["layers"], size, row.get("layout")
@@ -449,7 +449,7 @@ def source_figures(source):
             source=source,
             layer=SOURCES[source]["layers"],
         )
-    if PSYCHO["methods"]:
+    if PSYCHO.methods:
         out.append(f"results/figures/{source}/psychophysics.png")
     if source in PLANTED:
         out.append(f"results/figures/{source}/recovery.png")

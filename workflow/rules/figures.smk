@@ -83,7 +83,7 @@ rule figure_psychophysics:
             "results/psychophysics/{source}/{layer}/{method}.csv",
             source=wc.source,
             layer=SOURCES[wc.source]["layers"],
-            method=PSYCHO["methods"],
+            method=PSYCHO.methods,
         ),
     output:
         report(
@@ -100,7 +100,7 @@ rule figure_psychophysics:
         "../../envs/analysis.yaml"
     params:
         title=lambda wc: f"{wc.source}: in-silico 2-AFC ({SCORING.metric}, "
-        f"{PSYCHO['pooling']} pooling)",
+        f"{PSYCHO.pooling} pooling)",
     script:
         "../../scripts/figure_psychophysics.py"
 

@@ -2,19 +2,19 @@
 # per layer for the configured direction sets.
 
 
-if PSYCHO["methods"]:
+if PSYCHO.methods:
 
     rule psychophysics:
         input:
             unpack(main_metric_inputs),
             directions=[
                 f"results/directions/{{source}}/{{layer}}/{d}.zarr"
-                for d in PSYCHO["methods"]
+                for d in PSYCHO.methods
             ],
         output:
             [
                 f"results/psychophysics/{{source}}/{{layer}}/{d}.csv"
-                for d in PSYCHO["methods"]
+                for d in PSYCHO.methods
             ],
         log:
             "logs/psychophysics/{source}/{layer}.log",

@@ -14,7 +14,7 @@ from .. import store
 from ..analyses import lifetime_sparseness
 from ..devices import resolve_device
 from ..provenance import provenance
-from ..settings import Scoring
+from ..settings import Psychophysics, Scoring
 from .io import (all_groups, build_metrics, cached_input, fitted_alphas, metric_info,
                 pool_groups, pool_images, pool_table, read_all, read_table, write_csv)
 
@@ -240,7 +240,7 @@ def random_baseline(pool: str, weights: dict, embeddings: dict, scoring: Scoring
 
 
 def psychophysics(directions: list[str], outs: list[str], pool: str, weights: dict,
-                  embeddings: dict, settings: dict, scoring: Scoring, seed: int,
+                  embeddings: dict, settings: Psychophysics, scoring: Scoring, seed: int,
                   device: str) -> None:
     """In-silico 2-AFC psychophysics (``settings``: the config's psychophysics section)
     of a layer's direction sets under the primary metric, one table per set; the pool's
@@ -256,13 +256,12 @@ def psychophysics(directions: list[str], outs: list[str], pool: str, weights: di
     images = pool_images(pool)
     for path, out in zip(directions, outs):
         ds = store.open_dataset(path)
-        design = design_trials(ds["responses"].values, settings["n_references"],
-                               settings["quantiles"], settings["n_trials"], settings["band"],
-                               seed)
-        result = run_2afc(design, images, m, settings["pooling"], cache)
-        table = accuracy_table(result, list(ds["direction"].values), settings["quantiles"])
+        design = design_trials(ds["responses"].values, settings.n_references,
+                               list(settings.quantiles), settings.n_trials, settings.band, seed)
+        result = run_2afc(design, images, m, settings.pooling, cache)
+        table = accuracy_table(result, list(ds["direction"].values), list(settings.quantiles))
         table.insert(0, "source", ds.attrs["source"])
         table.insert(1, "layer", ds.attrs["layer"])
         table.insert(2, "method", ds.attrs["method"])
-        table["metric"], table["pooling"] = m.name, settings["pooling"]
+        table["metric"], table["pooling"] = m.name, settings.pooling
         write_csv(table, out, metric_info([m], weights))
