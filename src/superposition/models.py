@@ -481,6 +481,20 @@ def check_layers(architecture: str, layers: list[str], valid: list[str] | None =
                          f"valid names: {shown}")
 
 
+@lru_cache(maxsize=None)
+def _network_packages() -> tuple:
+    """The installed versions of the packages that build networks (None: not installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def installed(package):
+        try:
+            return version(package)
+        except PackageNotFoundError:
+            return None
+
+    return tuple(installed(p) for p in ("torch", "torchvision", "timm", "open_clip_torch"))
+
+
 class ArchitectureFacts:
     """What the config checks and the preflight ask of an architecture (its layer names,
     stages, layer widths, weight tags), kept in a :class:`~superposition.preflight.Cache`
@@ -494,17 +508,9 @@ class ArchitectureFacts:
     def _get(self, what: str, architecture: str, args, compute):
         if architecture.startswith("python/"):
             return compute()
-        from importlib.metadata import PackageNotFoundError, version
         from pathlib import Path
 
-        def installed(package):
-            try:
-                return version(package)
-            except PackageNotFoundError:
-                return None
-
-        versions = [installed(p) for p in ("torch", "torchvision", "timm", "open_clip_torch")]
-        key = f"{what} {architecture} {args} {versions}"
+        key = f"{what} {architecture} {args} {_network_packages()}"
         return self.cache.get(key, Path(__file__).parent, compute)
 
     def layer_names(self, architecture: str) -> list[str]:

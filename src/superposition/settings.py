@@ -18,6 +18,14 @@ NESTED = {"mis": MIS_DEFAULTS, "lowlevel_baseline": BASELINE_DEFAULTS,
           "calibration": CALIBRATION_DEFAULTS}
 
 
+def _refuse_unknown(cls, section: dict, name: str) -> None:
+    """A settings section's keys that its class lacks are an error, naming them."""
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(section) - known)
+    if unknown:
+        raise ValueError(f"{name}: unknown settings {unknown}; known: {sorted(known)}")
+
+
 @dataclass(frozen=True)
 class Scoring:
     """II, MIS, the bland-image control and the calibration, as configured."""
@@ -37,10 +45,7 @@ class Scoring:
     def from_config(cls, section: dict) -> "Scoring":
         """From the config's scoring section; a nested section given in part keeps the
         defaults of the keys it leaves out. Unknown keys are an error."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(section) - known)
-        if unknown:
-            raise ValueError(f"scoring: unknown settings {unknown}; known: {sorted(known)}")
+        _refuse_unknown(cls, section, "scoring")
         values = dict(section)
         for key, defaults in NESTED.items():
             values[key] = defaults | section.get(key, {})
@@ -83,9 +88,6 @@ class Psychophysics:
     @classmethod
     def from_config(cls, section: dict) -> "Psychophysics":
         """From the config's psychophysics section; unknown keys are an error."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(section) - known)
-        if unknown:
-            raise ValueError(f"psychophysics: unknown settings {unknown}; known: {sorted(known)}")
+        _refuse_unknown(cls, section, "psychophysics")
         return cls(**section | {"methods": tuple(section["methods"]),
                                 "quantiles": tuple(section["quantiles"])})
