@@ -5,5 +5,5 @@ from superposition.runner import logged
 
 p = snakemake.params
 with logged(snakemake):
-    figure_meis(snakemake.input.scores, snakemake.input.pool, p.metric, p.methods, p.n_show,
-                p.title, snakemake.output[0])
+    figure_meis(snakemake.input.scores, snakemake.input.pool, p.metric, p.figures, p.title,
+                snakemake.output[0])

@@ -5,6 +5,6 @@ from superposition.runner import logged
 
 p = snakemake.params
 with logged(snakemake):
-    imi_evidence(snakemake.input.trials, snakemake.input.file_map, snakemake.input.stimuli,
-                 snakemake.wildcards.metric, dict(snakemake.input.items()), p.pooling, p.k,
-                 p.device, p.metric_size, snakemake.output.sets, snakemake.output.units)
+    imi_evidence(snakemake.input.trials, snakemake.input.stimuli, snakemake.wildcards.metric,
+                 dict(snakemake.input.items()), p.imi, p.device, snakemake.output.sets,
+                 snakemake.output.units)

@@ -5,5 +5,4 @@ from superposition.runner import logged
 
 p = snakemake.params
 with logged(snakemake):
-    imi_stimuli(snakemake.input.trials, snakemake.input.file_map, p.imagenet_root, p.size, p.k,
-                snakemake.output[0], workers=snakemake.threads)
+    imi_stimuli(snakemake.input.trials, p.imi, snakemake.output[0], workers=snakemake.threads)

@@ -5,5 +5,4 @@ from superposition.runner import logged
 
 p = snakemake.params
 with logged(snakemake):
-    imi_trials(snakemake.input.responses, snakemake.input.file_map, p.models, p.modes,
-               p.passed_checks, p.drop_multi_participation, snakemake.output[0])
+    imi_trials(p.imi, snakemake.output[0])

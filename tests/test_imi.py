@@ -15,6 +15,7 @@ from imi_fixture import write_imi_fixture
 from superposition import imi
 from superposition.pipeline.imi import imi_evidence, imi_stimuli, imi_trials, imi_validation
 from superposition.images import resize_centre_crop
+from superposition.settings import Imi
 
 
 MIS_ALPHA = 2.0
@@ -33,15 +34,14 @@ def run(release, tmp_path_factory):
     p = {name: str(out / name) for name in
          ("trials.csv", "stimuli.zarr", "evidence.csv", "ii.csv", "trial_stats.csv",
           "unit_stats.csv", "units.csv", "models.csv")}
-    imi_trials(paths["responses"], paths["file_map"], None, ["natural"], True, True,
-                        p["trials.csv"])
-    imi_stimuli(p["trials.csv"], paths["file_map"], paths["imagenet_root"], 48, 5,
-                         p["stimuli.zarr"])
-    imi_evidence(p["trials.csv"], paths["file_map"], p["stimuli.zarr"], "pixel", {},
-                          "max", 5, "cpu", None, p["evidence.csv"], p["ii.csv"])
-    imi_validation(p["trials.csv"], [p["evidence.csv"]], [p["ii.csv"]], 200, 30, 0,
-                            MIS_ALPHA, p["trial_stats.csv"], p["unit_stats.csv"], p["units.csv"],
-                            p["models.csv"])
+    settings = Imi(paths["responses"], paths["file_map"], paths["imagenet_root"], size=48,
+                   n_boot=200, n_splits=30)
+    imi_trials(settings, p["trials.csv"])
+    imi_stimuli(p["trials.csv"], settings, p["stimuli.zarr"])
+    imi_evidence(p["trials.csv"], p["stimuli.zarr"], "pixel", {}, settings, "cpu",
+                 p["evidence.csv"], p["ii.csv"])
+    imi_validation(p["trials.csv"], [p["evidence.csv"]], [p["ii.csv"]], settings, 0, MIS_ALPHA,
+                   p["trial_stats.csv"], p["unit_stats.csv"], p["units.csv"], p["models.csv"])
     return p
 
 
@@ -91,8 +91,8 @@ def test_missing_columns_and_unit_are_named(release, tmp_path):
     del mapping["resnet50"]["layer2_1_conv2/channel_17"]
     (tmp_path / "map.json").write_text(json.dumps(mapping))
     with pytest.raises(imi.IMIFormatError, match=r"no .*layer2_1_conv2/channel_17.* line \d+"):
-        imi_trials(str(release["responses"]), str(tmp_path / "map.json"), None,
-                            ["natural"], True, True, str(tmp_path / "t.csv"))
+        imi_trials(Imi(str(release["responses"]), str(tmp_path / "map.json"), "unused"),
+                   str(tmp_path / "t.csv"))
 
 
 def test_missing_image_names_the_file_before_decoding_any(release, run, tmp_path):
@@ -102,8 +102,9 @@ def test_missing_image_names_the_file_before_decoding_any(release, run, tmp_path
     first[f"batch_{trials.batch[0]}"]["min_4.png"] = "n09999999/n09999999_1.JPEG"
     (tmp_path / "map.json").write_text(json.dumps(mapping))
     with pytest.raises(FileNotFoundError, match="n09999999/n09999999_1.JPEG.*imagenet_root"):
-        imi_stimuli(run["trials.csv"], str(tmp_path / "map.json"),
-                             str(release["imagenet_root"]), 32, 5, str(tmp_path / "s.zarr"))
+        imi_stimuli(run["trials.csv"], Imi("unused", str(tmp_path / "map.json"),
+                                           str(release["imagenet_root"]), size=32),
+                    str(tmp_path / "s.zarr"))
 
 
 def _pixel_image(root, rel, size=48):

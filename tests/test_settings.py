@@ -10,7 +10,7 @@ import yaml
 
 from superposition.configcheck import validate_config
 from superposition.directions import METHODS  # the registry, with every method registered
-from superposition.settings import NESTED, Psychophysics, Scoring
+from superposition.settings import NESTED, Directions, Figures, Imi, Psychophysics, Scoring
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())
@@ -35,18 +35,42 @@ def test_the_scoring_defaults_are_the_schemas():
         assert getattr(library, name) == defaults
 
 
-def test_the_psychophysics_defaults_are_the_schemas():
-    """The settings object's defaults are the schema's; what the schema requires has none."""
+def assert_fields_are_the_schemas(cls, section):
+    """A settings object's fields are its schema section's keys; what the schema requires
+    has no default, and every other field's default is the schema's."""
     import dataclasses
 
-    section = SECTIONS["psychophysics"]
-    fields = {f.name: f.default for f in dataclasses.fields(Psychophysics)}
+    fields = {f.name: (f.default if f.default_factory is dataclasses.MISSING
+                       else f.default_factory()) for f in dataclasses.fields(cls)}
     assert set(fields) == set(section["properties"])
-    assert {k for k, v in fields.items() if v is dataclasses.MISSING} == set(section["required"])
-    assert {k: v for k, v in fields.items() if v is not dataclasses.MISSING} == schema_defaults(
-        section)
-    with pytest.raises(ValueError, match=r"unknown settings \['n_trial'\]"):
-        Psychophysics.from_config(TINY["psychophysics"] | {"n_trial": 5})
+    assert {k for k, v in fields.items() if v is dataclasses.MISSING} == set(
+        section.get("required", []))
+    library = {k: list(v) if isinstance(v, tuple) else v
+               for k, v in fields.items() if v is not dataclasses.MISSING}
+    assert {k: v for k, v in library.items() if v is not None} == schema_defaults(section)
+
+
+@pytest.mark.parametrize("cls, name", [(Psychophysics, "psychophysics"), (Figures, "figures"),
+                                       (Imi, "imi")])
+def test_the_settings_defaults_are_the_schemas(cls, name):
+    assert_fields_are_the_schemas(cls, SECTIONS[name])
+    section = TINY.get(name) or {"responses": "r", "file_map": "m", "imagenet_root": "/"}
+    with pytest.raises(ValueError, match=rf"{name}: unknown settings \['n_trial'\]"):
+        cls.from_config(section | {"n_trial": 5})
+
+
+def test_the_direction_sets_and_their_options_come_from_the_directions_section():
+    section = {"methods": ["neurons", "kmeans", "kmeans_shuffled"], "k_ratio": 1,
+               "kmeans": {"n_init": 3},
+               "k_sweep": {"methods": ["kmeans", "kmeans_shuffled"], "ratios": [0.5, 2]}}
+    directions = Directions.from_config(section)
+    assert directions.sets == ["neurons", "kmeans", "kmeans_shuffled", "kmeans@0.5",
+                               "kmeans@2", "kmeans_shuffled@0.5", "kmeans_shuffled@2"]
+    assert directions.params("kmeans_shuffled@2") == {"n_init": 3}  # the null shares them
+    assert directions.params("neurons") == {}
+    as_list = Directions.from_config(section | {"k_sweep": [section["k_sweep"]]})
+    assert as_list == directions and as_list.sweep_methods == ["kmeans", "kmeans_shuffled"]
+    assert set(SECTIONS["directions"]["required"]) == {"methods", "k_ratio"}
 
 
 def test_every_method_option_default_is_the_methods_own():

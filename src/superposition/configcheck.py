@@ -88,10 +88,10 @@ def config_problems(config: dict) -> list[str]:
 
     from .metrics import METRICS
     from .pipeline.analyses import ANALYSES
-    from .settings import Scoring
+    from .settings import Directions, Figures, Imi, Psychophysics, Scoring
 
     pools, models, brain = config["image_pools"], config["models"], config["brain"]
-    directions = config["directions"]
+    directions = Directions.from_config(config["directions"])
     problems = []
     for name, pool in pools.items():
         missing = [k for k in POOL_NEEDS.get(pool["kind"], ["n_images"]) if k not in pool]
@@ -113,27 +113,26 @@ def config_problems(config: dict) -> list[str]:
         if missing:
             problems.append(f"brain.{name}: the {row['adapter']} adapter needs {missing}")
     metrics = Scoring.from_config(config["scoring"]).metrics
-    imi = config.get("imi", {})
-    for section, names in (("scoring", metrics), ("imi.metrics", imi.get("metrics", metrics))):
+    imi = Imi.from_config(config.get("imi"))
+    for section, names in (("scoring", metrics),
+                           ("imi.metrics", (imi.metrics or metrics) if imi else [])):
         problems += [f"{section}: unknown metric {m!r}; known: {METRICS.names()}"
                      for m in names if m not in METRICS]
-    if imi and not os.path.isdir(imi["imagenet_root"]):
-        problems.append(f"imi.imagenet_root {imi['imagenet_root']!r} is not a folder; set it "
+    if imi and not os.path.isdir(imi.imagenet_root):
+        problems.append(f"imi.imagenet_root {imi.imagenet_root!r} is not a folder; set it "
                         f"to the ImageNet-1k train folder that the IMI file map's paths are "
                         f"relative to")
-    if imi.get("models") and imi["figure_model"] not in imi["models"]:
-        problems.append(f"imi.figure_model {imi['figure_model']!r} is not in imi.models "
-                        f"{imi['models']}")
-    methods = directions["methods"]
+    if imi and imi.models and imi.figure_model not in imi.models:
+        problems.append(f"imi.figure_model {imi.figure_model!r} is not in imi.models "
+                        f"{list(imi.models)}")
+    methods = list(directions.methods)
     for analysis in config.get("analyses", {}):
         problems += [f"analyses.{analysis} needs {m!r} in directions.methods"
                      for m in ANALYSES.fact(analysis, "reads", ()) if m not in methods]
-    sweeps = directions.get("k_sweep", [])
-    sweeps = [sweeps] if isinstance(sweeps, dict) else sweeps
     for section, listed in (
-            ("directions.k_sweep.methods", [m for s in sweeps for m in s["methods"]]),
-            ("psychophysics.methods", config["psychophysics"]["methods"]),
-            ("figures.mei_methods", config["figures"].get("mei_methods", []))):
+            ("directions.k_sweep.methods", directions.sweep_methods),
+            ("psychophysics.methods", Psychophysics.from_config(config["psychophysics"]).methods),
+            ("figures.mei_methods", Figures.from_config(config["figures"]).mei_methods)):
         extra = set(listed) - set(methods)
         if extra:
             problems.append(f"{section} lists {sorted(extra)}, not in directions.methods "

@@ -1,9 +1,11 @@
-"""The scoring and psychophysics sections of the config as typed objects.
+"""The config's sections as typed objects: directions, scoring, psychophysics, figures
+and the IMI branch.
 
 Their defaults are the library's (``mis.DEFAULTS``, ``lowlevel.BASELINE_DEFAULTS``,
-``calibration.DEFAULTS`` and the fields below); the schema states the same defaults
-for its readers, and ``tests/test_settings.py`` proves that the two agree. Rules pass
-each object whole, so a job's function takes its settings by name, never by position.
+``calibration.DEFAULTS``, each method's own keyword defaults and the fields below); the
+schema states the same defaults for its readers, and ``tests/test_settings.py`` proves
+that the two agree. Rules pass each object whole, so a job's function takes its settings
+by name, never by position.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass, field, fields
 
 from .calibration import DEFAULTS as CALIBRATION_DEFAULTS
 from .lowlevel import BASELINE_DEFAULTS, n_coefficients
+from .methods import SetName, set_name
 from .mis import DEFAULTS as MIS_DEFAULTS
 
 NESTED = {"mis": MIS_DEFAULTS, "lowlevel_baseline": BASELINE_DEFAULTS,
@@ -91,3 +94,88 @@ class Psychophysics:
         _refuse_unknown(cls, section, "psychophysics")
         return cls(**section | {"methods": tuple(section["methods"]),
                                 "quantiles": tuple(section["quantiles"])})
+
+
+@dataclass(frozen=True)
+class Directions:
+    """The direction methods, each at the source's K, and the K sweeps: ``sweeps`` holds
+    one ``(methods, ratios)`` pair per sweep (the config gives one sweep or a list);
+    ``options`` holds each method's own settings (its shuffled-fit null shares them)."""
+
+    methods: tuple
+    k_ratio: float
+    sweeps: tuple = ()
+    options: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_config(cls, section: dict) -> "Directions":
+        sweeps = section.get("k_sweep", [])
+        sweeps = [sweeps] if isinstance(sweeps, dict) else sweeps
+        return cls(tuple(section["methods"]), section["k_ratio"],
+                   tuple((tuple(s["methods"]), tuple(s["ratios"])) for s in sweeps),
+                   {k: v for k, v in section.items()
+                    if k not in ("methods", "k_ratio", "k_sweep")})
+
+    @property
+    def sweep_methods(self) -> list[str]:
+        """The methods of every sweep, each once, in order."""
+        return list(dict.fromkeys(m for methods, _ in self.sweeps for m in methods))
+
+    @property
+    def sets(self) -> list[str]:
+        """Every direction set: each method at the source's K, then ``<method>@<ratio>``
+        for the sweeps (K = ratio x number of units, e.g. the paper's n/2 and 2n)."""
+        swept = (set_name(m, r) for methods, ratios in self.sweeps
+                 for m in methods for r in ratios)
+        return list(self.methods) + list(dict.fromkeys(swept))
+
+    def params(self, direction_set: str) -> dict:
+        """The settings of the method a direction set fits."""
+        return self.options.get(SetName.parse(direction_set).fitted, {})
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Which direction sets the MEI figure shows (none: no MEI figure), and how many of
+    the most and least interpretable units it shows of each."""
+
+    mei_methods: tuple = ()
+    n_show: int = 3
+
+    @classmethod
+    def from_config(cls, section: dict) -> "Figures":
+        _refuse_unknown(cls, section, "figures")
+        return cls(**section | {"mei_methods": tuple(section.get("mei_methods", ()))})
+
+
+@dataclass(frozen=True)
+class Imi:
+    """The validation against the IMI human psychophysics. ``models`` None: every IMI
+    model; ``metrics`` None: the scoring section's metric and controls."""
+
+    responses: str
+    file_map: str
+    imagenet_root: str
+    models: tuple | None = None
+    modes: tuple = ("natural",)
+    passed_checks: bool = True
+    drop_multi_participation: bool = True
+    metrics: tuple | None = None
+    pooling: str = "max"
+    size: int = 224
+    k: int = 5
+    n_boot: int = 1000
+    n_splits: int = 100
+    figure_model: str = "resnet50"
+
+    @classmethod
+    def from_config(cls, section: dict | None) -> "Imi | None":
+        """From the config's imi section; None where it is absent (the branch is off)."""
+        if not section:
+            return None
+        _refuse_unknown(cls, section, "imi")
+        values = dict(section)
+        for key in ("models", "modes", "metrics"):
+            if values.get(key) is not None:
+                values[key] = tuple(values[key])
+        return cls(**values)

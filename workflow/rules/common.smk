@@ -8,12 +8,12 @@ from types import SimpleNamespace
 from superposition.configcheck import validate_config
 from superposition.devices import job_device, job_gpus
 from superposition.directions import METHODS  # the registry, every method registered
-from superposition.methods import SetName, set_name
+from superposition.methods import SetName
 from superposition.pipeline.analyses import ANALYSES as ANALYSIS_REGISTRY
 from superposition.metrics import METRICS
 from superposition.models import ArchitectureFacts, model_row_problems
 from superposition.preflight import shared_cache
-from superposition.settings import Psychophysics, Scoring
+from superposition.settings import Directions, Figures, Imi, Psychophysics, Scoring
 
 
 def config_error(message):
@@ -96,31 +96,21 @@ UNTRAINED = _add_untrained_nulls(config["models"])  # model -> its untrained nul
 POOLS_CFG = config["image_pools"]
 MODELS = config["models"]
 BRAIN = config["brain"]
-DIRECTIONS = config["directions"]
+DIRECTIONS = Directions.from_config(config["directions"])
 SCORING = Scoring.from_config(config["scoring"])  # rules pass it whole
 PSYCHO = Psychophysics.from_config(config["psychophysics"])  # rules pass it whole
-FIGURES = config["figures"]
-METHOD_NAMES = DIRECTIONS["methods"]
-# one K sweep, or a list of them (each its methods at its ratios)
-SWEEPS = DIRECTIONS.get("k_sweep", [])
-SWEEPS = [SWEEPS] if isinstance(SWEEPS, dict) else SWEEPS
-SWEEP_METHODS = list(dict.fromkeys(m for sweep in SWEEPS for m in sweep["methods"]))
+FIGURES = Figures.from_config(config["figures"])
+# the IMI branch runs when the config has its section
+IMI = Imi.from_config(config.get("imi"))
+METHOD_NAMES = list(DIRECTIONS.methods)
+SWEEP_METHODS = DIRECTIONS.sweep_methods
 # Direction sets: each method at the source's K, plus "<method>@<ratio>" for the K sweeps
-# (K = ratio x number of units, e.g. the paper's n/2 and 2n, or an overcomplete 4n).
-DIRECTION_SETS = METHOD_NAMES + list(
-    dict.fromkeys(
-        set_name(m, r)
-        for sweep in SWEEPS
-        for m in sweep["methods"]
-        for r in sweep["ratios"]
-    )
-)
+DIRECTION_SETS = DIRECTIONS.sets
 ANALYSES = config.get("analyses", {})
 # figures of the further analyses: the enabled ones, plus II vs sparsity from the scores
 ANALYSIS_FIGURES = list(ANALYSES) + ["sparsity"]
 ALL_METRICS = SCORING.metrics
-IMI = config.get("imi", {})  # the IMI branch runs when the section is present
-IMI_METRICS = IMI.get("metrics", ALL_METRICS)
+IMI_METRICS = list(IMI.metrics or ALL_METRICS) if IMI else []
 
 
 if workflow.is_main_process:  # layer names and weight tags, against the architectures
@@ -134,7 +124,7 @@ SOURCES = {
         "kind": "model",
         "pool": row["pool"],
         "layers": row["layers"],
-        "k_ratio": row.get("k_ratio", DIRECTIONS["k_ratio"]),
+        "k_ratio": row.get("k_ratio", DIRECTIONS.k_ratio),
         "null": name in UNTRAINED.values(),
     }
     for name, row in MODELS.items()
@@ -143,7 +133,7 @@ SOURCES = {
         "kind": row["adapter"],
         "pool": row["pool"],
         "layers": [row["area"]],
-        "k_ratio": row.get("k_ratio", DIRECTIONS["k_ratio"]),
+        "k_ratio": row.get("k_ratio", DIRECTIONS.k_ratio),
         "null": False,
     }
     for name, row in BRAIN.items()
@@ -372,11 +362,6 @@ def k_ratio(wildcards):
     return ratio if ratio is not None else SOURCES[wildcards.source]["k_ratio"]
 
 
-def method_params(direction_set):
-    """Settings of a method; its shuffled-fit null shares them."""
-    return DIRECTIONS.get(fitted_method(direction_set), {})
-
-
 DATA_KEYS = ("path", "expdesign", "roi")
 
 
@@ -421,7 +406,7 @@ def set_specs(source, sets):
         {
             "name": d,
             "k_ratio": k_ratio(SimpleNamespace(source=source, method=d)),
-            "options": method_params(d),
+            "options": DIRECTIONS.params(d),
         }
         for d in sets
     ]
@@ -443,7 +428,7 @@ def source_figures(source):
         return out
     if SWEEP_METHODS:
         out.append(f"results/figures/{source}/ii_by_size.png")
-    if FIGURES.get("mei_methods"):
+    if FIGURES.mei_methods:
         out += expand(
             "results/figures/{source}/meis_{layer}.png",
             source=source,

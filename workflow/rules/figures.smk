@@ -52,7 +52,7 @@ rule figure_ii_by_size:
 
 rule figure_meis:
     input:
-        scores=lambda wc: scores(wc.source, [wc.layer], FIGURES["mei_methods"]),
+        scores=lambda wc: scores(wc.source, [wc.layer], FIGURES.mei_methods),
         pool=lambda wc: pool_zarr(wc.source),
     output:
         report(
@@ -69,8 +69,7 @@ rule figure_meis:
         "../../envs/analysis.yaml"
     params:
         metric=SCORING.metric,
-        methods=FIGURES.get("mei_methods"),
-        n_show=FIGURES["n_show"],
+        figures=FIGURES,
         title=lambda wc: f"{wc.source} {wc.layer}: top-{SCORING.k} images of the most "
         f"and least interpretable units",
     script:

@@ -3,165 +3,154 @@
 # and II per unit -> AUC / r per trial, Spearman per unit -> Fig. 2.
 
 
-rule imi_trials:
-    input:
-        responses=IMI.get("responses", []),
-        file_map=IMI.get("file_map", []),
-    output:
-        "results/imi/trials.csv",
-    log:
-        "logs/imi_trials.log",
-    conda:
-        "../../envs/analysis.yaml"
-    resources:
-        mem_mb=lambda wc, attempt: 4000 * attempt,
-        runtime="10m",
-    params:
-        models=IMI.get("models"),
-        modes=IMI.get("modes"),
-        passed_checks=IMI.get("passed_checks"),
-        drop_multi_participation=IMI.get("drop_multi_participation"),
-    script:
-        "../../scripts/imi_trials.py"
+if IMI:  # the branch runs when the config has an imi section
 
+    rule imi_trials:
+        input:
+            responses=IMI.responses,
+            file_map=IMI.file_map,
+        output:
+            "results/imi/trials.csv",
+        log:
+            "logs/imi_trials.log",
+        conda:
+            "../../envs/analysis.yaml"
+        resources:
+            mem_mb=lambda wc, attempt: 4000 * attempt,
+            runtime="10m",
+        params:
+            imi=IMI,
+        script:
+            "../../scripts/imi_trials.py"
 
-rule imi_stimuli:
-    input:
-        trials="results/imi/trials.csv",
-        file_map=IMI.get("file_map", []),
-    output:
-        directory("results/imi/stimuli.zarr"),
-    log:
-        "logs/imi_stimuli.log",
-    conda:
-        "../../envs/analysis.yaml"
-    threads: 4  # decoding threads
-    resources:
-        mem_mb=lambda wc, attempt: 4000 * attempt,
-        runtime="2h",
-    params:
-        imagenet_root=IMI.get("imagenet_root"),
-        size=IMI.get("size"),
-        k=IMI.get("k"),
-    script:
-        "../../scripts/imi_stimuli.py"
+    rule imi_stimuli:
+        input:
+            trials="results/imi/trials.csv",
+            file_map=IMI.file_map,
+        output:
+            directory("results/imi/stimuli.zarr"),
+        log:
+            "logs/imi_stimuli.log",
+        conda:
+            "../../envs/analysis.yaml"
+        threads: 4  # decoding threads
+        resources:
+            mem_mb=lambda wc, attempt: 4000 * attempt,
+            runtime="2h",
+        params:
+            imi=IMI,
+        script:
+            "../../scripts/imi_stimuli.py"
 
+    rule imi_evidence:
+        input:
+            unpack(lambda wc: metric_weights([wc.metric])),
+            trials="results/imi/trials.csv",
+            file_map=IMI.file_map,
+            stimuli="results/imi/stimuli.zarr",
+        output:
+            sets="results/imi/evidence/{metric}.csv",
+            units="results/imi/unit_ii/{metric}.csv",
+        log:
+            "logs/imi_evidence/{metric}.log",
+        conda:
+            "../../envs/torch.yaml"
+        resources:
+            gpu=gpus(metric_on_gpu),
+            mem_mb=lambda wc, attempt: 16000 * attempt,
+            runtime="2h",
+        params:
+            imi=IMI,
+            device=device(metric_on_gpu),
+        script:
+            "../../scripts/imi_evidence.py"
 
-rule imi_evidence:
-    input:
-        unpack(lambda wc: metric_weights([wc.metric])),
-        trials="results/imi/trials.csv",
-        file_map=IMI.get("file_map", []),
-        stimuli="results/imi/stimuli.zarr",
-    output:
-        sets="results/imi/evidence/{metric}.csv",
-        units="results/imi/unit_ii/{metric}.csv",
-    log:
-        "logs/imi_evidence/{metric}.log",
-    conda:
-        "../../envs/torch.yaml"
-    resources:
-        gpu=gpus(metric_on_gpu),
-        mem_mb=lambda wc, attempt: 16000 * attempt,
-        runtime="2h",
-    params:
-        pooling=IMI.get("pooling"),
-        k=IMI.get("k"),
-        device=device(metric_on_gpu),
-        metric_size=IMI.get("size"),
-    script:
-        "../../scripts/imi_evidence.py"
+    rule imi_mis_alpha:
+        input:
+            trials="results/imi/trials.csv",
+            evidence=expand("results/imi/evidence/{metric}.csv", metric=IMI_METRICS),
+        output:
+            report(
+                "results/imi/mis_alpha.csv",
+                caption="../report/imi_tables.rst",
+                category="Fig. 2 - validation against human judgments (IMI)",
+                labels={"table": "MIS alpha per metric, fitted on the human trials"},
+            ),
+        log:
+            "logs/imi_mis_alpha.log",
+        conda:
+            "../../envs/analysis.yaml"
+        resources:
+            mem_mb=lambda wc, attempt: 4000 * attempt,
+            runtime="30m",
+        script:
+            "../../scripts/imi_mis_alpha.py"
 
+    rule imi_validation:
+        input:
+            trials="results/imi/trials.csv",
+            evidence=expand("results/imi/evidence/{metric}.csv", metric=IMI_METRICS),
+            unit_ii=expand("results/imi/unit_ii/{metric}.csv", metric=IMI_METRICS),
+            mis_alpha="results/imi/mis_alpha.csv",
+        output:
+            trials=report(
+                "results/imi/trial_stats.csv",
+                caption="../report/imi_tables.rst",
+                category="Fig. 2 - validation against human judgments (IMI)",
+                labels={"table": "per trial: AUC and r by model, layer, confidence"},
+            ),
+            units=report(
+                "results/imi/unit_stats.csv",
+                caption="../report/imi_tables.rst",
+                category="Fig. 2 - validation against human judgments (IMI)",
+                labels={"table": "per unit: Spearman by model, noise ceiling"},
+            ),
+            unit_table="results/imi/units.csv",
+            models=report(
+                "results/imi/model_ranking.csv",
+                caption="../report/imi_tables.rst",
+                category="Fig. 2 - validation against human judgments (IMI)",
+                labels={"table": "per model: mean human score vs II and MIS"},
+            ),
+        log:
+            "logs/imi_validation.log",
+        conda:
+            "../../envs/analysis.yaml"
+        resources:
+            mem_mb=lambda wc, attempt: 4000 * attempt,
+            runtime="30m",
+        params:
+            imi=IMI,
+            seed=config["seed"],
+            mis_alpha=SCORING.mis["alpha"],
+        script:
+            "../../scripts/imi_validation.py"
 
-rule imi_mis_alpha:
-    input:
-        trials="results/imi/trials.csv",
-        evidence=expand("results/imi/evidence/{metric}.csv", metric=IMI_METRICS),
-    output:
-        report(
-            "results/imi/mis_alpha.csv",
-            caption="../report/imi_tables.rst",
-            category="Fig. 2 - validation against human judgments (IMI)",
-            labels={"table": "MIS alpha per metric, fitted on the human trials"},
-        ),
-    log:
-        "logs/imi_mis_alpha.log",
-    conda:
-        "../../envs/analysis.yaml"
-    resources:
-        mem_mb=lambda wc, attempt: 4000 * attempt,
-        runtime="30m",
-    script:
-        "../../scripts/imi_mis_alpha.py"
-
-
-rule imi_validation:
-    input:
-        trials="results/imi/trials.csv",
-        evidence=expand("results/imi/evidence/{metric}.csv", metric=IMI_METRICS),
-        unit_ii=expand("results/imi/unit_ii/{metric}.csv", metric=IMI_METRICS),
-        mis_alpha="results/imi/mis_alpha.csv",
-    output:
-        trials=report(
-            "results/imi/trial_stats.csv",
-            caption="../report/imi_tables.rst",
-            category="Fig. 2 - validation against human judgments (IMI)",
-            labels={"table": "per trial: AUC and r by model, layer, confidence"},
-        ),
-        units=report(
-            "results/imi/unit_stats.csv",
-            caption="../report/imi_tables.rst",
-            category="Fig. 2 - validation against human judgments (IMI)",
-            labels={"table": "per unit: Spearman by model, noise ceiling"},
-        ),
-        unit_table="results/imi/units.csv",
-        models=report(
-            "results/imi/model_ranking.csv",
-            caption="../report/imi_tables.rst",
-            category="Fig. 2 - validation against human judgments (IMI)",
-            labels={"table": "per model: mean human score vs II and MIS"},
-        ),
-    log:
-        "logs/imi_validation.log",
-    conda:
-        "../../envs/analysis.yaml"
-    resources:
-        mem_mb=lambda wc, attempt: 4000 * attempt,
-        runtime="30m",
-    params:
-        n_boot=IMI.get("n_boot"),
-        n_splits=IMI.get("n_splits"),
-        seed=config["seed"],
-        mis_alpha=SCORING.mis["alpha"],
-    script:
-        "../../scripts/imi_validation.py"
-
-
-rule figure_imi:
-    input:
-        trials="results/imi/trial_stats.csv",
-        units="results/imi/unit_stats.csv",
-        unit_table="results/imi/units.csv",
-    output:
-        auc=report(
-            "results/figures/imi/fig2_auc.png",
-            caption="../report/imi_auc.rst",
-            category="Fig. 2 - validation against human judgments (IMI)",
-            labels={"figure": "AUC by layer and confidence"},
-        ),
-        units=report(
-            "results/figures/imi/units.png",
-            caption="../report/imi_units.rst",
-            category="Fig. 2 - validation against human judgments (IMI)",
-            labels={"figure": "per-unit human score vs II"},
-        ),
-    log:
-        "logs/figure_imi.log",
-    localrule: True
-    conda:
-        "../../envs/analysis.yaml"
-    params:
-        model=IMI.get("figure_model"),
-        metric=IMI_METRICS[0],
-    script:
-        "../../scripts/figure_imi.py"
+    rule figure_imi:
+        input:
+            trials="results/imi/trial_stats.csv",
+            units="results/imi/unit_stats.csv",
+            unit_table="results/imi/units.csv",
+        output:
+            auc=report(
+                "results/figures/imi/fig2_auc.png",
+                caption="../report/imi_auc.rst",
+                category="Fig. 2 - validation against human judgments (IMI)",
+                labels={"figure": "AUC by layer and confidence"},
+            ),
+            units=report(
+                "results/figures/imi/units.png",
+                caption="../report/imi_units.rst",
+                category="Fig. 2 - validation against human judgments (IMI)",
+                labels={"figure": "per-unit human score vs II"},
+            ),
+        log:
+            "logs/figure_imi.log",
+        localrule: True
+        conda:
+            "../../envs/analysis.yaml"
+        params:
+            model=IMI.figure_model,
+            metric=IMI_METRICS[0],
+        script:
+            "../../scripts/figure_imi.py"

@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from ..provenance import provenance
+from ..settings import Figures
 from .io import pool_images, read_all, read_table, write_csv
 
 log = logging.getLogger("superposition")
@@ -23,11 +24,12 @@ def figure_sizes(scores: list[str], metric: str, title: str, out: str) -> None:
     ii_by_size(read_all(scores), metric, title, out)
 
 
-def figure_meis(scores: list[str], pool: str, metric: str, methods: list[str], n_show: int,
-                title: str, out: str) -> None:
+def figure_meis(scores: list[str], pool: str, metric: str, figures: Figures, title: str,
+                out: str) -> None:
     from ..plotting import mei_grid
 
-    mei_grid(read_all(scores), pool_images(pool), metric, methods, n_show, title, out)
+    mei_grid(read_all(scores), pool_images(pool), metric, list(figures.mei_methods),
+             figures.n_show, title, out)
 
 
 def figure_psychophysics(tables: list[str], title: str, out: str) -> None:

@@ -12,28 +12,29 @@ import xarray as xr
 
 from ..devices import resolve_device
 from ..provenance import provenance
+from ..settings import Imi
 from .images import write_pool
 from .io import build_metrics, fitted_alphas, metric_info, pool_images, write_csv
 
 log = logging.getLogger("superposition")
 
 
-def imi_trials(responses: str, file_map: str, models, modes, passed_checks: bool,
-               drop_multi_participation: bool, out: str) -> None:
+def imi_trials(imi: Imi, out: str) -> None:
     """Filtered IMI trials, each checked to have its stimulus set in the file map."""
     from ..imi import load_file_map, load_trials, stimulus_files, stimulus_sets
 
-    trials, counts = load_trials(responses, models, modes, passed_checks,
-                                 drop_multi_participation)
-    stimulus_files(load_file_map(file_map), stimulus_sets(trials), trials, file_map)
+    trials, counts = load_trials(imi.responses, imi.models, imi.modes, imi.passed_checks,
+                                 imi.drop_multi_participation)
+    stimulus_files(load_file_map(imi.file_map), stimulus_sets(trials), trials, imi.file_map)
     log.info("IMI trials: %s", counts)
     log.info("per model: %s", trials.groupby("model").size().to_dict())
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     trials.to_csv(out, index=False)
     Path(out).with_suffix(".json").write_text(json.dumps(
-        {"filter_counts": counts, "responses": responses, "file_map": file_map,
-         "provenance": provenance(models=models, modes=modes, passed_checks=passed_checks,
-                                  drop_multi_participation=drop_multi_participation)},
+        {"filter_counts": counts, "responses": imi.responses, "file_map": imi.file_map,
+         "provenance": provenance(models=imi.models, modes=imi.modes,
+                                  passed_checks=imi.passed_checks,
+                                  drop_multi_participation=imi.drop_multi_participation)},
         indent=2))
 
 
@@ -45,12 +46,12 @@ def _imi_files(trials: str, file_map: str, k: int):
     return sets, stimulus_files(mapping, sets), unit_top_files(mapping, sets, k)
 
 
-def imi_stimuli(trials: str, file_map: str, imagenet_root: str, size: int, k: int,
-                out: str, workers: int = 2) -> None:
+def imi_stimuli(trials: str, imi: Imi, out: str, workers: int = 2) -> None:
     """Every ImageNet image the IMI trials and the units' top-k need, once, as a pool."""
     from ..images import listed_files
 
-    _, set_files, top = _imi_files(trials, file_map, k)
+    imagenet_root, size = imi.imagenet_root, imi.size
+    _, set_files, top = _imi_files(trials, imi.file_map, imi.k)
     files = sorted({f for fs in set_files for f in fs} | {f for fs in top.files for f in fs})
     log.info("rebuilding %d IMI stimuli from %s at %d px", len(files), imagenet_root, size)
     write_pool(out, listed_files(imagenet_root, files, size),
@@ -59,28 +60,27 @@ def imi_stimuli(trials: str, file_map: str, imagenet_root: str, size: int, k: in
                 "provenance": provenance(imagenet_root=imagenet_root, size=size)}, workers)
 
 
-def imi_evidence(trials: str, file_map: str, stimuli: str, metric: str, weights: dict,
-                 pooling: str, k: int, device: str, metric_size, out_sets: str,
-                 out_units: str) -> None:
+def imi_evidence(trials: str, stimuli: str, metric: str, weights: dict, imi: Imi,
+                 device: str, out_sets: str, out_units: str) -> None:
     """In-silico 2-AFC evidence of every IMI stimulus set, per metric layer and in all,
     and the II of every unit from its top-k exemplars."""
     from ..interpretability import set_ii
     from ..psychophysics import stimulus_set_evidence
 
     device = resolve_device(device)
-    sets, set_files, top = _imi_files(trials, file_map, k)
+    sets, set_files, top = _imi_files(trials, imi.file_map, imi.k)
     with xr.open_zarr(stimuli) as ds:
         position = {f: i for i, f in enumerate(ds["factor_file"].values)}
-    m = build_metrics([metric], weights, device, metric_size)[0]
+    m = build_metrics([metric], weights, device, imi.size)[0]
     images = pool_images(stimuli)
     evidence = stimulus_set_evidence(np.array([[position[f] for f in fs] for fs in set_files]),
-                                     images, m, pooling)
+                                     images, m, imi.pooling)
     for name, values in evidence.items():
         sets[f"evidence_{name}"] = values
     top["ii"] = set_ii(np.array([[position[f] for f in fs] for fs in top.files]), images,
                        m)["ii_pairs"]
     top["files"] = [" ".join(fs) for fs in top.files]
-    meta = metric_info([m], weights) | {"pooling": pooling, "k": k}
+    meta = metric_info([m], weights) | {"pooling": imi.pooling, "k": imi.k}
     write_csv(sets.assign(metric=m.name), out_sets, meta)
     write_csv(top.assign(metric=m.name), out_units, meta)
     log.info("evidence of %d stimulus sets and II of %d units under %s", len(sets), len(top),
@@ -106,8 +106,8 @@ def imi_mis_alpha(trials: str, evidence: list[str], out: str) -> None:
                                                "under P(correct) = sigmoid(alpha * delta)"})
 
 
-def imi_validation(trials: str, evidence: list[str], unit_ii: list[str], n_boot: int,
-                   n_splits: int, seed: int, mis_alpha, out_trials: str, out_units: str,
+def imi_validation(trials: str, evidence: list[str], unit_ii: list[str], imi: Imi,
+                   seed: int, mis_alpha, out_trials: str, out_units: str,
                    out_unit_table: str, out_models: str, fitted: str | None = None) -> None:
     """In-silico evidence, II and MIS against human correctness: trial-level AUC and r,
     unit-level Spearman with bootstrap CIs and the split-half noise ceiling, and the
@@ -150,7 +150,7 @@ def imi_validation(trials: str, evidence: list[str], unit_ii: list[str], n_boot:
             "mis_alpha": {m: resolve_alpha(mis_alpha, m, alphas) for m in
                           [pd.read_csv(e, nrows=1).metric.iloc[0] for e in evidence]}}
     write_csv(trial_statistics(table, predictors), out_trials, {"predictors": predictors})
-    write_csv(unit_statistics(units, table, unit_preds, n_boot, n_splits, seed), out_units,
-              meta | {"n_boot": n_boot, "n_splits": n_splits})
+    write_csv(unit_statistics(units, table, unit_preds, imi.n_boot, imi.n_splits, seed),
+              out_units, meta | {"n_boot": imi.n_boot, "n_splits": imi.n_splits})
     write_csv(units, out_unit_table, meta)
     write_csv(model_ranking(units, unit_preds), out_models, meta)
