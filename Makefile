@@ -22,9 +22,10 @@ demo: install
 	snakemake --workflow-profile workflow/profiles/default --cores $(CORES)
 	snakemake --workflow-profile workflow/profiles/default --report results/report.html
 
-# one worker per core; each test file to one worker, so its module-scoped runs are made once
+# one worker per core; each test file to one worker, so its module-scoped runs are made once,
+# the longest files first (tests/conftest.py orders them; xdist would put them last)
 test: install
-	$(PY) -m pytest -ra --durations=15 -n $(CORES) --dist loadfile
+	$(PY) -m pytest -ra --durations=15 -n $(CORES) --dist loadfile --no-loadscope-reorder
 
 dag: install  # the embedded default plus the IMI branch (any folder stands in for ImageNet)
 	snakemake --rulegraph --configfile config/config.yaml config/imi.yaml \

@@ -68,7 +68,7 @@ def test_wrong_pickle_is_named(tmp_path):
         cadena2019(str(path))
 
 
-@pytest.mark.workflow
+@pytest.mark.workflow(seconds=30)
 def test_cadena_runs_through_the_workflow(cadena_pickle, tmp_path):
     path, _, _ = cadena_pickle
     cfg = yaml.safe_load((ROOT / "tests/data/config.yaml").read_text())

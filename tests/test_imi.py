@@ -221,7 +221,7 @@ def test_split_half_ceiling_is_high_for_consistent_humans_and_low_for_coin_flips
     assert low["split_half_rho"] < 0.3
 
 
-@pytest.mark.workflow
+@pytest.mark.workflow(seconds=50)
 def test_workflow_downloads_the_release_and_draws_fig_2(release, tmp_path):
     """The IMI branch as users run it: the two files come through the download rule
     (a file:// mirror stands in for Zenodo), the stimuli from an ImageNet folder."""

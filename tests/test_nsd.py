@@ -96,7 +96,7 @@ def test_betas_in_another_space_than_the_roi_are_refused(nsd_files):
             subject=1, sessions=[1])
 
 
-@pytest.mark.workflow
+@pytest.mark.workflow(seconds=20)
 def test_nsd_runs_through_the_workflow(nsd_files, tmp_path):
     path, _, _, _ = nsd_files
     cfg = yaml.safe_load((ROOT / "tests/data/config.yaml").read_text())

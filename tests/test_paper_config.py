@@ -112,7 +112,7 @@ def test_paper_config_with_the_imi_validation_dry_runs(tmp_path):
     assert "resources/datasets/imi2023/responses_main.csv" in out.stdout
 
 
-@pytest.mark.workflow
+@pytest.mark.workflow(seconds=140)
 def test_paper_config_runs_offline_with_random_weights(tmp_path, rng):
     write_cifar_archive(tmp_path / "cifar.tar.gz", 120, rng)  # 600 training images
     cfg = yaml.safe_load((ROOT / "config/paper.yaml").read_text())

@@ -61,11 +61,12 @@ def slurm(tmp_path_factory):
 
 def every_rule_once(cfg):
     """The tiny configuration cut to the fewest jobs that still run each of its rules:
-    one pool, one model on it beside the planted population, the methods the analyses
-    need plus a shuffled-fit null and one from scikit-learn, one K-sweep ratio, one
-    control."""
+    one pool, one model on it with its untrained null beside the planted population, the
+    methods the analyses need plus a shuffled-fit null and one from scikit-learn, one
+    K-sweep ratio, one control."""
     cfg["image_pools"] = {"shapes": cfg["image_pools"]["shapes"]}
-    cfg["models"] = {"mobilenet_v2": cfg["models"]["mobilenet_v2"] | {"pool": "shapes"}}
+    cfg["models"] = {"mobilenet_v2": cfg["models"]["mobilenet_v2"] | {"pool": "shapes",
+                                                                     "untrained_null": True}}
     cfg["directions"] |= {"methods": ["neurons", "kmeans", "kmeans_shuffled", "pca"],
                           "k_sweep": [{"methods": ["kmeans"], "ratios": [2]}]}
     cfg["scoring"]["controls"] = ["pixel"]
@@ -73,6 +74,7 @@ def every_rule_once(cfg):
     cfg["figures"]["mei_methods"] = ["kmeans"]
 
 
+@pytest.mark.workflow(seconds=250)
 def test_every_rule_runs_as_a_slurm_job_and_gpu_jobs_land_on_the_gpu_partition(slurm, tmp_path):
     """The whole DAG through the SLURM profile, with device auto: each job that asks for
     the cluster's one (counted) GPU goes to the gpu partition, every other to cpu."""
@@ -100,6 +102,7 @@ def test_every_rule_runs_as_a_slurm_job_and_gpu_jobs_land_on_the_gpu_partition(s
         assert listed[job_id] == f"{partition} COMPLETED", (j.rule, j.wildcards)
 
 
+@pytest.mark.workflow(seconds=250)
 def test_a_failing_job_is_reported_as_failed(slurm, tmp_path):
     import pickle
 
@@ -147,7 +150,7 @@ def planned_jobs(tmp_path, config, device):
 # the deep-feature metric's network where it embeds the pool (the jobs that score read the
 # cached embeddings), K-means' Lloyd loop and the sparse autoencoder. Without the cache every job that scores with the network runs it.
 SCORING_RULES = {"random_baseline", "psychophysics", "further_analyses", "score_directions",
-                 "score_shuffled", "calibrate"}
+                 "score_untrained", "calibrate"}
 
 
 def expects_gpu(job, cached):

@@ -16,7 +16,7 @@ import xarray as xr
 from runs import ENV, ROOT, TINY, snakemake, write_config
 from superposition.pipeline.io import read_table
 
-pytestmark = pytest.mark.workflow
+pytestmark = pytest.mark.workflow(seconds=240)
 
 
 @pytest.fixture(scope="module")

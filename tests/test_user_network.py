@@ -7,7 +7,7 @@ import pytest
 from runs import snakemake, write_config
 from superposition.pipeline.io import read_table
 
-pytestmark = pytest.mark.workflow
+pytestmark = pytest.mark.workflow(seconds=40)
 
 PLANTED_NET = """
 import torch

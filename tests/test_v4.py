@@ -19,7 +19,7 @@ DATA = Path(os.environ.get("SUPERPOSITION_V4_DATA",
                            ROOT.parent / "shared/research-data/cowley2023_v4"))
 SESSIONS = {"190923": 33, "201025": 89}
 METHODS = ["neurons", "kmeans", "kmeans_shuffled", "pca", "ica", "nmf", "topk_sae", "random"]
-pytestmark = [pytest.mark.workflow,
+pytestmark = [pytest.mark.workflow(seconds=180),
               pytest.mark.skipif(not DATA.is_dir(), reason=f"V4 data not found at {DATA}")]
 
 
@@ -28,7 +28,8 @@ def v4_run(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("v4")
     base = yaml.safe_load((ROOT / "config/v4.yaml").read_text())
     cfg = yaml.safe_load((ROOT / "tests/data/config.yaml").read_text())
-    cfg["image_pools"] = base["image_pools"]
+    # the sessions' images at 64 px (the config's 112 px embeds three times the pixels)
+    cfg["image_pools"] = {name: pool | {"size": 64} for name, pool in base["image_pools"].items()}
     cfg["brain"] = base["brain"]
     cfg["models"] = {}
     cfg["downloads"] = {"cowley2023_v4": DATA.resolve().as_uri()}
@@ -54,7 +55,7 @@ def test_sessions_are_downloaded_checked_and_ingested(v4_run):
         assert ds["responses"].shape == (1200, n_neurons)
         assert ds.attrs["kind"] == "brain" and ds.attrs["pool"] == f"v4_{session}"
         pool = xr.open_zarr(v4_run / f"results/pools/v4_{session}.zarr")
-        assert pool["images"].shape == (1200, 112, 112, 3)
+        assert pool["images"].shape == (1200, 64, 64, 3)
         assert str(pool["label"].values[0]) == "image0001"
 
 

@@ -13,7 +13,7 @@ import yaml
 
 from runs import ROOT, TINY, snakemake, write_config
 
-pytestmark = pytest.mark.workflow
+pytestmark = pytest.mark.workflow(seconds=100)
 
 
 def test_lint_is_clean():

@@ -59,7 +59,7 @@ def test_depth_fractions_pick_the_first_stage_at_or_past_each_depth():
         resolve_layers("torchvision/resnet18", [0.0, 1.5])
 
 
-@pytest.mark.workflow
+@pytest.mark.workflow(seconds=90)
 def test_a_zoo_of_a_cnn_a_vit_and_a_channels_last_model_runs_from_one_row(tmp_path):
     """timm's tiny random test models, layers picked by relative depth: each read by its
     own layout, scored, and drawn side by side in the zoo figure."""

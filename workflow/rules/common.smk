@@ -378,25 +378,23 @@ def source_sets(source):
 
 
 def set_batches(split_gpu):
-    """The direction sets that one job per layer fits or scores together: the
-    shuffled-fit nulls apart from the rest (a null source has none) and, with
-    ``split_gpu``, the sets whose method runs on a GPU apart from the others, so that
-    only their job holds one. Rule suffix -> (its sets, the sources it serves)."""
+    """The direction sets that one job per layer fits or scores together: every set of
+    the layer, its shuffled-fit nulls with the rest, and, with ``split_gpu``, the sets
+    whose method runs on a GPU apart from the others, so that only their job holds one.
+    A null source has no shuffled fits, so its jobs are rules of their own
+    (``*_untrained``). Rule suffix -> (its sets, the sources it serves)."""
     batches = {}
-    for shuffled in (False, True):
+    for null in (False, True):
+        sources = [s for s in SOURCES if SOURCES[s]["null"] == null]
         for gpu in (False, True) if split_gpu else (None,):
             sets = [
                 d
-                for d in DIRECTION_SETS
-                if SetName.parse(d).shuffled == shuffled
-                and gpu in (None, METHODS.uses_gpu(fitted_method(d)))
+                for d in (source_sets(sources[0]) if sources else [])
+                if gpu in (None, METHODS.uses_gpu(fitted_method(d)))
             ]
-            sources = [s for s in SOURCES if not (shuffled and SOURCES[s]["null"])]
-            if sets and sources:
-                name = ("shuffled" if shuffled else "directions") + (
-                    "_gpu" if gpu else ""
-                )
-                batches[name] = (sets, sources)
+            if sets:
+                name = "untrained" if null else "directions"
+                batches[name + ("_gpu" if gpu else "")] = (sets, sources)
     return batches
 
 

@@ -1,8 +1,8 @@
 # Stage 3: directions in activation space (neurons, the paper's K-means, PCA,
 # ICA, NMF, the `overcomplete` sparse autoencoders and NMFs, random), each with its
 # responses; and each method's shuffled-fit null (<method>_shuffled) where the config
-# lists it. One job per layer fits a batch of sets (see set_batches): the responses
-# are read and the libraries imported once. The batch of methods fitted in torch
+# lists it. One job per layer fits a batch of sets, the shuffled-fit nulls with the
+# rest (see set_batches): the responses are read and the libraries imported once. The batch of methods fitted in torch
 # (K-means' Lloyd loop, the `overcomplete` methods) asks for a GPU where the device
 # allows; scikit-learn's runs on the CPU.
 
