@@ -18,6 +18,8 @@ import yaml
 
 from runs import ENV, ROOT, TINY
 
+pytestmark = pytest.mark.workflow(seconds=250)
+
 SCRIPT = ROOT / "tests/slurm/local_slurm.sh"
 # What the README tells users to change in the profile, for this one-node cluster: its
 # partitions (cpu, and gpu with one counted GPU), no account, squeue for job states.
@@ -74,7 +76,6 @@ def every_rule_once(cfg):
     cfg["figures"]["mei_methods"] = ["kmeans"]
 
 
-@pytest.mark.workflow(seconds=250)
 def test_every_rule_runs_as_a_slurm_job_and_gpu_jobs_land_on_the_gpu_partition(slurm, tmp_path):
     """The whole DAG through the SLURM profile, with device auto: each job that asks for
     the cluster's one (counted) GPU goes to the gpu partition, every other to cpu."""
@@ -102,7 +103,6 @@ def test_every_rule_runs_as_a_slurm_job_and_gpu_jobs_land_on_the_gpu_partition(s
         assert listed[job_id] == f"{partition} COMPLETED", (j.rule, j.wildcards)
 
 
-@pytest.mark.workflow(seconds=250)
 def test_a_failing_job_is_reported_as_failed(slurm, tmp_path):
     import pickle
 

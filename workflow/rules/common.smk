@@ -386,10 +386,13 @@ def set_batches(split_gpu):
     batches = {}
     for null in (False, True):
         sources = [s for s in SOURCES if SOURCES[s]["null"] == null]
+        if not sources:
+            continue
+        # every source of the kind has the same sets
         for gpu in (False, True) if split_gpu else (None,):
             sets = [
                 d
-                for d in (source_sets(sources[0]) if sources else [])
+                for d in source_sets(sources[0])
                 if gpu in (None, METHODS.uses_gpu(fitted_method(d)))
             ]
             if sets:
