@@ -4,4 +4,5 @@ from superposition.pipeline.images import fetch_weights
 from superposition.runner import logged
 
 with logged(snakemake):
-    fetch_weights(snakemake.params.architecture, snakemake.params.tag, snakemake.output[0])
+    p = snakemake.params
+    fetch_weights(p.architecture, p.tag, snakemake.output[0], mirror=p.mirror)

@@ -39,17 +39,21 @@ class LayerTaps:
 
     Each layer keeps its first output, passed through ``reduce(layer, output)`` inside
     the hook, so a full activation map is dropped as soon as its statistic is taken.
-    The pass stops once every layer has fired, whatever their order in the network.
+    The pass stops once every layer has fired, whatever their order in the network,
+    unless ``through``: then it runs to the end and the network's own output is kept
+    as ``self.output`` (a classifier's logits).
     """
 
     def __init__(self, model: nn.Module, layers: list[str],
-                 reduce: Callable[[str, torch.Tensor], torch.Tensor] | None = None):
+                 reduce: Callable[[str, torch.Tensor], torch.Tensor] | None = None,
+                 through: bool = False):
         modules = dict(model.named_modules())
         missing = [layer for layer in layers if layer not in modules]
         if missing:
             raise KeyError(f"model has no layer {', '.join(map(repr, missing))}")
         self.model, self.layers, self.out = model, list(dict.fromkeys(layers)), {}
         self._reduce = reduce or (lambda layer, t: t)
+        self.through, self.output = through, None
         self._handles = [modules[layer].register_forward_hook(self._hook(layer))
                          for layer in self.layers]
 
@@ -60,7 +64,7 @@ class LayerTaps:
                     raise ValueError(f"layer {layer} outputs a {type(output).__name__}, "
                                      f"not a tensor: tap one of its submodules")
                 self.out[layer] = self._reduce(layer, output).contiguous()  # not a view
-            if len(self.out) == len(self.layers):
+            if len(self.out) == len(self.layers) and not self.through:
                 raise _Stop
         return hook
 
@@ -68,7 +72,7 @@ class LayerTaps:
     def __call__(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         self.out = {}
         try:
-            self.model(x)
+            self.output = self.model(x)
         except _Stop:
             pass
         silent = [layer for layer in self.layers if layer not in self.out]
@@ -122,17 +126,27 @@ def layer_layouts(model: nn.Module, layers: list[str], shape: tuple[int, int], s
 
 def stream_activations(model: nn.Module, layouts: dict[str, Layout], images, statistic: str,
                        batch_size: int, size: int | None, mean, std, device,
-                       write: Callable[[dict[str, np.ndarray]], None], workers: int = 2):
+                       write: Callable[[dict[str, np.ndarray]], None], workers: int = 2,
+                       predict: Callable[[np.ndarray], None] | None = None):
     """Compute ``statistic`` of every layer (read by its layout) for every image in one
-    forward pass per batch, and pass each batch's rows (layer -> array) to ``write``."""
+    forward pass per batch, and pass each batch's rows (layer -> array) to ``write``;
+    ``predict``: the pass runs to the network's output, and each batch's argmax (a
+    classifier's top-1 class) goes to it."""
     layers = list(layouts)
-    taps = LayerTaps(model, layers, lambda layer, t: layouts[layer].reduce(t, statistic))
+    taps = LayerTaps(model, layers, lambda layer, t: layouts[layer].reduce(t, statistic),
+                     through=predict is not None)
     try:
         for batch in tqdm(batches(images, batch_size, workers),
                           total=-(-len(images) // batch_size),
                           desc=f"activations {', '.join(layers)}", mininterval=5):
             x = preprocess(batch, mean, std, size, device)
-            outs = [taps(chunk) for chunk in forward_chunks(x)]
+            outs, top = [], []
+            for chunk in forward_chunks(x):
+                outs.append(taps(chunk))
+                if predict is not None:
+                    top.append(taps.output.argmax(dim=1))
+            if predict is not None:
+                predict(torch.cat(top).cpu().numpy())
             write({layer: torch.cat([o[layer] for o in outs]).float().cpu().numpy()
                    for layer in taps.layers})
     finally:

@@ -17,17 +17,26 @@ from .methods import METHODS, DirectionSet
 
 
 def _overcomplete():
-    """Import `overcomplete` 0.3.0, whose top-level import calls ``matplotlib.cm.get_cmap``,
-    which matplotlib 3.9 removed. The one shim for it lives here: the old name is pointed
-    at its replacement, ``matplotlib.colormaps.get_cmap``, before the import."""
-    import matplotlib
-    import matplotlib.cm
+    """The two subpackages of `overcomplete` 0.3.0 that the methods use, ``sae`` and
+    ``optimization``, without the package's top-level ``__init__``. That one also imports
+    its vision backbones (torchvision, timm) and its plotting, 3.5 s of every fitting job
+    on 2 cores, and calls ``matplotlib.cm.get_cmap``, which matplotlib 3.9 removed. So the
+    package is registered bare (its path, not its ``__init__``) unless something imported
+    it whole already; the subpackages import only each other and torch, scikit-learn."""
+    import importlib
+    import importlib.util
+    import sys
+    import types
 
-    if not hasattr(matplotlib.cm, "get_cmap"):
-        matplotlib.cm.get_cmap = matplotlib.colormaps.get_cmap
-    import overcomplete
-
-    return overcomplete
+    if "overcomplete" not in sys.modules:
+        spec = importlib.util.find_spec("overcomplete")
+        package = types.ModuleType("overcomplete")
+        package.__spec__, package.__file__ = spec, spec.origin
+        package.__path__ = list(spec.submodule_search_locations)
+        sys.modules["overcomplete"] = package
+    return types.SimpleNamespace(sae=importlib.import_module("overcomplete.sae"),
+                                 optimization=importlib.import_module(
+                                     "overcomplete.optimization"))
 
 
 class _Scaling:

@@ -10,11 +10,12 @@ written, so memory stays flat however many images there are.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import islice
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Callable, Iterator
 
 import numpy as np
@@ -71,6 +72,8 @@ class Pool:
     # the source an image was cut from (e.g. a photograph), where several images share one
     groups: list[str] | None = None
     info: dict = field(default_factory=dict)  # what building it skipped or converted
+    # where the labels are classes, how they were read (see class_labels, or the dataset)
+    classes: str | None = None
 
     def __post_init__(self):
         shape = self.images.shape
@@ -284,16 +287,36 @@ def zip_members(archive: Path, n_images: int | None = None) -> list[str]:
     except zipfile.BadZipFile as err:
         raise ValueError(f"{archive} is not a readable zip archive ({err}): it may be truncated "
                          f"or another format; download or copy it again") from None
+    # by file name (a folder prefix does not reorder Cowley et al.'s imageNNNN.jpg), then
+    # by path: class folders' 0000.jpg, 0001.jpg ... interleave, so a subset is balanced
     names = sorted((n for n in names if Path(n).suffix.lower() in IMAGE_SUFFIXES),
-                   key=lambda n: Path(n).name)
+                   key=lambda n: (Path(n).name, n))
     if not names:
         raise ValueError(f"no images ({', '.join(IMAGE_SUFFIXES)}) in {archive}")
     return names[:n_images]
 
 
+WNID = re.compile(r"(?<![0-9a-z])n\d{8}(?![0-9])")
+
+
+def class_labels(paths: list[str]) -> tuple[list[str], str | None]:
+    """Each image's class, from its path relative to the pool's root, and how it was read:
+    ``folder`` where the images sit in two or more class folders (``<class>/NNNN.jpg``),
+    ``wnid`` where every name carries an ImageNet wnid (``n01440764_tench.JPEG``), else
+    None and each image's file stem (no class: label-based analyses refuse the pool)."""
+    parts = [PurePosixPath(p) for p in paths]
+    if len({p.parent for p in parts}) > 1:
+        return [p.parent.name for p in parts], "folder"
+    wnids = [WNID.search(p.name) for p in parts]
+    if all(wnids):
+        return [w.group(0) for w in wnids], "wnid"
+    return [p.stem for p in parts], None
+
+
 @POOLS.register("folder")
 def image_folder(path: str, size: int, seed: int = 0, n_images: int | None = None) -> Pool:
-    """Every image below a folder, sorted by path; the parent folder is the label."""
+    """Every image below a folder, sorted by path; labelled by class folder or wnid where
+    the names say (see :func:`class_labels`)."""
     root = Path(path)
     files, others = folder_files(root, n_images)
     skipped = len(others)
@@ -313,8 +336,9 @@ def image_folder(path: str, size: int, seed: int = 0, n_images: int | None = Non
 
     decoded = Decoded(len(files), size, lambda i: resize(read_image(files[i], modes), size),
                       done)
-    return Pool(decoded, [p.parent.name for p in files],
-                {"file": np.asarray([str(p.relative_to(root)) for p in files])}, info=info)
+    relative = [p.relative_to(root).as_posix() for p in files]
+    labels, classes = class_labels(relative)
+    return Pool(decoded, labels, {"file": np.asarray(relative)}, info=info, classes=classes)
 
 
 class InPlace:
@@ -378,7 +402,8 @@ def _stat(path: Path) -> tuple[int, int]:
 
 @POOLS.register("zip")
 def image_zip(path: str, size: int, seed: int = 0, n_images: int | None = None) -> Pool:
-    """Every image in a zip archive, in file-name order (folders inside are ignored).
+    """Every image in a zip archive, in file-name order, labelled by class folder or wnid
+    where the member names say (see :func:`class_labels`).
 
     Recording datasets ship their stimuli this way; row i of the responses must be
     the i-th image in name order (e.g. Cowley et al. 2023: image0001.jpg ... ).
@@ -397,8 +422,9 @@ def image_zip(path: str, size: int, seed: int = 0, n_images: int | None = None) 
         except Exception as err:
             raise ValueError(f"cannot read image {names[i]} in {archive}: {err}") from err
 
-    return Pool(Decoded(len(names), size, read, zf.close), [Path(n).stem for n in names],
-                {"file": np.asarray([Path(n).name for n in names])})
+    labels, classes = class_labels(names)
+    return Pool(Decoded(len(names), size, read, zf.close), labels,
+                {"file": np.asarray([Path(n).name for n in names])}, classes=classes)
 
 
 @POOLS.register("cadena2019")
@@ -447,13 +473,27 @@ CIFAR10_BATCHES = {"train": [f"data_batch_{i}" for i in range(1, 6)], "test": ["
 def cifar10(path: str, size: int = 32, seed: int = 0, split: str = "train",
             n_images: int | None = None) -> Pool:
     """CIFAR-10 from its python archive (``cifar-10-python.tar.gz``) or the extracted
-    ``cifar-10-batches-py`` folder (torchvision's layout), in the dataset's order."""
+    ``cifar-10-batches-py`` folder (torchvision's layout), in the dataset's order; or
+    from a zip of one split's images in class folders (``<class>/NNNN.jpg``, e.g. a JPEG
+    copy), whose file names then decide the order (``split`` is the zip's)."""
     import pickle
     import tarfile
+
+    from .classes import CIFAR10_CLASSES
 
     source = Path(path)
     if split not in CIFAR10_BATCHES:
         raise ValueError(f"CIFAR-10 split must be train or test, not {split!r}")
+    if source.suffix == ".zip":
+        pool = image_zip(path, size, seed, n_images)
+        unknown = sorted(set(pool.labels) - set(CIFAR10_CLASSES))
+        if pool.classes != "folder" or unknown:
+            raise ValueError(f"{path} is no CIFAR-10 zip: its images must sit in the class "
+                             f"folders {', '.join(CIFAR10_CLASSES)}"
+                             + (f" (found {', '.join(unknown[:3])})" if unknown else ""))
+        pool.factors["class"] = np.array([CIFAR10_CLASSES.index(c) for c in pool.labels])
+        pool.classes = "cifar10"
+        return pool
 
     def read(name: str) -> dict:
         if source.is_dir():
@@ -478,4 +518,4 @@ def cifar10(path: str, size: int = 32, seed: int = 0, split: str = "train",
     if size != 32:
         images = np.stack([resize(img, size) for img in images])
     return Pool(np.ascontiguousarray(images), [names[i] for i in labels],
-                {"class": np.asarray(labels)})
+                {"class": np.asarray(labels)}, classes="cifar10")

@@ -32,6 +32,8 @@ class Family:
     std: tuple[float, float, float] = IMAGENET_STD
     names: Callable | None = None  # () -> every model name, for a zoo's globs
     default_tag: Callable | None = None  # name -> the family's default pretrained tag
+    # (name, path) -> raises ValueError where a local weight file does not fit the network
+    check_file: Callable | None = None
 
 
 def _torchvision_build(name: str):
@@ -155,6 +157,177 @@ FAMILIES.register("cifar10")(
            lambda name, tag, hub_dir: _load_checkpoint(FAMILIES.get("cifar10"), name, tag,
                                                        hub_dir),
            CIFAR_MEAN, CIFAR_STD, default_tag=lambda name: "huyvnphan"))
+
+
+# He et al. (2016) CIFAR ResNets, section 4.2: 6n+2 layers, option-A shortcuts
+HE_CIFAR_URL = "https://github.com/akamaster/pytorch_resnet_cifar10/raw/master/pretrained_models/"
+# the upstream files (akamaster/pytorch_resnet_cifar10): name carries the sha256 prefix;
+# full sums where known
+HE_CIFAR_FILES = {
+    "resnet20": ("resnet20-12fca82f.th",
+                 "12fca82f0bebc4135bf1f32f6e3710e61d5108578464b84fd6d7f5c1b04036c8"),
+    "resnet32": ("resnet32-d509ac18.th",
+                 "d509ac1820d7f25398913559d7e81a13229b1e7adc5648e3bfa5e22dc137f850"),
+    "resnet44": ("resnet44-014dd654.th", None),
+    "resnet56": ("resnet56-4bfd9763.th",
+                 "4bfd97631478d6b638d2764fd2baff3edb1d7d82252d54439343b6596b9b5367"),
+    "resnet110": ("resnet110-1d1ed7c2.th", None),
+    "resnet1202": ("resnet1202-f3b1deed.th", None),
+}
+WEIGHT_SUFFIXES = (".th", ".pt", ".pth", ".safetensors")
+
+
+def is_weights_path(tag: str) -> bool:
+    """A ``weights:`` value that names a file rather than a tag."""
+    return "/" in tag or tag.endswith(WEIGHT_SUFFIXES)
+
+
+def _he_blocks(name: str) -> int:
+    """Blocks per stage of ``resnet<6n+2>``."""
+    import re
+
+    match = re.fullmatch(r"resnet(\d+)", name)
+    depth = int(match.group(1)) if match else 0
+    if depth < 8 or (depth - 2) % 6:
+        raise ValueError(f"cifar_resnet/{name}: He et al.'s CIFAR ResNets are resnet<6n+2> "
+                         f"(resnet20, resnet32, resnet44, resnet56, resnet110, resnet1202)")
+    return (depth - 2) // 6
+
+
+def _he_cifar_build(name: str):
+    """A 3x3 conv (16 filters), three stages of n basic blocks on 16, 32 and 64 channels
+    (``layer1``..``layer3``; the first block of stages 2 and 3 strides by 2, its shortcut
+    subsamples and zero-pads the new channels: option A, no parameters), global average
+    pooling and a 10-way ``linear``. Parameter names follow the upstream checkpoints."""
+    import torch
+    from torch import nn
+    from torch.nn import functional as F
+
+    class Block(nn.Module):
+        def __init__(self, cin: int, cout: int, stride: int):
+            super().__init__()
+            self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+            self.bn1 = nn.BatchNorm2d(cout)
+            self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+            self.bn2 = nn.BatchNorm2d(cout)
+            self.pad = cout - cin
+
+        def forward(self, x):
+            out = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
+            short = x
+            if self.pad:
+                short = F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, self.pad // 2, self.pad - self.pad // 2))
+            return F.relu(out + short)
+
+    class HeCifarResNet(nn.Module):
+        def __init__(self, n: int, classes: int = 10):
+            super().__init__()
+            self.conv1 = nn.Conv2d(3, 16, 3, 1, 1, bias=False)
+            self.bn1 = nn.BatchNorm2d(16)
+            widths, cin = (16, 32, 64), 16
+            for i, width in enumerate(widths, 1):
+                blocks = [Block(cin if b == 0 else width, width, 2 if b == 0 and i > 1 else 1)
+                          for b in range(n)]
+                setattr(self, f"layer{i}", nn.Sequential(*blocks))
+                cin = width
+            self.linear = nn.Linear(64, classes)
+            for m in self.modules():
+                if isinstance(m, (nn.Conv2d, nn.Linear)):
+                    nn.init.kaiming_normal_(m.weight)
+
+        def forward(self, x):
+            x = F.relu(self.bn1(self.conv1(x)))
+            x = self.layer3(self.layer2(self.layer1(x)))
+            return self.linear(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+    return HeCifarResNet(_he_blocks(name))
+
+
+def _he_cifar_weights(name: str, tag: str) -> WeightsSource:
+    """``akamaster`` (the upstream files, fetched from their URL and checked by sha256), or
+    a path to a local checkpoint in the upstream format."""
+    _he_blocks(name)
+    if is_weights_path(tag):
+        from pathlib import Path
+
+        path = Path(tag).expanduser().resolve()
+        if not path.is_file():
+            raise KeyError(f"weight file {tag} does not exist; give the path to a .th file, or "
+                           f"weights: akamaster to fetch the upstream file")
+        known = {f: digest for f, digest in HE_CIFAR_FILES.values()}
+        return WeightsSource(path.name, path.as_uri(), sha256=known.get(path.name))
+    if tag != "akamaster" or name not in HE_CIFAR_FILES:
+        known = ", ".join(HE_CIFAR_FILES)
+        raise KeyError(f"cifar_resnet/{name} has no weights {tag!r}: 'akamaster' exists for "
+                       f"{known}; any depth takes a path to a local checkpoint")
+    filename, digest = HE_CIFAR_FILES[name]
+    return WeightsSource(filename, HE_CIFAR_URL + filename, sha256=digest)
+
+
+def read_he_checkpoint(path) -> dict:
+    """The state dict of an upstream checkpoint (``{"state_dict": ..., "best_prec1": ...}``
+    saved from ``nn.DataParallel``, or a bare state dict), without the ``module.`` prefix.
+    The upstream files are legacy pickles of tensors and numbers only."""
+    import torch
+
+    data = torch.load(path, map_location="cpu", weights_only=True)
+    state = data.get("state_dict", data) if isinstance(data, dict) else None
+    if not isinstance(state, dict):
+        raise ValueError(f"{path} holds no state dict")
+    return {k.removeprefix("module."): v for k, v in state.items()}
+
+
+def check_he_checkpoint(name: str, path) -> dict:
+    """The checkpoint's state dict, refused unless its tensors are exactly those of
+    ``cifar_resnet/name``, shapes included."""
+    model = _he_cifar_build(name)
+    state = read_he_checkpoint(path)
+    want = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    have = {k: tuple(v.shape) for k, v in state.items()}
+    # checkpoints older than torch 0.4.1 have no BatchNorm step counters (unused in eval)
+    missing = sorted(k for k in set(want) - set(have) if not k.endswith("num_batches_tracked"))
+    extra = sorted(set(have) - set(want))
+    shapes = [k for k in set(want) & set(have) if want[k] != have[k]]
+    if missing or extra or shapes:
+        raise ValueError(
+            f"{path} does not fit cifar_resnet/{name}: "
+            + "; ".join(part for part in (
+                f"{len(missing)} tensors missing, e.g. {missing[:2]}" if missing else "",
+                f"{len(extra)} unexpected, e.g. {extra[:2]}" if extra else "",
+                f"shapes differ for {sorted(shapes)[:2]}" if shapes else "") if part)
+            + ". Is it a checkpoint of another depth or architecture?")
+    return state
+
+
+def _he_cifar_check_file(name: str, path: str) -> None:
+    from pathlib import Path
+
+    from .weights import check
+
+    check(Path(path), _he_cifar_weights(name, path))
+    check_he_checkpoint(name, path)
+
+
+def _he_cifar_pretrained(name: str, tag: str, hub_dir: str):
+    from .weights import check, checkpoint
+
+    from pathlib import Path
+
+    # a local file was copied into the hub directory by the fetch rule, under its own name
+    source = (WeightsSource(Path(tag).name) if is_weights_path(tag)
+              else _he_cifar_weights(name, tag))
+    path = checkpoint(hub_dir, source)
+    check(path, source)
+    model = _he_cifar_build(name)
+    model.load_state_dict(check_he_checkpoint(name, path), strict=False)
+    return model
+
+
+FAMILIES.register("cifar_resnet")(
+    Family(_he_cifar_build, _he_cifar_weights, _he_cifar_pretrained,
+           names=lambda: ["resnet20", "resnet32", "resnet44", "resnet56", "resnet110",
+                          "resnet1202"],
+           default_tag=lambda name: "akamaster", check_file=_he_cifar_check_file))
 
 
 def _timm_build(name: str):
@@ -527,10 +700,24 @@ class ArchitectureFacts:
                          lambda: layer_widths(architecture, layers, size, layout))
 
     def check_weights(self, architecture: str, tag: str) -> None:
-        """Raises ValueError where ``tag`` names no weights of the architecture."""
+        """Raises ValueError where ``tag`` names no weights of the architecture (a weight
+        file is asked every time: it may move)."""
         family, name = split_architecture(architecture)
+        if is_weights_path(tag):
+            family.weights_source(name, tag)
+            return
         self._get("weights", architecture, tag,
                   lambda: family.weights_source(name, tag) is not None)
+
+
+def check_weight_file(architecture: str, path: str) -> None:
+    """A local weight file checked against its network (checksum, tensor names and
+    shapes) where the family can, before any job loads it."""
+    family, name = split_architecture(architecture)
+    if family.check_file is None:
+        raise ValueError(f"weights: {path} is a file, but {architecture.split('/')[0]} "
+                         f"models take weight tags; cifar_resnet takes files")
+    family.check_file(name, path)
 
 
 def model_row_problems(config: dict, facts: ArchitectureFacts) -> list[str]:
@@ -545,6 +732,8 @@ def model_row_problems(config: dict, facts: ArchitectureFacts) -> list[str]:
                              facts.layer_names(row["architecture"]))
                 if row["weights"] != "random":
                     facts.check_weights(row["architecture"], row["weights"])
+                if section == "models" and is_weights_path(row["weights"]):
+                    check_weight_file(row["architecture"], row["weights"])
             except (KeyError, ValueError) as err:
                 problems.append(f"{section}.{name}: {err.args[0] if err.args else err}")
     return problems

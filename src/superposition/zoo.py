@@ -13,8 +13,8 @@ import re
 from difflib import get_close_matches
 from fnmatch import fnmatchcase
 
-ROW_KEYS = ("weights", "pool", "layers", "statistic", "layout", "input_size", "batch_size",
-            "k_ratio", "untrained_null")
+ROW_KEYS = ("weights", "weights_url", "pool", "layers", "statistic", "layout", "input_size",
+            "batch_size", "k_ratio", "untrained_null")
 
 
 def resolve_architectures(patterns: list[str]) -> list[str]:

@@ -49,3 +49,19 @@ rule layer_responses:
         from superposition.pipeline.responses import layer_responses
 
         layer_responses(input[0], wildcards.layer, output[0], log[0])
+
+
+rule accuracy_table:
+    """Top-1 accuracy of every trained classifier on its labelled pool, measured in the
+    activation pass: the check that the weights loaded right."""
+    input:
+        expand("results/activations/{source}", source=TRAINED),
+    output:
+        "results/tables/accuracy.csv",
+    log:
+        "logs/accuracy_table.log",
+    localrule: True
+    run:
+        from superposition.pipeline.responses import accuracy_table
+
+        accuracy_table(input, output[0], log[0])

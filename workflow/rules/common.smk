@@ -95,6 +95,8 @@ DEPTHS = _resolve_layers(config["models"])  # model -> {layer: relative depth}
 UNTRAINED = _add_untrained_nulls(config["models"])  # model -> its untrained null source
 POOLS_CFG = config["image_pools"]
 MODELS = config["models"]
+# trained models, whose accuracy on a labelled pool checks that their weights loaded
+TRAINED = [name for name, row in MODELS.items() if row["weights"] != "random"]
 BRAIN = config["brain"]
 DIRECTIONS = Directions.from_config(config["directions"])
 SCORING = Scoring.from_config(config["scoring"])  # rules pass it whole
@@ -502,6 +504,7 @@ def all_figures():
             "results/figures/ii_mis_agreement.png",
             "results/config.yaml",
         ]
+        + (["results/tables/accuracy.csv"] if TRAINED else [])
         + (IMI_FIGURES if IMI else [])
         + (["results/figures/zoo.png"] if ZOO else [])
     )

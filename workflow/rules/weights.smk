@@ -14,6 +14,7 @@ rule fetch_model_weights:
     params:
         architecture=lambda wc: MODELS[wc.source]["architecture"],
         tag=lambda wc: MODELS[wc.source]["weights"],
+        mirror=lambda wc: MODELS[wc.source].get("weights_url"),
     script:
         "../../scripts/fetch_model_weights.py"
 

@@ -26,7 +26,7 @@ def build_pool(name: str, kind: str, params: dict, seed: int, out: str,
     coords.update({f"factor_{k}": v for k, v in pool.factors.items()})
     if pool.groups is not None:
         coords["group"] = np.asarray(pool.groups, dtype=str)
-    attrs = {"pool": name, "kind": kind}
+    attrs = {"pool": name, "kind": kind, "classes": pool.classes}
     if keep == "in_place":
         _write_in_place(out, params["path"], params["size"], coords, attrs
                         | {"provenance": provenance(kind=kind, seed=seed, **params)})
@@ -87,12 +87,14 @@ def image_statistics(pool: str, out: str, batch_size: int = 1024) -> None:
              dict(zip(STATISTICS, np.round(np.median(values, 0), 4))))
 
 
-def fetch_weights(architecture: str, tag: str, out: str) -> None:
+def fetch_weights(architecture: str, tag: str, out: str, *, mirror: str | None = None) -> None:
+    """A model's weight file into its hub directory ``out``, from its URL, or under its
+    own name from ``mirror`` (a base URL or folder) where given."""
     from ..models import split_architecture
-    from ..weights import fetch
+    from ..weights import fetch, mirrored
 
     family, name = split_architecture(architecture)
-    origin = fetch(family.weights_source(name, tag), out)
+    origin = fetch(mirrored(family.weights_source(name, tag), mirror), out)
     log.info("placed %s %s weights at %s from %s", architecture, tag, out, origin)
 
 

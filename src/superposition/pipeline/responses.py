@@ -3,6 +3,7 @@ layout, and the ground truth of planted features."""
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -34,6 +35,8 @@ def cache_activations(pool: str, architecture: str, weights_dir: str | None, wei
     layouts = layer_layouts(model, layers, images.shape[1:3], input_size, family.mean,
                             family.std, device, statistic, layout)
     widths = {layer: lay.channels for layer, lay in layouts.items()}
+    classify = Classification.of(model, pool, images.shape[1:3], input_size, family.mean,
+                                 family.std, device) if weights_tag != "random" else None
     writers = {}
     try:
         for layer in layers:
@@ -50,16 +53,89 @@ def cache_activations(pool: str, architecture: str, weights_dir: str | None, wei
         stream_activations(model, layouts, images, statistic, batch_size, input_size,
                            family.mean, family.std, device,
                            lambda rows: [writers[layer].write(r) for layer, r in rows.items()],
-                           workers)
+                           workers, predict=classify.add if classify else None)
     except BaseException:
         for writer in writers.values():
             writer.abort()
         raise
     for writer in writers.values():
         writer.close()
+    if classify:
+        classify.write(Path(out) / "accuracy.json", source)
     log.info("cached %d images of %s on %s in one pass: %s", len(images), source, device,
              ", ".join(f"{layer} ({layouts[layer].kind}, {widths[layer]} units, "
                        f"{statistic}: {layouts[layer].describe(statistic)})" for layer in layers))
+
+
+class Classification:
+    """A trained classifier's top-1 accuracy on a labelled pool, gathered batch by batch
+    during the activation pass (which then runs to the network's output)."""
+
+    def __init__(self, pool: str, targets: np.ndarray, dataset: str):
+        self.pool, self.targets, self.dataset = pool, targets, dataset
+        self.correct, self.seen = 0, 0
+
+    @classmethod
+    def of(cls, model, pool: str, shape, input_size, mean, std, device):
+        """The check for ``model`` on ``pool``, or None (with the reason logged) where the
+        pool has no class labels or the network's outputs are no known classes."""
+        import torch
+
+        from ..activations import preprocess
+        from ..classes import class_targets
+
+        classes = store.open_attrs(pool).get("classes")
+        if not classes:
+            log.info("no accuracy: pool %s has no class labels", Path(pool).stem)
+            return None
+        with torch.no_grad():
+            out = model(preprocess(np.zeros((1, *shape, 3), np.uint8), mean, std, input_size,
+                                   device))
+        if not torch.is_tensor(out) or out.ndim != 2:
+            log.info("no accuracy: the network's output is no vector of class scores")
+            return None
+        targets, why = class_targets(pool_table(pool).label.to_numpy(), out.shape[1])
+        if targets is None:
+            log.warning("no accuracy on pool %s: %s", Path(pool).stem, why)
+            return None
+        return cls(pool, targets, why)
+
+    def add(self, top1: np.ndarray) -> None:
+        self.correct += int((top1 == self.targets[self.seen:self.seen + len(top1)]).sum())
+        self.seen += len(top1)
+
+    def write(self, path: Path, source: str) -> None:
+        from ..classes import near_chance, vocabulary
+
+        n_classes = 10 if self.dataset == "cifar10" else len(vocabulary(1000)[1])
+        top1 = self.correct / max(self.seen, 1)
+        row = {"source": source, "pool": Path(self.pool).stem, "n_images": self.seen,
+               "top1": top1, "classes": self.dataset, "chance": 1 / n_classes}
+        path.write_text(json.dumps(row, indent=1) + "\n")
+        if near_chance(top1, n_classes):
+            log.warning("%s classifies pool %s at %.1f%% top-1, near chance (%.1f%%): are the "
+                        "weights the right ones for this architecture?", source, row["pool"],
+                        100 * top1, 100 / n_classes)
+        else:
+            log.info("%s: top-1 accuracy %.1f%% on %d images of %s", source, 100 * top1,
+                     self.seen, row["pool"])
+
+
+def accuracy_table(caches: list[str], out: str, log_file: str) -> None:
+    """One row per trained model whose pool has class labels: ``source, pool, n_images,
+    top1`` (and the classes and chance level), from each activation cache's check."""
+    import pandas as pd
+
+    rows = [json.loads((Path(c) / "accuracy.json").read_text()) for c in caches
+            if (Path(c) / "accuracy.json").is_file()]
+    columns = ["source", "pool", "n_images", "top1", "classes", "chance"]
+    table = pd.DataFrame(rows, columns=columns)
+    table.to_csv(out, index=False)
+    without = [Path(c).name for c in caches if not (Path(c) / "accuracy.json").is_file()]
+    Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+    Path(log_file).write_text(
+        f"{len(table)} classifiers with an accuracy; without one (no class labels or no "
+        f"class outputs, see their cache_activations logs): {', '.join(without) or 'none'}\n")
 
 
 def layer_responses(cache: str, layer: str, out: str, log_file: str) -> None:
