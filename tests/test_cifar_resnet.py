@@ -213,3 +213,22 @@ def test_the_cifar10_config_runs_on_a_subset_of_the_shared_copies(tmp_path):
     net = pd.read_csv(run / "tables/net_effects.csv")
     assert {"cifar_resnet_resnet20"} == set(net.source)
     assert (run / "figures/zoo.png").exists()
+
+
+def test_a_pool_without_class_labels_is_refused_where_accuracy_is_asked_for(tmp_path):
+    """Before any job: a zip whose images carry no class (flat imageNNNN.png)."""
+    import yaml
+
+    from runs import ROOT, snakemake
+
+    _zip(tmp_path / "flat.zip", [(f"image{i:04d}.png", (i, 0, 0)) for i in range(300)])
+    layer = {"image_pools": {"flat": {"kind": "zip", "path": str(tmp_path / "flat.zip"),
+                                      "size": 32}},
+             "zoo": {"cifar_resnet": {"pool": "flat"}}}
+    (tmp_path / "flat.yaml").write_text(yaml.safe_dump(layer))
+    out = snakemake("-n", "--configfile", ROOT / "config/cifar10.yaml", tmp_path / "flat.yaml",
+                    "-d", tmp_path / "run")
+    assert out.returncode != 0
+    assert ("models.cifar_resnet_resnet20 asks for its accuracy, but pool flat has no class "
+            "labels") in out.stdout + out.stderr
+    assert not (tmp_path / "run/results").exists()

@@ -38,12 +38,16 @@ def test_each_architecture_becomes_a_model_row_with_the_entry_keys():
     ("torchvision/vit_b_16", [f"encoder.layers.encoder_layer_{i}" for i in range(12)]),
     ("torchvision/vgg11", ["features.2", "features.5", "features.10", "features.15",
                            "features.20"]),  # its max-pools end the stages
-    ("torchvision/mobilenet_v2", [f"features.{i}" for i in range(19)]),
+    # of its 19 blocks, those after which the map shrinks (112, 56, 28, 14 px), and the last
+    ("torchvision/mobilenet_v2", ["features.1", "features.3", "features.6", "features.13",
+                                  "features.18"]),
     ("torchvision/densenet121", [f"features.denseblock{i}" for i in range(1, 5)]),
-    ("torchvision/googlenet", ["inception3a", "inception3b", "inception4a", "inception4b",
-                               "inception4c", "inception4d", "inception4e", "inception5a",
-                               "inception5b"]),
-    ("efficientnet_lite/efficientnet_lite0", [f"_blocks.{i}" for i in range(16)]),
+    ("torchvision/googlenet", ["inception3b", "inception4e", "inception5b"]),
+    ("efficientnet_lite/efficientnet_lite0", ["_blocks.0", "_blocks.2", "_blocks.4",
+                                              "_blocks.10", "_blocks.15"]),
+    ("torchvision/convnext_tiny", ["features.1", "features.3", "features.5", "features.7"]),
+    ("torchvision/swin_t", ["features.1", "features.3", "features.5", "features.7"]),  # NHWC
+    ("cifar_resnet/resnet56", ["layer1", "layer2", "layer3"]),
 ])
 def test_stages_follow_the_documented_rule(architecture, stages):
     assert stage_layers(architecture) == stages
@@ -94,3 +98,15 @@ def test_a_zoo_of_a_cnn_a_vit_and_a_channels_last_model_runs_from_one_row(tmp_pa
     mamba = xr.open_zarr(tmp_path / "run/results/responses/tiny3_test_mambaout/stages.1.zarr")
     assert mamba.sizes["unit"] == 32  # channels last: 12 x 12 x 32
     assert (tmp_path / "run/results/figures/zoo.png").stat().st_size > 10_000
+
+
+def test_a_timm_vit_runs_at_the_row_s_input_size_or_is_refused_naming_one_that_works():
+    """DINOv2 is built for 518 px; at 224 its position embeddings are resampled to the
+    16 x 16 patch grid. A size its patches do not divide is refused before any job."""
+    from superposition.models import layer_widths
+
+    arch = "timm/vit_small_patch14_reg4_dinov2"
+    assert layer_widths(arch, ["blocks.0", "blocks.11"], 224) == {"blocks.0": 384,
+                                                                  "blocks.11": 384}
+    with pytest.raises(ValueError, match="does not run on 225 px.*set input_size: 518"):
+        layer_widths(arch, ["blocks.0"], 225)

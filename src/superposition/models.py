@@ -330,10 +330,20 @@ FAMILIES.register("cifar_resnet")(
            default_tag=lambda name: "akamaster", check_file=_he_cifar_check_file))
 
 
-def _timm_build(name: str):
+def _timm_create(name: str, **kwargs):
+    """A timm model that takes any input size where it can (``dynamic_img_size``: a ViT's
+    position embeddings are resampled to the input's patch grid, as timm does when it
+    builds one at another ``img_size``); a model without the option is built as it is."""
     import timm
 
-    return timm.create_model(name, pretrained=False)
+    try:
+        return timm.create_model(name, dynamic_img_size=True, **kwargs)
+    except TypeError:
+        return timm.create_model(name, **kwargs)
+
+
+def _timm_build(name: str):
+    return _timm_create(name, pretrained=False)
 
 
 def _timm_weights(name: str, tag: str) -> WeightsSource:
@@ -352,13 +362,11 @@ def _timm_weights(name: str, tag: str) -> WeightsSource:
 
 
 def _timm_pretrained(name: str, tag: str, hub_dir: str):
-    import timm
-
     from .weights import checkpoint
 
     path = checkpoint(hub_dir, _timm_weights(name, tag))
-    return timm.create_model(f"{name}.{tag}", pretrained=True,
-                             pretrained_cfg_overlay={"file": str(path)})
+    return _timm_create(f"{name}.{tag}", pretrained=True,
+                        pretrained_cfg_overlay={"file": str(path)})
 
 
 def _timm_names():
@@ -531,7 +539,12 @@ def layer_widths(architecture: str, layers: list[str], size: int,
     try:
         with torch.no_grad():
             model(torch.zeros(1, 3, size, size, device=device))
-    except Exception:  # shapes that depend on values, ops the meta device lacks
+    except Exception as err:  # shapes that depend on values, ops the meta device lacks
+        native = (getattr(model, "pretrained_cfg", None) or {}).get("input_size")
+        if native and native[-1] != size:  # a model built for one input size
+            raise ValueError(f"{architecture} does not run on {size} px inputs ({err}); it "
+                             f"was built for {native[-1]} px: set input_size: {native[-1]} "
+                             f"on the row") from None
         return None
     finally:
         for hook in hooks:
@@ -572,20 +585,28 @@ def planted_layers(architecture: str, layers: list[str]) -> list[str]:
 
 
 def stage_layers(architecture: str) -> list[str]:
-    """A model's stage outputs, shallow to deep. timm models: their ``feature_info``.
-    Others, by the first rule that applies: ``layer1``, ``layer2``, ... (ResNets, open_clip's
-    ResNet towers); the blocks of ``encoder.layers`` (torchvision ViT), of
-    ``transformer.resblocks`` (open_clip ViT) or of ``_blocks`` (EfficientNet-Lite); the
-    inception modules (GoogLeNet ``inception*``, Inception v3 ``Mixed_*``); the children
-    of ``features`` (MobileNet, EfficientNet, ConvNeXt, Swin), only its dense blocks
-    (DenseNet) or its max-pools (VGG, AlexNet: each pool ends a stage) where it has any."""
-    from torch import nn
-
+    """A model's stage outputs, shallow to deep: where its feature map's size changes, as
+    timm's ``feature_info`` marks them. timm models: their ``feature_info``. Others: the
+    blocks found by the first rule that applies, then of those on maps only each one the
+    map's size changes after (and the last), read from one forward pass of the skeleton;
+    blocks of token sequences are each a stage (timm's ViTs). The rules: ``layer1``,
+    ``layer2``, ... (ResNets, open_clip's ResNet towers); the blocks of ``encoder.layers``
+    (torchvision ViT), of ``transformer.resblocks`` (open_clip ViT) or of ``_blocks``
+    (EfficientNet-Lite); the inception modules (GoogLeNet ``inception*``, Inception v3
+    ``Mixed_*``); the children of ``features`` (MobileNet, EfficientNet, ConvNeXt, Swin),
+    only its dense blocks (DenseNet) or its max-pools (VGG, AlexNet) where it has any."""
     model = _skeleton(architecture)
     modules = dict(model.named_modules())
     info = getattr(model, "feature_info", None)
     if isinstance(info, list) and info and all(isinstance(d, dict) for d in info):
         return [d["module"] for d in info if d.get("module") in modules]
+    return _stage_ends(model, _stage_blocks(architecture, model, modules))
+
+
+def _stage_blocks(architecture: str, model, modules: dict) -> list[str]:
+    """The blocks among which ``stage_layers`` finds the stage ends (its rules)."""
+    from torch import nn
+
     numbered = [f"layer{i}" for i in range(1, 10) if f"layer{i}" in modules]
     if numbered:
         return numbered
@@ -604,6 +625,39 @@ def stage_layers(architecture: str) -> list[str]:
     raise ValueError(f"{architecture}: no rule finds its stages (timm feature_info, layer1.., "
                      f"encoder.layers, transformer.resblocks, _blocks, inception modules, "
                      f"features); list its layers by name")
+
+
+def _stage_ends(model, blocks: list[str], size: int = 224) -> list[str]:
+    """Of ``blocks``, those whose map the next block changes the size of, and the last,
+    from one forward pass of a ``size`` px image (on the meta device where the network
+    allows). Blocks whose outputs are not all maps (token sequences) are kept, as are
+    all blocks where the pass cannot run."""
+    import torch
+
+    from .layouts import model_layouts
+
+    modules = dict(model.named_modules())
+    shapes = {}
+    def keep(block):  # a hook that returns nothing: the output is left as it is
+        return lambda m, i, out: shapes.__setitem__(block, getattr(out, "shape", None))
+
+    hooks = [modules[b].register_forward_hook(keep(b)) for b in blocks]
+    param = next(model.parameters(), None)
+    try:
+        with torch.no_grad():
+            model.eval()(torch.zeros(1, 3, size, size,
+                                     device=param.device if param is not None else "cpu"))
+        grids = {b: layout.grid for b, layout in model_layouts(model, shapes).items()
+                 if layout.kind in ("nchw", "nhwc")}
+    except Exception:  # shapes that depend on values, layouts that read both ways
+        return blocks
+    finally:
+        for hook in hooks:
+            hook.remove()
+    if len(grids) < len(blocks):
+        return blocks
+    return [b for b, after in zip(blocks, blocks[1:] + [None])
+            if after is None or grids[b] != grids[after]]
 
 
 def resolve_layers(architecture: str, layers) -> tuple[list[str], dict[str, float]]:

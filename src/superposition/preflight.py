@@ -149,6 +149,26 @@ def pool_size(kind: str, params: dict, cache: Cache) -> int | None:
     return cache.get(f"{kind}:{path.resolve()}:{n}", path, lambda: check(path, n))
 
 
+def pool_has_classes(kind: str, params: dict) -> bool | None:
+    """Whether a pool's labels will be classes (CIFAR-10; a zip or folder in class
+    folders or named by wnid); None where its files are not there yet (a download)."""
+    from .images import class_labels
+
+    if kind == "cifar10":
+        return True
+    if kind not in ("zip", "folder"):
+        return False
+    path = Path(params["path"])
+    if not path.exists():
+        return None
+    if kind == "zip":
+        names = zip_members(path, params.get("n_images"))
+    else:
+        names = [p.relative_to(path).as_posix()
+                 for p in folder_files(path, params.get("n_images"))[0]]
+    return class_labels(names)[1] is not None
+
+
 def response_units(row: dict, n_images: int | None, pool: str, cache: Cache) -> int | None:
     """The number of units an ``npy`` response file keeps after preprocessing, checking
     its shape against the pool and that every value is finite; None for other adapters

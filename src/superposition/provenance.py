@@ -19,7 +19,7 @@ def _version(name: str) -> str:
         return "not installed"
 
 
-def _git_commit() -> str:
+def git_commit() -> str:
     root = Path(__file__).resolve().parents[2]
     try:
         out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"],
@@ -33,7 +33,7 @@ def provenance(**settings) -> dict:
     """A JSON-safe record of what produced an output."""
     return {
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "git_commit": _git_commit(),
+        "git_commit": git_commit(),
         "python": platform.python_version(),
         "packages": {name: _version(name) for name in _PACKAGES},
         "settings": jsonable(settings),

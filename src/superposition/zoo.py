@@ -14,7 +14,7 @@ from difflib import get_close_matches
 from fnmatch import fnmatchcase
 
 ROW_KEYS = ("weights", "weights_url", "pool", "layers", "statistic", "layout", "input_size",
-            "batch_size", "k_ratio", "untrained_null")
+            "batch_size", "k_ratio", "untrained_null", "accuracy")
 
 
 def resolve_architectures(patterns: list[str]) -> list[str]:

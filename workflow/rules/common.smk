@@ -3,6 +3,7 @@
 # so jobs start fast.
 
 import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 from superposition.configcheck import validate_config
@@ -44,7 +45,11 @@ def _add_untrained_nulls(models):
                     f"models.{name}.untrained_null adds the source {null!r}, which models "
                     f"already names: remove that row or the untrained_null flag"
                 )
-            models[null] = row | {"weights": "random", "untrained_null": False}
+            models[null] = row | {
+                "weights": "random",
+                "untrained_null": False,
+                "accuracy": False,
+            }
             nulls[name] = null
     return nulls
 
@@ -170,7 +175,12 @@ def _preflight():
     files) and the pool sizes and unit counts that decide whether k, MIS, the matched
     baseline and every direction set's K can work. Checks are cached per input."""
     from superposition.directions import n_directions
-    from superposition.preflight import Cache, pool_size, response_units
+    from superposition.preflight import (
+        Cache,
+        pool_has_classes,
+        pool_size,
+        response_units,
+    )
 
     cache = Cache(".snakemake/superposition/preflight.json")
     sizes = {}
@@ -179,6 +189,14 @@ def _preflight():
             sizes[name] = pool_size(pool["kind"], pool, cache)
         except (OSError, ValueError) as err:
             preflight_error(f"image_pools.{name}: {err}")
+    for source, row in MODELS.items():
+        pool = POOLS_CFG[row["pool"]]
+        if row["accuracy"] and pool_has_classes(pool["kind"], pool) is False:
+            preflight_error(
+                f"models.{source} asks for its accuracy, but pool {row['pool']} has no "
+                f"class labels: give it images in class folders (<class>/<image>) or named "
+                f"by ImageNet wnid, or drop accuracy: true"
+            )
     needs = SCORING.pool_requirements()
     for name in {row["pool"] for row in SOURCES.values()}:  # the scored pools
         for setting, n in needs.items():
@@ -494,6 +512,23 @@ SPARSE_SETS = [
 ]
 
 
+# the sources whose numbers the claims document sets beside the paper's: every source
+# but the untrained nulls
+CLAIM_SOURCES = [s for s in SOURCES if not SOURCES[s]["null"]]
+
+
+def claim_analyses(analysis):
+    """A further analysis' tables for the claims document, where the config runs it (on
+    sources with neurons and K-means, as the analysis figures)."""
+    if analysis not in ANALYSES or not {"neurons", "kmeans"} <= set(METHOD_NAMES):
+        return []
+    return [
+        f"results/analyses/{s}/{layer}/{analysis}.csv"
+        for s in CLAIM_SOURCES
+        for layer in SOURCES[s]["layers"]
+    ]
+
+
 def all_figures():
     return (
         [f for s in SOURCES for f in source_figures(s)]
@@ -501,6 +536,7 @@ def all_figures():
             "results/figures/summary.png",
             "results/figures/calibration.png",
             "results/RESULTS.md",
+            "results/CLAIMS.md",
             "results/figures/ii_mis_agreement.png",
             "results/config.yaml",
         ]

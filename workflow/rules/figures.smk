@@ -195,6 +195,54 @@ rule results_document:
         "../../scripts/results_document.py"
 
 
+rule claims_document:
+    """Each of the paper's claims beside this run's numbers, with a verdict."""
+    input:
+        summary="results/tables/ii_summary.csv",
+        net="results/tables/net_effects.csv",
+        scores=[f for s in CLAIM_SOURCES for f in scores(s)],
+        psychophysics=[
+            f"results/psychophysics/{s}/{layer}/{m}.csv"
+            for s in CLAIM_SOURCES
+            for layer in SOURCES[s]["layers"]
+            for m in PSYCHO.methods
+        ],
+        synergy=claim_analyses("synergy"),
+        interpolation=claim_analyses("interpolation"),
+        accuracy=["results/tables/accuracy.csv"] if TRAINED else [],
+    output:
+        "results/CLAIMS.md",
+    log:
+        "logs/claims_document/claims.log",
+    localrule: True
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        metric=SCORING.metric,
+        first_layers={s: SOURCES[s]["layers"][0] for s in CLAIM_SOURCES},
+        context={
+            "title": "The paper's claims on this run",
+            "config": ", ".join(f"`{Path(f).name}`" for f in workflow.configfiles),
+            "pool": "; ".join(
+                f"`{p}` ({POOLS_CFG[p]['kind']}"
+                + "".join(
+                    f", {k} {POOLS_CFG[p][k]}"
+                    for k in ("n_images", "split", "size")
+                    if k in POOLS_CFG[p]
+                )
+                + ")"
+                for p in sorted({SOURCES[s]["pool"] for s in CLAIM_SOURCES})
+            ),
+            "metric_note": (
+                ""
+                if SCORING.metric == "lpips_alex"
+                else "not the paper's LPIPS-AlexNet, whose weights need a network"
+            ),
+        },
+    script:
+        "../../scripts/claims_document.py"
+
+
 rule figure_agreement:
     input:
         [f for source in SOURCES for f in scores(source)],

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import pandas as pd
+
 from ..provenance import provenance
 from ..settings import Figures
 from .io import pool_images, read_all, read_table, write_csv
@@ -117,6 +119,37 @@ def results_document(net: str, calibration: str, recovery: list[str], metric: st
     rec = read_all(recovery) if recovery else None
     Path(out).write_text(results_markdown(read_table(net), read_table(calibration), rec,
                                           metric, dictionaries))
+
+
+def claims_document(*, summary: str, net: str, scores: list[str], psychophysics: list[str],
+                    synergy: list[str], interpolation: list[str], accuracy: str | None,
+                    first_layers: dict[str, str], metric: str, context: dict,
+                    out: str) -> None:
+    """``results/CLAIMS.md``: each of the paper's claims beside this run's numbers, with a
+    verdict (see :mod:`superposition.claims`)."""
+    from .. import claims as c
+    from ..provenance import git_commit
+
+    sources = list(first_layers)
+    table = read_all(scores)
+    table = table[table.metric == metric]
+    empty = pd.DataFrame(columns=["source", "layer"])
+    found = [
+        c.directions_beat_neurons(read_table(summary), first_layers),
+        c.kmeans_beats_others(table, sources),
+        c.ii_rises_with_k(table, sources),
+        c.accuracy_falls_with_difficulty(read_all(psychophysics) if psychophysics else empty,
+                                         sources),
+        c.sparsity_tracks_ii(table, sources),
+        c.mixtures_lose_ii(read_all(interpolation) if interpolation else empty, sources),
+        c.synergy_in_a_minority(read_all(synergy) if synergy else empty, sources),
+    ]
+    acc = pd.read_csv(accuracy) if accuracy else pd.DataFrame()
+    Path(out).write_text(c.claims_markdown(
+        found, context=context | {"commit": git_commit(), "metric": metric},
+        nulls=read_table(net), accuracy=acc))
+    for claim in found:
+        log.info("%s: %s", claim.key, claim.verdict)
 
 
 def figure_agreement(scores: list[str], metric: str, out_figure: str, out_table: str) -> None:
