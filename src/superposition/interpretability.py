@@ -40,7 +40,7 @@ def top_k(responses: np.ndarray, k: int, chunk: int = 256,
     if responses.shape[0] < k:
         raise ValueError(f"need at least k={k} images, have {responses.shape[0]}")
     if groups is None:
-        parts = [np.argsort(-responses[:, s:s + chunk], axis=0, kind="stable")[:k].T
+        parts = [_top_k_columns(responses[:, s:s + chunk], k)
                  for s in range(0, responses.shape[1], chunk)]
         return np.concatenate(parts) if parts else np.empty((0, k), np.int64)
     groups = np.asarray(groups)
@@ -55,6 +55,29 @@ def top_k(responses: np.ndarray, k: int, chunk: int = 256,
         value = np.take_along_axis(r, best, axis=0)
         ranked = np.lexsort((best, -value), axis=0)[:k]  # groups by best image, ties by index
         out[s:s + r.shape[1]] = np.take_along_axis(best, ranked, axis=0).T
+    return out
+
+
+def _top_k_columns(r: np.ndarray, k: int) -> np.ndarray:
+    """(columns x k) indices of each column's k largest values, strongest first, ties by
+    index: a stable descending sort's first k. The k are found by partition (linear in
+    the images); a column whose k-th value is tied beyond the k is sorted whole."""
+    r = np.asarray(r)
+    n = len(r)
+    if k >= n or not np.isfinite(r).all():
+        return np.argsort(-r, axis=0, kind="stable")[:k].T
+    kth = -np.partition(-r, k - 1, axis=0)[k - 1]
+    above = r >= kth
+    exact = above.sum(axis=0) == k
+    out = np.empty((r.shape[1], k), np.int64)
+    if exact.any():
+        rows, cols = np.nonzero(above[:, exact])  # k rows per column, in index order
+        rows = rows[np.argsort(cols, kind="stable")].reshape(-1, k)  # column x its k rows
+        values = np.take_along_axis(r[:, exact].T, rows, axis=1)
+        order = np.lexsort((rows, -values), axis=1)
+        out[exact] = np.take_along_axis(rows, order, axis=1)
+    if (~exact).any():
+        out[~exact] = np.argsort(-r[:, ~exact], axis=0, kind="stable")[:k].T
     return out
 
 

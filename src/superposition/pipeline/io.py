@@ -48,9 +48,14 @@ def embedding_stores(inputs: dict) -> dict[str, str]:
     return {k.removeprefix("emb_"): v for k, v in inputs.items() if k.startswith("emb_")}
 
 
+IN_MEMORY_EMBEDDINGS = 2 << 30  # bytes: a pool's embeddings up to this size are held whole
+
+
 def pool_embeddings(path: str):
     """A pool's cached scores' input under one metric: its distance matrix, in memory,
-    where the store has one; else its embeddings, read lazily by image index."""
+    where the store has one; else its embeddings, in memory up to
+    ``IN_MEMORY_EMBEDDINGS`` (a job scores many sets, and each set's rows touch nearly
+    every chunk: read once, not once a set), read lazily by image index beyond."""
     import zarr
 
     group = zarr.open_group(path, mode="r")
@@ -58,7 +63,10 @@ def pool_embeddings(path: str):
         from ..interpretability import PoolDistances
 
         return PoolDistances(group["distances"][:])
-    return store.LazyRows(group["embeddings"])
+    embeddings = group["embeddings"]
+    if embeddings.nbytes <= IN_MEMORY_EMBEDDINGS:
+        return embeddings[:]
+    return store.LazyRows(embeddings)
 
 
 def cached_input(embeddings: dict, metric: str):
