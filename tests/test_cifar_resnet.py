@@ -6,6 +6,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from PIL import Image
@@ -151,7 +152,7 @@ def test_resnet20_classifies_the_shared_cifar10_test_images(tmp_path):
     fetch(mirrored(family.weights_source("resnet20", "akamaster"), str(RESNETS)), tmp_path)
     model = build_model("cifar_resnet/resnet20", "akamaster", str(tmp_path), seed=0)
     images = np.concatenate(list(pool.images.batches(250, 2)))
-    check = Classification("pool", class_targets(pool.labels, 10)[0], "cifar10")
+    check = Classification("pool", class_targets(pool.labels, 10)[0], "cifar10", 10)
     layouts = layer_layouts(model, ["layer1"], (32, 32), None, family.mean, family.std, "cpu",
                             "centre")
     stream_activations(model, layouts, images, "centre", 250, None, family.mean, family.std,
@@ -195,8 +196,6 @@ def test_the_cifar10_config_plans_the_paper_s_experiment(tmp_path):
 def test_the_cifar10_config_runs_on_a_subset_of_the_shared_copies(tmp_path):
     """config/cifar10.yaml on 1,000 of the JPEG training images, offline: the weights
     from the mirror folder, ResNet-20's accuracy in the table, labels in the semantics."""
-    import pandas as pd
-
     from runs import ROOT, snakemake
 
     out = snakemake("--cores", "2", "--configfile", ROOT / "config/cifar10.yaml",
@@ -232,3 +231,43 @@ def test_a_pool_without_class_labels_is_refused_where_accuracy_is_asked_for(tmp_
     assert ("models.cifar_resnet_resnet20 asks for its accuracy, but pool flat has no class "
             "labels") in out.stdout + out.stderr
     assert not (tmp_path / "run/results").exists()
+
+
+IMAGENET = SHARED / "imagenet_sample/imagenet_sample_256.zip"
+
+
+@pytest.mark.skipif(not IMAGENET.is_file(), reason="no shared ImageNet sample")
+def test_an_imagenet_classifier_maps_the_wnids_of_a_photograph_zip(tmp_path):
+    """MobileNetV2's ImageNet weights (from their carrier package) on 100 of the shared
+    photographs, labelled by the wnid in their names: well above chance (0.001)."""
+    from superposition.activations import layer_layouts, stream_activations
+    from superposition.pipeline.images import fetch_weights
+    from superposition.pipeline.responses import Classification
+
+    pool = POOLS.get("zip")(path=str(IMAGENET), size=224, n_images=100)
+    assert pool.classes == "wnid" and all(label.startswith("n") for label in pool.labels)
+    fetch_weights("torchvision/mobilenet_v2", "IMAGENET1K_V1", str(tmp_path))
+    model = build_model("torchvision/mobilenet_v2", "IMAGENET1K_V1", str(tmp_path), seed=0)
+    family = FAMILIES.get("torchvision")
+    images = np.concatenate(list(pool.images.batches(50, 2)))
+    check = Classification("pool", class_targets(pool.labels, 1000)[0], "imagenet", 1000)
+    layouts = layer_layouts(model, ["features.2"], (224, 224), None, family.mean, family.std,
+                            "cpu", "centre")
+    stream_activations(model, layouts, images, "centre", 50, None, family.mean, family.std,
+                       "cpu", lambda rows: None, predict=check.add)
+    assert check.seen == 100 and check.correct / check.seen > 0.5
+
+
+def test_a_classifier_near_chance_is_warned_about(tmp_path, caplog):
+    from superposition.pipeline.responses import Classification, accuracy_table
+
+    check = Classification("results/pools/p.zarr", np.arange(100) % 10, "cifar10", 10)
+    check.add(np.zeros(100, int))  # always class 0: 10% right
+    check.write(tmp_path / "accuracy.json", "net")
+    assert "net classifies pool p at 10.0% top-1, near chance (10.0%)" in caplog.text
+    accuracy_table([str(tmp_path), str(tmp_path / "none")], str(tmp_path / "a.csv"),
+                   str(tmp_path / "a.log"))
+    table = pd.read_csv(tmp_path / "a.csv")
+    assert table.to_dict("records") == [{"source": "net", "pool": "p", "n_images": 100,
+                                         "top1": 0.1, "classes": "cifar10", "chance": 0.1}]
+    assert "without one" in (tmp_path / "a.log").read_text()

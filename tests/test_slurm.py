@@ -93,7 +93,8 @@ def test_every_rule_runs_as_a_slurm_job_and_gpu_jobs_land_on_the_gpu_partition(s
         timeout=30).stdout.splitlines())
     local = set(re.findall(r"^localrule (\w+):", out.stdout + out.stderr, re.M)) - {"all"}
     assert local == {"fetch_model_weights", "fetch_metric_weights", "layer_responses",
-                     "record_config", "ground_truth_recovery", "results_document"} | {
+                     "record_config", "ground_truth_recovery", "results_document",
+                     "accuracy_table", "claims_document"} | {
         j.rule for j in jobs if j.rule.startswith("figure_")}
     remote = [j for j in jobs if j.rule not in local]
     assert len(remote) >= 20 and any(j.resources.get("gpu") for j in remote)

@@ -303,7 +303,8 @@ def class_labels(paths: list[str]) -> tuple[list[str], str | None]:
     """Each image's class, from its path relative to the pool's root, and how it was read:
     ``folder`` where the images sit in two or more class folders (``<class>/NNNN.jpg``),
     ``wnid`` where every name carries an ImageNet wnid (``n01440764_tench.JPEG``), else
-    None and each image's file stem (no class: label-based analyses refuse the pool)."""
+    None and each image's file stem (no class: no accuracy is measured on the pool, and
+    a model row with ``accuracy: true`` refuses it)."""
     parts = [PurePosixPath(p) for p in paths]
     if len({p.parent for p in parts}) > 1:
         return [p.parent.name for p in parts], "folder"

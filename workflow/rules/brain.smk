@@ -1,4 +1,4 @@
-# Stage 6 inputs: neural datasets -> the same (image x unit) layout as models.
+# Stage 2 for brains: neural datasets -> the same (image x unit) layout as models.
 
 
 rule synthetic_population:

@@ -225,6 +225,11 @@ rule claims_document:
             "config": ", ".join(f"`{Path(f).name}`" for f in workflow.configfiles),
             "pool": "; ".join(
                 f"`{p}` ({POOLS_CFG[p]['kind']}"
+                + (
+                    f", {Path(POOLS_CFG[p]['path']).name}"
+                    if "path" in POOLS_CFG[p]
+                    else ""
+                )
                 + "".join(
                     f", {k} {POOLS_CFG[p][k]}"
                     for k in ("n_images", "split", "size")

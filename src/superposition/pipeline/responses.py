@@ -71,8 +71,8 @@ class Classification:
     """A trained classifier's top-1 accuracy on a labelled pool, gathered batch by batch
     during the activation pass (which then runs to the network's output)."""
 
-    def __init__(self, pool: str, targets: np.ndarray, dataset: str):
-        self.pool, self.targets, self.dataset = pool, targets, dataset
+    def __init__(self, pool: str, targets: np.ndarray, dataset: str, n_classes: int):
+        self.pool, self.targets, self.dataset, self.n_classes = pool, targets, dataset, n_classes
         self.correct, self.seen = 0, 0
 
     @classmethod
@@ -94,28 +94,27 @@ class Classification:
         if not torch.is_tensor(out) or out.ndim != 2:
             log.info("no accuracy: the network's output is no vector of class scores")
             return None
-        targets, why = class_targets(pool_table(pool).label.to_numpy(), out.shape[1])
-        if targets is None:
-            log.warning("no accuracy on pool %s: %s", Path(pool).stem, why)
+        targets, dataset = class_targets(pool_table(pool).label.to_numpy(), out.shape[1])
+        if targets is None:  # then the second value says why
+            log.warning("no accuracy on pool %s: %s", Path(pool).stem, dataset)
             return None
-        return cls(pool, targets, why)
+        return cls(pool, targets, dataset, out.shape[1])
 
     def add(self, top1: np.ndarray) -> None:
         self.correct += int((top1 == self.targets[self.seen:self.seen + len(top1)]).sum())
         self.seen += len(top1)
 
     def write(self, path: Path, source: str) -> None:
-        from ..classes import near_chance, vocabulary
+        from ..classes import near_chance
 
-        n_classes = 10 if self.dataset == "cifar10" else len(vocabulary(1000)[1])
         top1 = self.correct / max(self.seen, 1)
         row = {"source": source, "pool": Path(self.pool).stem, "n_images": self.seen,
-               "top1": top1, "classes": self.dataset, "chance": 1 / n_classes}
+               "top1": top1, "classes": self.dataset, "chance": 1 / self.n_classes}
         path.write_text(json.dumps(row, indent=1) + "\n")
-        if near_chance(top1, n_classes):
+        if near_chance(top1, self.n_classes):
             log.warning("%s classifies pool %s at %.1f%% top-1, near chance (%.1f%%): are the "
                         "weights the right ones for this architecture?", source, row["pool"],
-                        100 * top1, 100 / n_classes)
+                        100 * top1, 100 / self.n_classes)
         else:
             log.info("%s: top-1 accuracy %.1f%% on %d images of %s", source, 100 * top1,
                      self.seen, row["pool"])
