@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -145,8 +146,12 @@ def claims_document(*, summary: str, net: str, scores: list[str], psychophysics:
         c.synergy_in_a_minority(read_all(synergy) if synergy else empty, sources),
     ]
     acc = pd.read_csv(accuracy) if accuracy else pd.DataFrame()
+    # the commit that computed the numbers (the net effects' provenance), and this one's
+    computed = json.loads(Path(net).with_suffix(".json").read_text())["provenance"]["git_commit"]
+    commit = (f"`{computed}`" if computed == git_commit()
+              else f"`{computed}` (the tables; this document: `{git_commit()}`)")
     Path(out).write_text(c.claims_markdown(
-        found, context=context | {"commit": git_commit(), "metric": metric},
+        found, context=context | {"commit": commit, "metric": metric},
         nulls=read_table(net), accuracy=acc))
     for claim in found:
         log.info("%s: %s", claim.key, claim.verdict)
