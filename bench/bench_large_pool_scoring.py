@@ -50,7 +50,7 @@ def main():
         load_s, held = timed(lambda: array[:])
         rest_s, _ = timed(lambda: [held[np.unique(i)] for i in rows])
     print(json.dumps({
-        "machine": machine(), "images": a.images, "units": a.units, "width": a.width,
+        "machine": machine("cpu"), "images": a.images, "units": a.units, "width": a.width,
         "sets": a.sets,
         "top_k_s": {"stable_sort": round(sort_s, 3), "partition": round(part_s, 3),
                     "speedup": round(sort_s / part_s, 1)},

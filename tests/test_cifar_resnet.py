@@ -192,7 +192,7 @@ def test_the_cifar10_config_plans_the_paper_s_experiment(tmp_path):
 
 
 @needs_shared
-@pytest.mark.workflow(seconds=110)
+@pytest.mark.workflow(seconds=170)
 def test_the_cifar10_config_runs_on_a_subset_of_the_shared_copies(tmp_path):
     """config/cifar10.yaml on 1,000 of the JPEG training images, offline: the weights
     from the mirror folder, ResNet-20's accuracy in the table, labels in the semantics."""

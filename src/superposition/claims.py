@@ -126,31 +126,32 @@ def directions_beat_neurons(summary: pd.DataFrame, first_layers: dict[str, str])
     return claim
 
 
-def kmeans_beats_others(scores: pd.DataFrame, sources: list[str]) -> Claim:
-    """Mean II of K-means minus that of each other method, per network and layer."""
+def _set_differences(claim: Claim, scores: pd.DataFrame, sources: list[str],
+                     pairs: list[tuple[str, str, str]]) -> Claim:
+    """A case per network, layer and (set, other set, label) of ``pairs``: the mean II of
+    the set minus that of the other, the two resampled independently."""
     rng = np.random.default_rng(SEED)
-    claim = Claim("kmeans_best", "mean II(K-means) - mean II(method), CI over directions")
     for (source, layer), t in scores[scores.source.isin(sources)].groupby(
             ["source", "layer"], sort=False):
-        km = t[t.method == "kmeans"].ii_pairs.to_numpy()
-        for method in OTHER_METHODS:
-            other = t[t.method == method].ii_pairs.to_numpy()
-            if len(km) and len(other):
-                claim.cases.append(Case(source, layer, *_boot_difference(km, other, rng),
-                                        what=method))
+        for first, second, what in pairs:
+            a, b = t[t.method == first].ii_pairs, t[t.method == second].ii_pairs
+            if len(a) and len(b):
+                claim.cases.append(Case(source, layer, *_boot_difference(a, b, rng), what))
     return claim
+
+
+def kmeans_beats_others(scores: pd.DataFrame, sources: list[str]) -> Claim:
+    """Mean II of K-means minus that of each other method, per network and layer."""
+    return _set_differences(
+        Claim("kmeans_best", "mean II(K-means) - mean II(method), CI over directions"),
+        scores, sources, [("kmeans", method, method) for method in OTHER_METHODS])
 
 
 def ii_rises_with_k(scores: pd.DataFrame, sources: list[str]) -> Claim:
     """Mean II of K-means at K = 2n minus at K = n/2."""
-    rng = np.random.default_rng(SEED)
-    claim = Claim("k", "mean II(K-means, K = 2n) - mean II(K-means, K = n/2)")
-    for (source, layer), t in scores[scores.source.isin(sources)].groupby(
-            ["source", "layer"], sort=False):
-        big, small = t[t.method == "kmeans@2"].ii_pairs, t[t.method == "kmeans@0.5"].ii_pairs
-        if len(big) and len(small):
-            claim.cases.append(Case(source, layer, *_boot_difference(big, small, rng)))
-    return claim
+    return _set_differences(
+        Claim("k", "mean II(K-means, K = 2n) - mean II(K-means, K = n/2)"),
+        scores, sources, [("kmeans@2", "kmeans@0.5", "")])
 
 
 def accuracy_falls_with_difficulty(psycho: pd.DataFrame, sources: list[str]) -> Claim:
