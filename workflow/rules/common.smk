@@ -517,6 +517,21 @@ SPARSE_SETS = [
 CLAIM_SOURCES = [s for s in SOURCES if not SOURCES[s]["null"]]
 
 
+def describe_pools(pools):
+    """The pools in a line: kind, file and the settings that say which images."""
+    return "; ".join(
+        f"`{p}` ({POOLS_CFG[p]['kind']}"
+        + (f", {Path(POOLS_CFG[p]['path']).name}" if "path" in POOLS_CFG[p] else "")
+        + "".join(
+            f", {k} {POOLS_CFG[p][k]}"
+            for k in ("n_images", "split", "size")
+            if k in POOLS_CFG[p]
+        )
+        + ")"
+        for p in sorted(pools)
+    )
+
+
 def claim_analyses(analysis):
     """A further analysis' tables for the claims document, where the config runs it (on
     sources with neurons and K-means, as the analysis figures)."""

@@ -223,21 +223,7 @@ rule claims_document:
         context={
             "title": "The paper's claims on this run",
             "config": ", ".join(f"`{Path(f).name}`" for f in workflow.configfiles),
-            "pool": "; ".join(
-                f"`{p}` ({POOLS_CFG[p]['kind']}"
-                + (
-                    f", {Path(POOLS_CFG[p]['path']).name}"
-                    if "path" in POOLS_CFG[p]
-                    else ""
-                )
-                + "".join(
-                    f", {k} {POOLS_CFG[p][k]}"
-                    for k in ("n_images", "split", "size")
-                    if k in POOLS_CFG[p]
-                )
-                + ")"
-                for p in sorted({SOURCES[s]["pool"] for s in CLAIM_SOURCES})
-            ),
+            "pool": describe_pools({SOURCES[s]["pool"] for s in CLAIM_SOURCES}),
             "metric_note": (
                 ""
                 if SCORING.metric == "lpips_alex"
