@@ -271,3 +271,23 @@ def test_a_classifier_near_chance_is_warned_about(tmp_path, caplog):
     assert table.to_dict("records") == [{"source": "net", "pool": "p", "n_images": 100,
                                          "top1": 0.1, "classes": "cifar10", "chance": 0.1}]
     assert "without one" in (tmp_path / "a.log").read_text()
+
+
+@pytest.mark.skipif(not IMAGENET.is_file(), reason="no shared ImageNet sample")
+def test_the_imagenet_config_plans_both_networks_with_their_accuracy(tmp_path):
+    """config/imagenet.yaml on the shared sample: the two offline ImageNet networks at
+    three stages each, with their untrained twins; the preflight finds the wnid classes
+    that accuracy: true asks for."""
+    import yaml
+
+    from runs import ROOT, snakemake
+
+    (tmp_path / "local.yaml").write_text(yaml.safe_dump(
+        {"image_pools": {"imagenet": {"path": str(IMAGENET)}}}))
+    out = snakemake("-n", "--quiet", "rules", "--configfile", ROOT / "config/imagenet.yaml",
+                    tmp_path / "local.yaml", "-d", tmp_path / "run")
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    counts = dict(line.split()[:2] for line in out.stdout.splitlines()
+                  if len(line.split()) == 2 and line.split()[1].isdigit())
+    assert counts["cache_activations"] == "4" and counts["find_untrained"] == "6"
+    assert counts["accuracy_table"] == "1" and counts["claims_document"] == "1"

@@ -240,7 +240,7 @@ def claims_markdown(claims: list[Claim], *, context: dict, nulls: pd.DataFrame,
     if len(accuracy):
         lines += ["## The networks' weights loaded right", "",
                   "| source | images | top-1 | chance |", "|---|---|---|---|"]
-        lines += [f"| {r.source} | {r.n_images} | {r.top1:.3f} | {r.chance:.2f} |"
+        lines += [f"| {r.source} | {r.n_images} | {r.top1:.3f} | {r.chance:.3g} |"
                   for r in accuracy.itertuples()]
         lines += [""]
     lines += ["## Verdicts", "", "| claim | paper | verdict | where |", "|---|---|---|---|"]
