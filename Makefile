@@ -23,11 +23,12 @@ demo: install
 	snakemake --workflow-profile workflow/profiles/default --report results/report.html
 
 # the paper's CIFAR-10 experiment on the trained ResNets, offline from ../shared/research-data
-# (about 40 min on 2 cores; results/ as the demo's, so start from `make clean`), and
-# docs/results/real.md from the run's own CLAIMS.md
+# (47 min on 2 cores; results/ as the demo's, so start from `make clean`), and
+# docs/results/real.md and cifar10.md from the run's own CLAIMS.md and RESULTS.md
 real: install
 	snakemake --cores $(CORES) --configfile config/cifar10.yaml config/cifar10_local.yaml
 	cp results/CLAIMS.md docs/results/real.md
+	cp results/RESULTS.md docs/results/cifar10.md
 
 # one worker per core; each test file to one worker, so its module-scoped runs are made once,
 # the longest files first (tests/conftest.py orders them; xdist would put them last)
