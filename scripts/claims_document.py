@@ -9,5 +9,6 @@ with logged(snakemake):
                     psychophysics=list(i.psychophysics), synergy=list(i.synergy),
                     interpolation=list(i.interpolation),
                     accuracy=i.accuracy[0] if i.accuracy else None,
+                    pooled=i.pooled[0] if i.pooled else None,
                     first_layers=p.first_layers, metric=p.metric, context=p.context,
                     out=snakemake.output[0])

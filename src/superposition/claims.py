@@ -32,6 +32,8 @@ STATEMENTS = {
     "sparsity": "interpretability rises with sparse activation (paper-spec 7)",
     "mixtures": "II decreases for mixtures of two K-means directions (paper-spec 7)",
     "synergy": "feature synergy exists for a minority of neuron pairs (paper-spec 7, 9)",
+    "brains": ("the conclusions \"largely transfer\" to recorded neurons: directions beat "
+               "neurons in the brain too (paper-spec 5, 9; no numbers published)"),
 }
 OTHER_METHODS = ("pca", "ica", "nmf", "topk_sae")
 
@@ -214,6 +216,25 @@ def synergy_in_a_minority(synergy: pd.DataFrame, sources: list[str]) -> Claim:
         if share == 0:  # no synergy at all: not a minority that shows it
             case.low = case.high = -1.0
         claim.cases.append(case)
+    return claim
+
+
+def brains_follow(pooled: pd.DataFrame | None) -> Claim:
+    """K-means' gain over the neurons net of its shuffled-fit null, pooled over an area's
+    sessions and animals (:mod:`superposition.pooled`): a case per area and score."""
+    claim = Claim("brains", "net of K-means over its shuffled-fit null, pooled; CI from a "
+                  "hierarchical bootstrap over animals, sessions and units")
+    if pooled is None:
+        return claim
+    rows = pooled[pooled.method == "kmeans"]
+    for r in rows[rows.level == "pooled"].itertuples():
+        claim.cases.append(Case(f"{r.n_sessions} sessions, {r.n_animals} animals", r.area,
+                                r.net, r.net_ci_low, r.net_ci_high, what=r.score))
+    sessions = rows[rows.level == "session"]
+    counts = sessions.groupby(["area", "score"], sort=False).verdict.value_counts()
+    claim.note = "Sessions one by one (" + "; ".join(
+        f"{area} {score}: " + ", ".join(f"{n} {v}" for v, n in c.droplevel([0, 1]).items())
+        for (area, score), c in counts.groupby(level=[0, 1], sort=False)) + ")."
     return claim
 
 

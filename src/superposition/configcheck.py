@@ -62,6 +62,7 @@ def validate_config(config: dict, schema: dict) -> None:
     problems = schema_problems(config, schema)
     if not problems:
         list(_with_defaults(validator_for(schema))(schema).iter_errors(config))
+        problems += own_pools(config)
         try:
             register_config_metrics(config)  # metrics defined by config rows
         except ValueError as err:
@@ -71,8 +72,25 @@ def validate_config(config: dict, schema: dict) -> None:
         raise ValueError("config error:\n  " + "\n  ".join(problems))
 
 
+def own_pools(config: dict) -> list[str]:
+    """Recordings switched off (``enabled: false``) dropped, and each recording's own pool
+    (a pool given in its row) moved to ``image_pools`` under the recording's name, in
+    place, so that a recording session is one row. Problems: a name both sections use."""
+    config["brain"] = {name: row for name, row in config["brain"].items() if row["enabled"]}
+    problems = []
+    for name, row in config["brain"].items():
+        if isinstance(row["pool"], dict):
+            if name in config["image_pools"]:
+                problems.append(f"brain.{name} brings its own pool, but image_pools already "
+                                f"names a pool {name!r}: rename one")
+            config["image_pools"][name] = row["pool"]
+            row["pool"] = name
+    return problems
+
+
 # the keys each kind of image pool and each brain adapter needs
 POOL_NEEDS = {"folder": ["path"], "zip": ["path"], "cadena2019": ["path"], "cifar10": ["path"],
+              "imi_stimuli": ["path"],
               "nsd": ["path", "expdesign", "subject", "sessions"]}
 ADAPTER_NEEDS = {"synthetic": ["factors", "n_neurons", "features_per_neuron", "gain",
                                "baseline"],

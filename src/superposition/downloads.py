@@ -1,8 +1,9 @@
 """Public datasets the workflow can fetch itself, with their checksums.
 
 A config names a file under ``resources/datasets/<dataset>/``; the download rule
-fetches it from the dataset's base URL (which the config may override, e.g. with
-a ``file://`` mirror) and checks its published checksum before anything reads it.
+fetches it from the dataset's base URL (which the config may override with a mirror:
+a ``file://`` URL or a local folder) and checks its published checksum before anything
+reads it: a sha256 or md5 sum, or git's blob id where that is what the repository pins.
 """
 
 from __future__ import annotations
@@ -12,22 +13,13 @@ import shutil
 import urllib.request
 from pathlib import Path
 
+from . import cowley2023
+
 DATASETS = {
-    "cowley2023_v4": {
-        "base_url": "https://raw.githubusercontent.com/cowleygroup/V4_compact_models/"
-                    "f4552ad9d34a466ebc66658f72a08a8e5038f1cf/data_V4_responses",
-        "citation": "Cowley, Stan, Pillow & Smith 2023, Compact deep neural network models of "
-                    "visual cortex, bioRxiv (GPL-3.0 repository)",
-        "files": {
-            "responses_repeat_averaged/responses_190923.npy":
-                "sha256:741672d36541ce39930c8a3b5bd1cfd33c187aa47b1549c9c5569bc21aa97a28",
-            "responses_repeat_averaged/responses_201025.npy":
-                "sha256:f729f3dc0d29aa38bd380c0da9e39aba916f9e2580949929b65d1714e7217a8a",
-            "images/images_190923.zip":
-                "sha256:e99a4df1c7476bdc4d565ff4408bc421976ecc3a22c41af6bfd0cfbddb508c0c",
-            "images/images_201025.zip":
-                "sha256:3abb63679107665eab7220bdeaf7863832a1df943bf3d7792501f5082a55b2e8",
-        },
+    "cowley2023_v4": {  # every session upstream (superposition.cowley2023)
+        "base_url": cowley2023.BASE_URL,
+        "citation": cowley2023.CITATION,
+        "files": cowley2023.FILES,
     },
     "imi2023": {
         # Zenodo record of Zimmermann, Klein & Brendel's IMI dataset; the record
@@ -62,11 +54,24 @@ def expected_checksum(dataset: str, file: str) -> tuple[str, str | None]:
     return algorithm, digest
 
 
+def digest_of(algorithm: str, content: bytes) -> str:
+    """A file's digest: hashlib's algorithms, and ``gitblob`` (git's object id of a file,
+    sha1 over ``blob <size>\\0`` and the content)."""
+    if algorithm == "gitblob":
+        return hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest()
+    return hashlib.new(algorithm, content).hexdigest()
+
+
+def _as_url(base: str) -> str:
+    """A mirror given as a local folder, as a file:// URL."""
+    return base if "://" in base else Path(base).resolve().as_uri()
+
+
 def download(dataset: str, file: str, dest: str | Path, base_url: str | None = None) -> str:
     """Fetch one file of a dataset to ``dest``, checking its checksum where one is
     pinned; return the URL and the file's digest."""
     algorithm, expected = expected_checksum(dataset, file)
-    url = f"{(base_url or DATASETS[dataset]['base_url']).rstrip('/')}/{file}"
+    url = f"{_as_url(base_url or DATASETS[dataset]['base_url']).rstrip('/')}/{file}"
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + ".partial")
@@ -77,10 +82,15 @@ def download(dataset: str, file: str, dest: str | Path, base_url: str | None = N
         tmp.unlink(missing_ok=True)
         raise RuntimeError(f"cannot download {url} ({err}); without a network, copy the file to "
                            f"{dest} by hand or point the config's path at a local copy") from err
-    digest = hashlib.new(algorithm, tmp.read_bytes()).hexdigest()
+    content = tmp.read_bytes()
+    digest = digest_of(algorithm, content)
     if expected is not None and digest != expected:
         tmp.unlink()
         raise ValueError(f"{url} has {algorithm} {digest}, expected {expected}: not the "
-                         f"published file")
+                         f"published file (a damaged or changed copy); fetch it again or "
+                         f"point downloads.{dataset} at the right mirror")
     tmp.replace(dest)
-    return url, f"{algorithm}:{digest}" + ("" if expected else " (no published checksum pinned)")
+    sha256 = hashlib.sha256(content).hexdigest()
+    if expected is None:
+        return url, f"sha256:{sha256} (no published checksum pinned)"
+    return url, f"{algorithm}:{digest}" + ("" if algorithm == "sha256" else f", sha256:{sha256}")

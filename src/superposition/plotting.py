@@ -573,3 +573,33 @@ def calibration(table: pd.DataFrame, out: str) -> None:
     fig.suptitle("Calibration: every score on known-answer units (green: passes, red: fails; "
                  "grey: the expected value and its tolerance)", fontsize=9)
     _save(fig, out)
+
+
+def pooled_forest(table: pd.DataFrame, method: str, title: str, out: str) -> None:
+    """A brain area's sessions and their pooled verdict: the net effect of ``method``
+    over its shuffled-fit null with its 95% CI, one panel per score, a row per session
+    (by animal) and the pooled row last, in black."""
+    t = table[table.method == method]
+    scores = list(dict.fromkeys(t.score))
+    rows = t[["level", "source", "animal"]].drop_duplicates()
+    rows = pd.concat([rows[rows.level == "session"].sort_values(["animal", "source"]),
+                      rows[rows.level == "pooled"]])
+    labels = [f"{r.animal} {r.source}" if r.level == "session" else
+              "pooled (animals, sessions, units)" for r in rows.itertuples()]
+    fig, axes = plt.subplots(1, len(scores), figsize=(3.6 * len(scores) + 2.5,
+                                                       0.35 * len(rows) + 1.6),
+                             sharey=True, squeeze=False)
+    for ax, score in zip(axes[0], scores):
+        s = t[t.score == score].set_index("source")
+        for y, r in enumerate(rows.itertuples()):
+            h = s.loc[r.source]
+            ax.errorbar(h.net, y, xerr=[[h.net - h.net_ci_low], [h.net_ci_high - h.net]],
+                        fmt="D" if r.level == "pooled" else "o", ms=5,
+                        color="k" if r.level == "pooled" else colour(method))
+        ax.axvline(0, color="0.5", lw=1)
+        ax.set_title(f"{score}: net of {method} over {method}_shuffled", fontsize=9)
+        ax.grid(axis="x", alpha=0.3)
+    axes[0][0].set_yticks(range(len(rows)), labels, fontsize=8)
+    axes[0][0].invert_yaxis()
+    fig.suptitle(title, fontsize=9)
+    _save(fig, out)

@@ -55,7 +55,17 @@ rule ingest_recording:
         options=lambda wc: {
             k: v
             for k, v in BRAIN[wc.source].items()
-            if k not in ("adapter", "pool", "area", "zscore", "min_std", "k_ratio")
+            if k
+            not in (
+                "adapter",
+                "pool",
+                "area",
+                "animal",
+                "enabled",
+                "zscore",
+                "min_std",
+                "k_ratio",
+            )
         },
         zscore=lambda wc: BRAIN[wc.source]["zscore"],
         min_std=lambda wc: BRAIN[wc.source]["min_std"],
@@ -122,3 +132,36 @@ rule ground_truth_recovery:
         layers=lambda wc: PLANTED[wc.source],
     script:
         "../../scripts/ground_truth_recovery.py"
+
+
+if POOLED:
+
+    rule pooled_effects:
+        """Every area recorded in several sessions: one verdict across sessions and
+        animals (a hierarchical bootstrap), each session's result beside it."""
+        input:
+            scores=[f for s in POOLED for f in scores(s)],
+        output:
+            table=report(
+                "results/tables/pooled_effects.csv",
+                caption="../report/pooled.rst",
+                category="Brains - sessions and animals pooled",
+                labels={"table": "net effects per session and pooled"},
+            ),
+            figures=report(
+                expand("results/figures/pooled_{area}.png", area=POOLED_AREAS),
+                caption="../report/pooled.rst",
+                category="Brains - sessions and animals pooled",
+                labels={"figure": "sessions and the pooled verdict, per area"},
+            ),
+        log:
+            "logs/pooled_effects/pooled.log",
+        localrule: True
+        conda:
+            "../../envs/analysis.yaml"
+        params:
+            metric=SCORING.metric,
+            sessions=POOLED,
+            areas=POOLED_AREAS,
+        script:
+            "../../scripts/pooled_effects.py"

@@ -166,6 +166,27 @@ PLANTED = {name: SOURCES[name]["layers"] for name in SYNTHETIC} | PLANTED_MODELS
 RECORDED = [name for name, row in BRAIN.items() if row["adapter"] != "synthetic"]
 
 
+def _pooled_sessions():
+    """The recorded sessions of every area recorded in two or more, each with its area and
+    animal (a session without one is its own animal): pooled across sessions and animals,
+    where the run has the neurons, K-means and its shuffled-fit null to pool."""
+    if not {"neurons", "kmeans", "kmeans_shuffled"} <= set(DIRECTION_SETS):
+        return {}
+    areas = {}
+    for name in RECORDED:
+        areas.setdefault(BRAIN[name]["area"], []).append(name)
+    return {
+        name: {"area": area, "animal": BRAIN[name].get("animal", name)}
+        for area, names in areas.items()
+        if len(names) > 1
+        for name in names
+    }
+
+
+POOLED = _pooled_sessions()  # source -> its area and animal
+POOLED_AREAS = sorted({info["area"] for info in POOLED.values()})
+
+
 def preflight_error(message):
     raise ValueError(f"preflight: {message} (nothing was run; every output is kept)")
 
@@ -556,6 +577,7 @@ def all_figures():
             "results/config.yaml",
         ]
         + (["results/tables/accuracy.csv"] if TRAINED else [])
+        + expand("results/figures/pooled_{area}.png", area=POOLED_AREAS)
         + (IMI_FIGURES if IMI else [])
         + (["results/figures/zoo.png"] if ZOO else [])
     )

@@ -210,6 +210,7 @@ rule claims_document:
         synergy=claim_analyses("synergy"),
         interpolation=claim_analyses("interpolation"),
         accuracy=["results/tables/accuracy.csv"] if TRAINED else [],
+        pooled=["results/tables/pooled_effects.csv"] if POOLED else [],
     output:
         "results/CLAIMS.md",
     log:

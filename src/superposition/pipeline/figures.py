@@ -112,6 +112,30 @@ def figure_summary(scores: list[str], calibration: str, calibration_figure: str,
                  row.net_ci_low, row.net_ci_high)
 
 
+def pooled_effects(*, scores: list[str], metric: str, sessions: dict[str, dict],
+                   method: str, out_table: str, out_figures: dict[str, str]) -> None:
+    """Sessions of one area pooled across animals (:mod:`superposition.pooled`): the table
+    of every session's and the pooled net effects, and a figure per area."""
+    from ..plotting import pooled_forest
+    from ..pooled import pooled_effects as pool
+
+    table = pool(read_all(scores), metric, sessions)
+    for area, out in out_figures.items():
+        t = table[table.area == area]
+        pooled_forest(t, method, f"{area}: {method} vs neurons, net of its shuffled-fit null, "
+                      f"per session and pooled ({metric}; 95% CIs)", out)
+    write_csv(table, out_table, {
+        "metric": metric, "sessions": sessions,
+        "intervals": "sessions: 95% bootstrap over units, paired as in net_effects.csv; "
+                     "pooled: hierarchical bootstrap over animals, then sessions, then units; "
+                     "animals weigh equally, and sessions within an animal",
+        "p_adjusted": "Benjamini-Hochberg over the pooled rows"})
+    for r in table[(table.level == "pooled") & (table.method == method)].itertuples():
+        log.info("%s pooled (%d sessions, %d animals) %s: net %+.3f [%+.3f, %+.3f]: %s",
+                 r.area, r.n_sessions, r.n_animals, r.score, r.net, r.net_ci_low,
+                 r.net_ci_high, r.verdict)
+
+
 def results_document(net: str, calibration: str, recovery: list[str], metric: str,
                      dictionaries: list[str], out: str) -> None:
     """``results/RESULTS.md``: the run's results, generated from its tables."""
@@ -124,7 +148,7 @@ def results_document(net: str, calibration: str, recovery: list[str], metric: st
 
 def claims_document(*, summary: str, net: str, scores: list[str], psychophysics: list[str],
                     synergy: list[str], interpolation: list[str], accuracy: str | None,
-                    first_layers: dict[str, str], metric: str, context: dict,
+                    pooled: str | None, first_layers: dict[str, str], metric: str, context: dict,
                     out: str) -> None:
     """``results/CLAIMS.md``: each of the paper's claims beside this run's numbers, with a
     verdict (see :mod:`superposition.claims`)."""
@@ -144,6 +168,7 @@ def claims_document(*, summary: str, net: str, scores: list[str], psychophysics:
         c.sparsity_tracks_ii(table, sources),
         c.mixtures_lose_ii(read_all(interpolation) if interpolation else empty, sources),
         c.synergy_in_a_minority(read_all(synergy) if synergy else empty, sources),
+        c.brains_follow(read_table(pooled) if pooled else None),
     ]
     acc = pd.read_csv(accuracy) if accuracy else pd.DataFrame()
     # the commit that computed the numbers (the net effects' provenance), and this one's
