@@ -3,8 +3,8 @@
 from superposition.pipeline.figures import results_document
 from superposition.runner import logged
 
-p = snakemake.params
+i, p, out = snakemake.input, snakemake.params, snakemake.output
 with logged(snakemake):
-    results_document(snakemake.input.net, snakemake.input.calibration,
-                     list(snakemake.input.recovery), p.metric, p.dictionaries,
-                     snakemake.output[0])
+    results_document(i.net, i.calibration, list(i.recovery), p.metric, p.dictionaries,
+                     out.document, scores=list(i.scores), out_flat=out.flat,
+                     catch_trials=i.catch_trials[0] if i.catch_trials else None)

@@ -273,7 +273,8 @@ def test_a_classifier_near_chance_is_warned_about(tmp_path, caplog):
     assert "without one" in (tmp_path / "a.log").read_text()
 
 
-@pytest.mark.skipif(not IMAGENET.is_file(), reason="no shared ImageNet sample")
+@pytest.mark.skipif(not IMAGENET.is_file() or not (SHARED / "imi_catch_trials").is_dir(),
+                    reason="no shared ImageNet sample or IMI catch trials")
 def test_the_imagenet_config_plans_both_networks_with_their_accuracy(tmp_path):
     """config/imagenet.yaml on the shared sample: the two offline ImageNet networks at
     three stages each, with their untrained twins; the preflight finds the wnid classes
@@ -283,7 +284,8 @@ def test_the_imagenet_config_plans_both_networks_with_their_accuracy(tmp_path):
     from runs import ROOT, snakemake
 
     (tmp_path / "local.yaml").write_text(yaml.safe_dump(
-        {"image_pools": {"imagenet": {"path": str(IMAGENET)}}}))
+        {"image_pools": {"imagenet": {"path": str(IMAGENET)},
+                         "imi_catch_trials": {"path": str(SHARED / "imi_catch_trials")}}}))
     out = snakemake("-n", "--quiet", "rules", "--configfile", ROOT / "config/imagenet.yaml",
                     tmp_path / "local.yaml", "-d", tmp_path / "run")
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
@@ -291,3 +293,4 @@ def test_the_imagenet_config_plans_both_networks_with_their_accuracy(tmp_path):
                   if len(line.split()) == 2 and line.split()[1].isdigit())
     assert counts["cache_activations"] == "4" and counts["find_untrained"] == "6"
     assert counts["accuracy_table"] == "1" and counts["claims_document"] == "1"
+    assert counts["imi_catch_trials"] == "1"  # the real positive control beside them

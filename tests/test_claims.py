@@ -92,3 +92,18 @@ def test_the_document_gives_each_claim_its_statement_verdict_and_cases():
     assert "## synergy: not testable here" in text
     assert "| net | layer1 | +0.200 [+0.100, +0.300] | for |" in text
     assert "| net | layer1 | untrained | +0.200 [+0.100, +0.300] | 0.010 |" in text
+
+
+def test_the_brain_claim_reads_the_pooled_verdicts_per_score():
+    rows = [{"area": "V4", "level": "pooled", "source": "pooled", "method": "kmeans",
+             "score": score, "n_sessions": 3, "n_animals": 2, "net": (lo + hi) / 2,
+             "net_ci_low": lo, "net_ci_high": hi, "verdict": ""}
+            for score, lo, hi in (("ii", 0.1, 0.4), ("mis", -0.04, 0.04))]
+    rows += [{"area": "V4", "level": "session", "source": s, "method": "kmeans",
+              "score": "ii", "verdict": "directions beat neurons"} for s in "abc"]
+    claim = c.brains_follow(pd.DataFrame(rows))
+    assert [x.side for x in claim.cases] == ["for", "unclear"]
+    assert claim.verdict == "partly"
+    assert claim.where() == "depends on the score: cases for it at ii, none at mis"
+    assert "V4 ii: 3 directions beat neurons" in claim.note
+    assert c.brains_follow(None).verdict == "not testable here"

@@ -105,6 +105,17 @@ def test_a_valid_config_gets_every_default_filled_in():
     assert Scoring.from_config(config["scoring"]) == Scoring.from_config(TINY["scoring"])
 
 
+def test_a_recording_brings_its_own_pool_and_can_be_switched_off():
+    config = copy.deepcopy(TINY)
+    own = {"kind": "zip", "path": "stimuli.zip", "size": 32}
+    config["brain"]["off"] = config["brain"]["planted"] | {"enabled": False}
+    config["brain"]["planted"]["pool"] = dict(own)
+    validate_config(config, SCHEMA)
+    assert config["brain"]["planted"]["pool"] == "planted"
+    assert config["image_pools"]["planted"] == own
+    assert "off" not in config["brain"] and "off" not in config["image_pools"]
+
+
 def test_unknown_scoring_settings_are_refused_by_the_settings_object():
     with pytest.raises(ValueError, match=r"unknown settings \['kk'\]"):
         Scoring.from_config({"metric": "pixel", "k": 5, "kk": 3})
@@ -130,6 +141,11 @@ def test_unknown_scoring_settings_are_refused_by_the_settings_object():
                              "models": ["googlenet"]}), "imi.figure_model 'resnet50' is not in"),
     (lambda c: c["image_pools"].update(own={"kind": "folder", "size": 32}),
      "image_pools.own: kind folder needs ['path']"),
+    (lambda c: c["brain"]["planted"].update(pool={"kind": "zip", "size": 32, "path": "s.zip"})
+     or c["image_pools"].update(planted=c["image_pools"]["shapes"]),
+     "brain.planted brings its own pool, but image_pools already names a pool 'planted'"),
+    (lambda c: c["brain"]["planted"].update(pool={"kind": "zip", "size": 32}),
+     "image_pools.planted: kind zip needs ['path']"),
     (lambda c: c["psychophysics"].update(methods=["jumprelu_sae"]),
      "psychophysics.methods lists ['jumprelu_sae'], not in directions.methods"),
     (lambda c: c["analyses"].update(interpolation={"n_pairs": 2, "alphas": [0, 1]}) or

@@ -1,4 +1,5 @@
-"""The brain branch on real recordings: macaque V4 (Cowley et al. 2023), two sessions.
+"""The brain branch on real recordings: macaque V4 (Cowley et al. 2023), the three shared
+sessions of two monkeys, each on its own and pooled.
 
 The data is read from the shared research-data folder beside the checkout (set
 SUPERPOSITION_V4_DATA to another copy); the workflow's own download rule fetches
@@ -17,7 +18,8 @@ from runs import ROOT, snakemake
 
 DATA = Path(os.environ.get("SUPERPOSITION_V4_DATA",
                            ROOT.parent / "shared/research-data/cowley2023_v4"))
-SESSIONS = {"190923": 33, "201025": 89}
+SESSIONS = {"190923": 33, "201025": 89, "210224": 67}
+N_IMAGES = {"190923": 1200, "201025": 1200, "210224": 800}
 METHODS = ["neurons", "kmeans", "kmeans_shuffled", "pca", "ica", "nmf", "topk_sae", "random"]
 pytestmark = [pytest.mark.workflow(seconds=180),
               pytest.mark.skipif(not DATA.is_dir(), reason=f"V4 data not found at {DATA}")]
@@ -28,11 +30,14 @@ def v4_run(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("v4")
     base = yaml.safe_load((ROOT / "config/v4.yaml").read_text())
     cfg = yaml.safe_load((ROOT / "tests/data/config.yaml").read_text())
-    # the sessions' images at 64 px (the config's 112 px embeds three times the pixels)
-    cfg["image_pools"] = {name: pool | {"size": 64} for name, pool in base["image_pools"].items()}
-    cfg["brain"] = base["brain"]
+    # the shared sessions, their images at 64 px (the config's 112 px embeds three times
+    # the pixels); each session row brings its own pool
+    cfg["image_pools"] = {}
+    cfg["brain"] = {f"v4_{s}": base["brain"][f"v4_{s}"] for s in SESSIONS}
+    for row in cfg["brain"].values():
+        row["pool"]["size"] = 64
     cfg["models"] = {}
-    cfg["downloads"] = {"cowley2023_v4": DATA.resolve().as_uri()}
+    cfg["downloads"] = {"cowley2023_v4": str(DATA.resolve())}  # a local mirror folder
     cfg["directions"]["methods"] = METHODS
     # the tiny config's deepfeat_tiny control embeds a 112 px image in about 300,000 numbers, and
     # the MIS tasks of 89 units then take minutes a job here; the cheap controls suffice.
@@ -52,10 +57,10 @@ def test_sessions_are_downloaded_checked_and_ingested(v4_run):
     for session, n_neurons in SESSIONS.items():
         assert (v4_run / f"resources/datasets/cowley2023_v4/images/images_{session}.zip").exists()
         ds = xr.open_zarr(v4_run / f"results/responses/v4_{session}/V4.zarr")
-        assert ds["responses"].shape == (1200, n_neurons)
+        assert ds["responses"].shape == (N_IMAGES[session], n_neurons)
         assert ds.attrs["kind"] == "brain" and ds.attrs["pool"] == f"v4_{session}"
         pool = xr.open_zarr(v4_run / f"results/pools/v4_{session}.zarr")
-        assert pool["images"].shape == (1200, 64, 64, 3)
+        assert pool["images"].shape == (N_IMAGES[session], 64, 64, 3)
         assert str(pool["label"].values[0]) == "image0001"
 
 
@@ -76,6 +81,34 @@ def test_neurons_vs_directions_with_confidence_intervals(v4_run):
         for session in SESSIONS:
             assert (v4_run / f"results/figures/v4_{session}" / name).stat().st_size > 10_000
     assert "v4_201025" in (v4_run / "report.html").read_text(errors="ignore")
+
+
+def test_the_sessions_are_pooled_across_animals_into_one_verdict(v4_run):
+    pooled = read_table(v4_run / "results/tables/pooled_effects.csv")
+    net = read_table(v4_run / "results/tables/net_effects.csv")
+    top = pooled[(pooled.level == "pooled") & (pooled.method == "kmeans")].set_index("score")
+    assert set(top.index) == {"ii", "mis", "ii_excess"}
+    assert (top.n_sessions == 3).all() and (top.n_animals == 2).all()
+    assert (top.n_units == sum(SESSIONS.values())).all()
+    # animals weigh alike: WE's one session counts as much as PE's two together
+    sessions = pooled[(pooled.level == "session") & (pooled.method == "kmeans")]
+    for score, row in top.iterrows():
+        per = sessions[sessions.score == score].set_index("source").net
+        expected = per["v4_190923"] / 2 + (per["v4_201025"] + per["v4_210224"]) / 4
+        assert row.net == pytest.approx(expected)
+        assert row.net_ci_low <= row.net <= row.net_ci_high
+        assert row.verdict in {"directions beat neurons", "neurons beat directions",
+                               "not resolved"}
+    # each session's row is its row of the net effects, interval and all
+    mine = sessions.set_index(["source", "score"])
+    theirs = net[(net.method == "kmeans") & (net.null == "shuffled")].set_index(
+        ["source", "score"])
+    for key in mine.index:
+        for col in ("net", "net_ci_low", "net_ci_high"):
+            assert mine.loc[key, col] == pytest.approx(theirs.loc[key, col])
+    assert (v4_run / "results/figures/pooled_V4.png").stat().st_size > 10_000
+    claims = (v4_run / "results/CLAIMS.md").read_text()
+    assert "| brains |" in claims and "3 sessions, 2 animals" in claims
 
 
 def test_a_response_matrix_that_does_not_match_its_images_is_refused(tmp_path):

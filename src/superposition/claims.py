@@ -60,6 +60,8 @@ class Claim:
     measure: str  # what each case's number is
     cases: list[Case] = field(default_factory=list)
     note: str = ""
+    # the case attributes a partly held claim is split by, each with its word
+    splits: tuple = (("layer", "layer"), ("source", "network"))
 
     @property
     def verdict(self) -> str:
@@ -76,7 +78,7 @@ class Claim:
         if self.verdict != "partly":
             return ""
         parts = []
-        for key, word in (("layer", "layer"), ("source", "network")):
+        for key, word in self.splits:
             groups: dict[str, list[bool]] = {}
             for c in self.cases:
                 groups.setdefault(getattr(c, key), []).append(c.side == "for")
@@ -85,7 +87,8 @@ class Claim:
             if some and none:
                 parts.append(f"depends on the {word}: cases for it at {', '.join(some)}, "
                              f"none at {', '.join(none)}")
-        return "; ".join(parts) or "some cases for it in every layer and network"
+        return "; ".join(parts) or "some cases for it in every " + " and ".join(
+            word for _, word in self.splits)
 
 
 def _boot_mean(x: np.ndarray, rng) -> tuple[float, float, float]:
@@ -223,7 +226,8 @@ def brains_follow(pooled: pd.DataFrame | None) -> Claim:
     """K-means' gain over the neurons net of its shuffled-fit null, pooled over an area's
     sessions and animals (:mod:`superposition.pooled`): a case per area and score."""
     claim = Claim("brains", "net of K-means over its shuffled-fit null, pooled; CI from a "
-                  "hierarchical bootstrap over animals, sessions and units")
+                  "hierarchical bootstrap over animals, sessions and units",
+                  splits=(("what", "score"), ("layer", "area")))
     if pooled is None:
         return claim
     rows = pooled[pooled.method == "kmeans"]

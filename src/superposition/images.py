@@ -428,6 +428,20 @@ def image_zip(path: str, size: int, seed: int = 0, n_images: int | None = None) 
                 {"file": np.asarray([Path(n).name for n in names])}, classes=classes)
 
 
+@POOLS.register("imi_stimuli")
+def imi_stimuli(path: str, size: int, seed: int = 0) -> Pool:
+    """The IMI catch-trial units' natural exemplars, in the IMI repository's layout
+    (:mod:`superposition.catch_trials`), unit by unit: max images by rank, then min."""
+    from .catch_trials import stimulus_files
+
+    root = Path(path)
+    table = stimulus_files(root)
+    files = [root / f for f in table.file]
+    labels = [f"{r.unit}/channel_{r.channel}/{r.side}_{r.rank}" for r in table.itertuples()]
+    return Pool(Decoded(len(files), size, lambda i: resize(read_image(files[i]), size)),
+                labels, {c: table[c].to_numpy() for c in ("unit", "channel", "side", "rank")})
+
+
 @POOLS.register("cadena2019")
 def cadena_images(path: str, size: int, seed: int = 0, crop: int | None = 80,
                   image_types: tuple[str, ...] = ("original",)) -> Pool:

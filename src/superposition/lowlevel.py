@@ -114,3 +114,26 @@ def shared_groups(top: np.ndarray, sets: np.ndarray, groups: np.ndarray | None) 
         return 0.0
     g_top, g_sets = groups[top], groups[sets]
     return float(np.mean([np.isin(g_sets[u], g_top[u]).mean() for u in range(len(top))]))
+
+
+# A "flat crop" set: a direction whose responses the four statistics explain this well
+# (R^2 of its low-level shadow) has top images that look alike for their statistics
+FLAT_R2 = 0.5
+FLAT_TOP = 10  # the top sets by II that a grid of top images opens on
+
+
+def flat_shares(scores, threshold: float = FLAT_R2, n_top: int = FLAT_TOP):
+    """Per source, layer and direction set (one metric's score table): the share of its
+    ``n_top`` highest-II directions, and of all its directions, whose low-level R^2 is
+    above ``threshold``."""
+    import pandas as pd
+
+    rows = []
+    for (source, layer, method), t in scores.groupby(["source", "layer", "method"],
+                                                     sort=False):
+        flat = t.lowlevel_r2 > threshold
+        top = flat[t.ii_pairs.rank(ascending=False, method="first") <= n_top]
+        rows.append({"source": source, "layer": layer, "method": method, "n": len(t),
+                     "n_top": len(top), "flat_top": float(top.mean()),
+                     "flat_all": float(flat.mean())})
+    return pd.DataFrame(rows)

@@ -601,5 +601,5 @@ def pooled_forest(table: pd.DataFrame, method: str, title: str, out: str) -> Non
         ax.grid(axis="x", alpha=0.3)
     axes[0][0].set_yticks(range(len(rows)), labels, fontsize=8)
     axes[0][0].invert_yaxis()
-    fig.suptitle(title, fontsize=9)
+    fig.suptitle(title, fontsize=9, y=1.02)
     _save(fig, out)

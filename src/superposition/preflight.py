@@ -131,6 +131,17 @@ def check_zip(archive: Path, n_images: int | None = None) -> int:
     return len(names)
 
 
+def check_imi_stimuli(root: Path) -> int:
+    """An IMI stimulus folder follows the IMI layout and every image decodes; its number
+    of images."""
+    from .catch_trials import stimulus_files
+
+    files = [root / f for f in stimulus_files(root).file]
+    _refuse_unreadable(files, [check_image(f) for f in files], f"under {root}",
+                       "replace them")
+    return len(files)
+
+
 def pool_size(kind: str, params: dict, cache: Cache) -> int | None:
     """The number of images a pool will hold, checking its input files on the way; None
     where only building the pool tells (and for inputs a download rule will fetch)."""
@@ -143,6 +154,8 @@ def pool_size(kind: str, params: dict, cache: Cache) -> int | None:
         full = CIFAR10_SIZES.get(params.get("split", "train"))
         return min(n, full) if n and full else full
     path = Path(params["path"]) if "path" in params else None
+    if kind == "imi_stimuli":
+        return cache.get(f"{kind}:{path.resolve()}", path, lambda: check_imi_stimuli(path))
     if kind not in ("folder", "zip") or not path.exists():
         return None
     check = check_folder if kind == "folder" else check_zip

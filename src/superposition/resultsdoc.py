@@ -63,9 +63,22 @@ def recovery_rows(recovery: pd.DataFrame) -> pd.DataFrame:
         "matched chance": recovery.matched_chance.round(3)})
 
 
+def catch_trial_rows(catch: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "unit": catch.unit, "metric": catch.metric,
+        "II max set": catch.ii_max.map("{:+.3f}".format),
+        "II random sets": [f"{r.ii_random_mean:+.3f} ± {r.ii_random_sd:.3f}"
+                           for r in catch.itertuples()],
+        "beats random": catch.ii_percentile.map("{:.3f}".format),
+        "2-AFC accuracy": catch.accuracy.map("{:.3f}".format),
+        "MIS": catch.mis.map("{:.3f}".format),
+        "easy": catch.easy.map({True: "yes", False: "**no**"})})
+
+
 def results_markdown(net: pd.DataFrame, calibration: pd.DataFrame,
                      recovery: pd.DataFrame | None, metric: str,
-                     dictionaries: list[str]) -> str:
+                     dictionaries: list[str], catch: pd.DataFrame | None = None,
+                     flat: pd.DataFrame | None = None) -> str:
     chosen = compact_sets(net, dictionaries)
     passed = int(calibration.passes.sum())
     parts = [
@@ -79,6 +92,29 @@ def results_markdown(net: pd.DataFrame, calibration: pd.DataFrame,
               "## Calibration: every score on known-answer units", "",
               f"{passed} of {len(calibration)} checks pass (all metrics). Under `{metric}`:", "",
               markdown_table(calibration_rows(calibration, metric))]
+    if flat is not None and len(flat):
+        from .lowlevel import FLAT_R2, FLAT_TOP
+
+        shown = flat[flat.method.isin(["neurons", *chosen])]
+        parts += ["", "## Flat crops among the top sets", "",
+                  f"Share of each set's {FLAT_TOP} most interpretable directions (by II), and of "
+                  f"all its directions, whose responses the four low-level statistics explain "
+                  f"with R² above {FLAT_R2}: their top images look alike for their brightness, "
+                  f"contrast, colour and texture, whatever their content.", "",
+                  markdown_table(pd.DataFrame({
+                      "source / layer": shown.source + " / " + shown.layer,
+                      "directions": shown.method,
+                      f"flat among the top {FLAT_TOP}": shown.flat_top.map("{:.2f}".format),
+                      "flat among all": shown.flat_all.map("{:.2f}".format)}))]
+    if catch is not None and len(catch):
+        easy = catch.groupby("metric", sort=False).easy.agg(["sum", "size"])
+        parts += ["", "## A real positive control: the IMI catch trials", "",
+                  "The IMI catch-trial units' natural exemplars: tasks built to be easy for "
+                  "people, so a working score finds them easy (its max set beats 95% of random "
+                  "sets of the unit's own images, and 2-AFC accuracy reaches 0.9). Easy: "
+                  + "; ".join(f"{r.sum} of {r.size} units under `{m}`"
+                              for m, r in easy.iterrows()) + ".", "",
+                  markdown_table(catch_trial_rows(catch))]
     if recovery is not None and len(recovery):
         parts += ["", "## Recovery of planted features, against chance", "",
                   "*best cosine*: mean over planted features of the best |cos| of any "

@@ -99,6 +99,8 @@ ZOO = _expand_zoo()  # zoo source -> its entry and architecture
 DEPTHS = _resolve_layers(config["models"])  # model -> {layer: relative depth}
 UNTRAINED = _add_untrained_nulls(config["models"])  # model -> its untrained null source
 POOLS_CFG = config["image_pools"]
+# pools of the IMI catch-trial units' exemplars: a positive control, not scored by sources
+CATCH_POOLS = [name for name, row in POOLS_CFG.items() if row["kind"] == "imi_stimuli"]
 MODELS = config["models"]
 # trained models, whose accuracy on a labelled pool checks that their weights loaded
 TRAINED = [name for name, row in MODELS.items() if row["weights"] != "random"]
@@ -578,6 +580,7 @@ def all_figures():
         ]
         + (["results/tables/accuracy.csv"] if TRAINED else [])
         + expand("results/figures/pooled_{area}.png", area=POOLED_AREAS)
+        + (["results/tables/imi_catch_trials.csv"] if CATCH_POOLS else [])
         + (IMI_FIGURES if IMI else [])
         + (["results/figures/zoo.png"] if ZOO else [])
     )

@@ -181,8 +181,16 @@ rule results_document:
         net="results/tables/net_effects.csv",
         calibration="results/tables/calibration.csv",
         recovery=expand("results/recovery/{source}.csv", source=PLANTED),
+        catch_trials=(["results/tables/imi_catch_trials.csv"] if CATCH_POOLS else []),
+        scores=[f for source in SOURCES for f in scores(source)],
     output:
-        "results/RESULTS.md",
+        document="results/RESULTS.md",
+        flat=report(
+            "results/tables/flat_crops.csv",
+            caption="../report/flat_crops.rst",
+            category="Summary - net effects, all sources and controls",
+            labels={"table": "flat crops among each direction set's top sets"},
+        ),
     log:
         "logs/results_document/results.log",
     localrule: True

@@ -1,6 +1,41 @@
 # Validation against human judgments: the IMI 2-AFC psychophysics
 # (Zimmermann et al. 2023). Trials -> their ImageNet stimuli -> in-silico evidence
 # and II per unit -> AUC / r per trial, Spearman per unit -> Fig. 2.
+# Beside it, a real positive control: the IMI catch-trial units' exemplars (a pool of
+# kind imi_stimuli), which every score must find easy.
+
+
+if CATCH_POOLS:
+
+    rule imi_catch_trials:
+        input:
+            unpack(lambda wc: metric_weights()),
+            pools=expand("results/pools/{pool}.zarr", pool=CATCH_POOLS),
+        output:
+            report(
+                "results/tables/imi_catch_trials.csv",
+                caption="../report/catch_trials.rst",
+                category="Calibration - known-answer units",
+                labels={
+                    "table": "IMI catch trials: II, 2-AFC accuracy and MIS per unit"
+                },
+            ),
+        log:
+            "logs/imi_catch_trials.log",
+        conda:
+            "../../envs/torch.yaml"
+        resources:
+            gpu=gpus(all_metrics_on_gpu),
+            mem_mb=lambda wc, attempt: 4000 * attempt,
+            runtime="30m",
+        params:
+            names=CATCH_POOLS,
+            scoring=SCORING,
+            pooling=PSYCHO.pooling,
+            seed=config["seed"],
+            device=device(all_metrics_on_gpu),
+        script:
+            "../../scripts/imi_catch_trials.py"
 
 
 if IMI:  # the branch runs when the config has an imi section

@@ -137,13 +137,21 @@ def pooled_effects(*, scores: list[str], metric: str, sessions: dict[str, dict],
 
 
 def results_document(net: str, calibration: str, recovery: list[str], metric: str,
-                     dictionaries: list[str], out: str) -> None:
-    """``results/RESULTS.md``: the run's results, generated from its tables."""
+                     dictionaries: list[str], out: str, *, scores: list[str], out_flat: str,
+                     catch_trials: str | None = None) -> None:
+    """``results/RESULTS.md``: the run's results, generated from its tables; beside it,
+    the share of flat crops among each direction set's top sets (``out_flat``)."""
+    from ..lowlevel import FLAT_R2, FLAT_TOP, flat_shares
     from ..resultsdoc import results_markdown
 
     rec = read_all(recovery) if recovery else None
+    catch = pd.read_csv(catch_trials) if catch_trials else None
+    table = read_all(scores)
+    flat = flat_shares(table[table.metric == metric])
+    write_csv(flat, out_flat, {"metric": metric, "flat": f"low-level R^2 above {FLAT_R2}",
+                               "top": f"the {FLAT_TOP} directions of highest II a set"})
     Path(out).write_text(results_markdown(read_table(net), read_table(calibration), rec,
-                                          metric, dictionaries))
+                                          metric, dictionaries, catch, flat))
 
 
 def claims_document(*, summary: str, net: str, scores: list[str], psychophysics: list[str],

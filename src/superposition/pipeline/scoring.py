@@ -265,3 +265,38 @@ def psychophysics(directions: list[str], outs: list[str], pool: str, weights: di
         table.insert(2, "method", ds.attrs["method"])
         table["metric"], table["pooling"] = m.name, settings.pooling
         write_csv(table, out, metric_info([m], weights))
+
+
+def catch_trials(pools: dict[str, str], weights: dict, scoring: Scoring, pooling: str,
+                 seed: int, device: str, out: str) -> None:
+    """The IMI catch-trial units of each ``imi_stimuli`` pool (name -> store) under every
+    scoring metric: II of the max set against random sets of the unit's own images, the
+    in-silico 2-AFC accuracy and MIS on max-versus-min tasks
+    (:mod:`superposition.catch_trials`)."""
+    from ..catch_trials import EASY, unit_scores
+    from ..interpretability import pool_distance_matrix
+    from ..mis import resolve_alpha
+
+    built = build_metrics(scoring.metrics, weights, resolve_device(device), scoring.metric_size)
+    rows = []
+    for name, path in pools.items():
+        table = pool_table(path)
+        images = pool_images(path)
+        for metric in built:
+            distances = pool_distance_matrix(metric.embed(images), metric)
+            alpha = resolve_alpha(scoring.mis["alpha"], metric.name)
+            rng = np.random.default_rng(seed)
+            for unit, t in table.groupby("factor_unit", sort=False):
+                idx = t.index.to_numpy()
+                found = unit_scores(distances[np.ix_(idx, idx)], scoring.k, scoring.n_random,
+                                    alpha, pooling, rng)
+                easy = all(found[key] >= bound for key, bound in EASY.items())
+                rows.append({"pool": name, "unit": unit, "channel": int(t.factor_channel.iloc[0]),
+                             "metric": metric.name, **found, "mis_alpha": alpha, "easy": easy})
+                log.info("%s %s under %s: II percentile %.3f, accuracy %.3f, MIS %.3f",
+                         name, unit, metric.name, found["ii_percentile"], found["accuracy"],
+                         found["mis"])
+    write_csv(pd.DataFrame(rows), out, metric_info(built, weights) | {
+        "easy": f"a unit is easy for a score when {EASY} are met (people answer these "
+                f"catch trials correctly almost always)",
+        "k": scoring.k, "n_random": scoring.n_random, "pooling": pooling})
