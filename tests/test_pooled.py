@@ -103,3 +103,42 @@ def test_one_animal_against_the_others_leaves_the_pooled_verdict_open(rng):
 def test_an_area_of_one_session_is_not_pooled(rng):
     table = pooled_effects(_scores({"a": 0.5}, rng), "m", {"a": {"area": "V4", "animal": "x"}})
     assert table.empty
+
+
+def test_a_fetched_file_changed_since_is_named_before_any_job(tmp_path, monkeypatch):
+    from superposition.preflight import Cache, check_download
+
+    monkeypatch.chdir(tmp_path)
+    file = "responses_repeat_averaged/responses_210224.npy"
+    path = Path("resources/datasets/cowley2023_v4") / file
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not the published responses")
+    with pytest.raises(ValueError, match="not the published file .* delete it, and the "
+                                         "workflow fetches it again"):
+        check_download(str(path), Cache(None))
+    check_download("resources/datasets/cowley2023_v4/absent.npy", Cache(None))  # not fetched
+    check_download(str(tmp_path / "elsewhere.npy"), Cache(None))  # not a download
+    if SHARED.is_dir():
+        path.write_bytes((SHARED / file).read_bytes())
+        check_download(str(path), Cache(None))
+
+
+def test_the_v4_config_plans_every_natural_session_and_one_pooled_verdict(tmp_path):
+    """config/v4.yaml as users with a network run it: 16 downloads (a stimulus zip and the
+    responses per session), 8 sessions of 3 monkeys, one pooled analysis; with the offline
+    layer, the 3 shared sessions only."""
+    from runs import ROOT, snakemake
+
+    def plan(*configs):
+        out = snakemake("-n", "--quiet", "rules", "--configfile", *configs, "-d", tmp_path)
+        assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+        return dict(line.split()[:2] for line in out.stdout.splitlines()
+                    if len(line.split()) == 2 and line.split()[1].isdigit())
+
+    counts = plan(ROOT / "config/v4.yaml")
+    assert counts["download_dataset"] == "16" and counts["ingest_recording"] == "8"
+    assert counts["pooled_effects"] == "1" and counts["claims_document"] == "1"
+    local = tmp_path / "local.yaml"  # the offline layer, its mirror folder made absolute
+    local.write_text((ROOT / "config/v4_local.yaml").read_text().replace(
+        "../shared/research-data/cowley2023_v4", str(SHARED)))
+    assert plan(ROOT / "config/v4.yaml", local)["ingest_recording"] == "3"

@@ -131,6 +131,33 @@ def check_zip(archive: Path, n_images: int | None = None) -> int:
     return len(names)
 
 
+def check_download(path: str | Path, cache: Cache) -> None:
+    """A file the download rule fetched (``resources/datasets/<dataset>/<file>``) that is on
+    disk still has its pinned checksum: a copy damaged or replaced since is named before
+    any job reads it. Other paths, and files not yet fetched, pass."""
+    from .downloads import DATASETS, digest_of, expected_checksum
+
+    parts = Path(path).parts
+    if len(parts) < 4 or parts[:2] != ("resources", "datasets") or not Path(path).is_file():
+        return
+    dataset, file = parts[2], "/".join(parts[3:])
+    if file not in DATASETS.get(dataset, {}).get("files", {}):
+        return
+    algorithm, expected = expected_checksum(dataset, file)
+    if expected is None:
+        return
+
+    def check():
+        digest = digest_of(algorithm, Path(path).read_bytes())
+        if digest != expected:
+            raise ValueError(f"{path} has {algorithm} {digest}, expected {expected}: not the "
+                             f"published file (changed or damaged since it was fetched); "
+                             f"delete it, and the workflow fetches it again")
+        return True
+
+    cache.get(f"download:{Path(path).resolve()}", Path(path), check)
+
+
 def check_imi_stimuli(root: Path) -> int:
     """An IMI stimulus folder follows the IMI layout and every image decodes; its number
     of images."""

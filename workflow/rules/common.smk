@@ -200,6 +200,7 @@ def _preflight():
     from superposition.directions import n_directions
     from superposition.preflight import (
         Cache,
+        check_download,
         pool_has_classes,
         pool_size,
         response_units,
@@ -207,6 +208,13 @@ def _preflight():
 
     cache = Cache(".snakemake/superposition/preflight.json")
     sizes = {}
+    for section, rows in (("image_pools", POOLS_CFG), ("brain", BRAIN)):
+        for name, row in rows.items():
+            for path in data_inputs(row):
+                try:
+                    check_download(path, cache)
+                except ValueError as err:
+                    preflight_error(f"{section}.{name}: {err}")
     for name, pool in POOLS_CFG.items():
         try:
             sizes[name] = pool_size(pool["kind"], pool, cache)
