@@ -98,3 +98,29 @@ def test_the_shared_imi_catch_trials_follow_the_layout():
     assert table.unit.nunique() == 7 and len(table) == 140
     assert table.groupby("unit").size().eq(20).all()
     assert table[table.unit == "mixed4d_pool_reduce_pre_relu_conv"].channel.iloc[0] == 52
+
+
+def test_results_md_counts_the_easy_units_and_the_flat_crops():
+    import pandas as pd
+
+    from superposition.lowlevel import flat_shares
+    from superposition.resultsdoc import catch_trial_rows, results_markdown
+
+    catch = pd.DataFrame({"unit": ["u1", "u2", "u1"], "metric": ["m", "m", "pixel"],
+                          "ii_max": [-1.0, -2.0, -0.1], "ii_random_mean": [-3.0, -3.0, -0.2],
+                          "ii_random_sd": [0.5, 0.5, 0.1], "ii_percentile": [0.99, 0.5, 0.9],
+                          "accuracy": [1.0, 0.9, 0.6], "mis": [1.0, 0.9, 0.6],
+                          "easy": [True, False, False]})
+    assert catch_trial_rows(catch)["easy"].tolist() == ["yes", "**no**", "**no**"]
+    scores = pd.DataFrame({"source": "s", "layer": "l", "method": ["kmeans"] * 12,
+                           "ii_pairs": np.arange(12.0), "lowlevel_r2": [0.9] * 3 + [0.1] * 9})
+    flat = flat_shares(scores, n_top=10)  # the top 10 by II are the last ten: one flat
+    assert flat.flat_top.item() == pytest.approx(0.1) and flat.flat_all.item() == 0.25
+    net = pd.DataFrame(columns=["source", "layer", "method", "score", "null", "gain",
+                                "gain_ci_low", "gain_ci_high", "net", "net_ci_low",
+                                "net_ci_high", "p_adjusted", "calibrated"])
+    calibration = pd.DataFrame(columns=["pool", "metric", "unit_type", "score", "n", "mean",
+                                        "ci_low", "ci_high", "expected", "tolerance", "passes"])
+    text = results_markdown(net, calibration, None, "m", [], catch, flat)
+    assert "Easy: 1 of 2 units under `m`; 0 of 1 units under `pixel`." in text
+    assert "| s / l | kmeans | 0.10 | 0.25 |" in text

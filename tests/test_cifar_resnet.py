@@ -233,31 +233,6 @@ def test_a_pool_without_class_labels_is_refused_where_accuracy_is_asked_for(tmp_
     assert not (tmp_path / "run/results").exists()
 
 
-IMAGENET = SHARED / "imagenet_sample/imagenet_sample_256.zip"
-
-
-@pytest.mark.skipif(not IMAGENET.is_file(), reason="no shared ImageNet sample")
-def test_an_imagenet_classifier_maps_the_wnids_of_a_photograph_zip(tmp_path):
-    """MobileNetV2's ImageNet weights (from their carrier package) on 100 of the shared
-    photographs, labelled by the wnid in their names: well above chance (0.001)."""
-    from superposition.activations import layer_layouts, stream_activations
-    from superposition.pipeline.images import fetch_weights
-    from superposition.pipeline.responses import Classification
-
-    pool = POOLS.get("zip")(path=str(IMAGENET), size=224, n_images=100)
-    assert pool.classes == "wnid" and all(label.startswith("n") for label in pool.labels)
-    fetch_weights("torchvision/mobilenet_v2", "IMAGENET1K_V1", str(tmp_path))
-    model = build_model("torchvision/mobilenet_v2", "IMAGENET1K_V1", str(tmp_path), seed=0)
-    family = FAMILIES.get("torchvision")
-    images = np.concatenate(list(pool.images.batches(50, 2)))
-    check = Classification("pool", class_targets(pool.labels, 1000)[0], "imagenet", 1000)
-    layouts = layer_layouts(model, ["features.2"], (224, 224), None, family.mean, family.std,
-                            "cpu", "centre")
-    stream_activations(model, layouts, images, "centre", 50, None, family.mean, family.std,
-                       "cpu", lambda rows: None, predict=check.add)
-    assert check.seen == 100 and check.correct / check.seen > 0.5
-
-
 def test_a_classifier_near_chance_is_warned_about(tmp_path, caplog):
     from superposition.pipeline.responses import Classification, accuracy_table
 
@@ -271,26 +246,3 @@ def test_a_classifier_near_chance_is_warned_about(tmp_path, caplog):
     assert table.to_dict("records") == [{"source": "net", "pool": "p", "n_images": 100,
                                          "top1": 0.1, "classes": "cifar10", "chance": 0.1}]
     assert "without one" in (tmp_path / "a.log").read_text()
-
-
-@pytest.mark.skipif(not IMAGENET.is_file() or not (SHARED / "imi_catch_trials").is_dir(),
-                    reason="no shared ImageNet sample or IMI catch trials")
-def test_the_imagenet_config_plans_both_networks_with_their_accuracy(tmp_path):
-    """config/imagenet.yaml on the shared sample: the two offline ImageNet networks at
-    three stages each, with their untrained twins; the preflight finds the wnid classes
-    that accuracy: true asks for."""
-    import yaml
-
-    from runs import ROOT, snakemake
-
-    (tmp_path / "local.yaml").write_text(yaml.safe_dump(
-        {"image_pools": {"imagenet": {"path": str(IMAGENET)},
-                         "imi_catch_trials": {"path": str(SHARED / "imi_catch_trials")}}}))
-    out = snakemake("-n", "--quiet", "rules", "--configfile", ROOT / "config/imagenet.yaml",
-                    tmp_path / "local.yaml", "-d", tmp_path / "run")
-    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    counts = dict(line.split()[:2] for line in out.stdout.splitlines()
-                  if len(line.split()) == 2 and line.split()[1].isdigit())
-    assert counts["cache_activations"] == "4" and counts["find_untrained"] == "6"
-    assert counts["accuracy_table"] == "1" and counts["claims_document"] == "1"
-    assert counts["imi_catch_trials"] == "1"  # the real positive control beside them

@@ -73,10 +73,13 @@ def validate_config(config: dict, schema: dict) -> None:
 
 
 def own_pools(config: dict) -> list[str]:
-    """Recordings switched off (``enabled: false``) dropped, and each recording's own pool
-    (a pool given in its row) moved to ``image_pools`` under the recording's name, in
-    place, so that a recording session is one row. Problems: a name both sections use."""
-    config["brain"] = {name: row for name, row in config["brain"].items() if row["enabled"]}
+    """Models and recordings switched off (``enabled: false``) dropped, and each
+    recording's own pool (a pool given in its row) moved to ``image_pools`` under the
+    recording's name, in place, so that a recording session is one row. Problems: a name
+    both sections use."""
+    for section in ("models", "brain"):
+        config[section] = {name: row for name, row in config[section].items()
+                           if row["enabled"]}
     problems = []
     for name, row in config["brain"].items():
         if isinstance(row["pool"], dict):

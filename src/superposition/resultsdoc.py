@@ -95,7 +95,7 @@ def results_markdown(net: pd.DataFrame, calibration: pd.DataFrame,
     if flat is not None and len(flat):
         from .lowlevel import FLAT_R2, FLAT_TOP
 
-        shown = flat[flat.method.isin(["neurons", *chosen])]
+        shown = flat[flat.method.isin(["neurons", "kmeans", *chosen])]
         parts += ["", "## Flat crops among the top sets", "",
                   f"Share of each set's {FLAT_TOP} most interpretable directions (by II), and of "
                   f"all its directions, whose responses the four low-level statistics explain "
@@ -112,7 +112,7 @@ def results_markdown(net: pd.DataFrame, calibration: pd.DataFrame,
                   "The IMI catch-trial units' natural exemplars: tasks built to be easy for "
                   "people, so a working score finds them easy (its max set beats 95% of random "
                   "sets of the unit's own images, and 2-AFC accuracy reaches 0.9). Easy: "
-                  + "; ".join(f"{r.sum} of {r.size} units under `{m}`"
+                  + "; ".join(f"{r['sum']} of {r['size']} units under `{m}`"
                               for m, r in easy.iterrows()) + ".", "",
                   markdown_table(catch_trial_rows(catch))]
     if recovery is not None and len(recovery):
