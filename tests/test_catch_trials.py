@@ -32,7 +32,8 @@ def test_the_layout_is_read_unit_by_unit_max_before_min(tmp_path):
     assert list(table.side[:6]) == ["max"] * 3 + ["min"] * 3
     assert list(table["rank"][:3]) == [0, 1, 2] and list(table.channel.unique()) == [1, 2]
     pool = POOLS.get("imi_stimuli")(path=str(tmp_path), size=8)
-    assert pool.labels[0] == "unit_a/channel_1/max_0" and pool.labels[-1] == "unit_b/channel_2/min_2"
+    assert pool.labels[0] == "unit_a/channel_1/max_0"
+    assert pool.labels[-1] == "unit_b/channel_2/min_2"
     images = np.concatenate(list(image_batches(pool.images, 4, workers=1)))
     assert images.shape == (12, 8, 8, 3) and images[0, 4, 4, 0] > 200 > images[3, 4, 4, 0]
 

@@ -54,7 +54,7 @@ def test_a_git_blob_id_checks_a_download_from_a_local_mirror(tmp_path, monkeypat
 
 def test_the_hierarchical_weights_draw_animals_then_sessions():
     animals = ["WE", "PE", "PE", "PE"]
-    w = session_weights(animals, 4000, 0, "k")
+    w = session_weights(animals, n_boot=4000, seed=0, key="k")
     assert np.allclose(w.sum(1), 1)
     # each animal holds half the weight on average, its sessions share it
     assert w[:, 0].mean() == pytest.approx(0.5, abs=0.03)
@@ -77,7 +77,7 @@ def test_one_verdict_across_sessions_with_each_session_beside_it(rng):
     sessions = {"a": {"area": "V4", "animal": "WE"}, "b": {"area": "V4", "animal": "PE"},
                 "c": {"area": "V4", "animal": "PE"}}
     scores = _scores({"a": 0.5, "b": 0.4, "c": 0.6}, rng)
-    table = pooled_effects(scores, "m", sessions)
+    table = pooled_effects(scores, "m", sessions=sessions)
     pooled = table[table.level == "pooled"].iloc[0]
     assert pooled.verdict == "directions beat neurons" and pooled.n_animals == 2
     per = table[table.level == "session"].set_index("source")
@@ -94,14 +94,15 @@ def test_one_animal_against_the_others_leaves_the_pooled_verdict_open(rng):
     the pooled interval spans 0 (pooling the units alone would call it for directions)."""
     sessions = {"a": {"area": "V4", "animal": "WE"}, "b": {"area": "V4", "animal": "PE"},
                 "c": {"area": "V4", "animal": "PE"}}
-    table = pooled_effects(_scores({"a": -0.3, "b": 0.6, "c": 0.6}, rng), "m", sessions)
+    table = pooled_effects(_scores({"a": -0.3, "b": 0.6, "c": 0.6}, rng), "m", sessions=sessions)
     per = table[table.level == "session"].set_index("source").verdict
     assert per.tolist() == ["neurons beat directions"] + ["directions beat neurons"] * 2
     assert table[table.level == "pooled"].verdict.item() == "not resolved"
 
 
 def test_an_area_of_one_session_is_not_pooled(rng):
-    table = pooled_effects(_scores({"a": 0.5}, rng), "m", {"a": {"area": "V4", "animal": "x"}})
+    table = pooled_effects(_scores({"a": 0.5}, rng), "m",
+                           sessions={"a": {"area": "V4", "animal": "x"}})
     assert table.empty
 
 

@@ -80,7 +80,7 @@ def task_rows(n: int) -> np.ndarray:
     return np.array(rows)
 
 
-def unit_scores(distances: np.ndarray, k: int, n_random: int, alpha: float | None,
+def unit_scores(distances: np.ndarray, *, k: int, n_random: int, alpha: float | None,
                 pooling: str, rng: np.random.Generator) -> dict:
     """A unit's scores from the (2n x 2n) distances between its max images (first n) and
     min images (last n), both in rank order."""

@@ -62,7 +62,7 @@ def validate_config(config: dict, schema: dict) -> None:
     problems = schema_problems(config, schema)
     if not problems:
         list(_with_defaults(validator_for(schema))(schema).iter_errors(config))
-        problems += own_pools(config)
+        problems += resolve_rows(config)
         try:
             register_config_metrics(config)  # metrics defined by config rows
         except ValueError as err:
@@ -72,7 +72,7 @@ def validate_config(config: dict, schema: dict) -> None:
         raise ValueError("config error:\n  " + "\n  ".join(problems))
 
 
-def own_pools(config: dict) -> list[str]:
+def resolve_rows(config: dict) -> list[str]:
     """Models and recordings switched off (``enabled: false``) dropped, and each
     recording's own pool (a pool given in its row) moved to ``image_pools`` under the
     recording's name, in place, so that a recording session is one row. Problems: a name

@@ -17,8 +17,8 @@ import zlib
 import numpy as np
 import pandas as pd
 
-from .effects import (N_BOOT, SCORE_COLUMNS, Resampler, benjamini_hochberg, interval,
-                      is_null_set, p_value, shuffled_name)
+from .effects import (N_BOOT, SCORE_COLUMNS, Resampler, _top_groups, benjamini_hochberg,
+                      interval, is_null_set, p_value, shuffled_name)
 
 VERDICTS = {1: "directions beat neurons", -1: "neurons beat directions",
             0: "not resolved"}
@@ -29,7 +29,7 @@ def verdict(low: float, high: float) -> str:
     return VERDICTS[1 if low > 0 else -1 if high < 0 else 0]
 
 
-def session_weights(animals: list[str], n_boot: int, seed: int, key) -> np.ndarray:
+def session_weights(animals: list[str], *, n_boot: int, seed: int, key) -> np.ndarray:
     """(n_boot x sessions) weights of the hierarchical bootstrap: animals drawn with
     replacement, then within each drawn animal its sessions with replacement; a session's
     weight is its draws / (its animal's sessions x the animals). Rows sum to 1."""
@@ -45,7 +45,7 @@ def session_weights(animals: list[str], n_boot: int, seed: int, key) -> np.ndarr
     return weights
 
 
-def pooled_effects(scores: pd.DataFrame, metric: str, sessions: dict[str, dict],
+def pooled_effects(scores: pd.DataFrame, metric: str, *, sessions: dict[str, dict],
                    n_boot: int = N_BOOT, seed: int = 0) -> pd.DataFrame:
     """Per area, direction set and score: each session's gain over its neurons, the gain
     of the set's shuffled-fit null, and the net, with 95% CIs (``level`` session), and the
@@ -61,8 +61,8 @@ def pooled_effects(scores: pd.DataFrame, metric: str, sessions: dict[str, dict],
 
     def gain(source, area, method, col):
         sets, neurons = by[source, area, method], by[source, area, "neurons"]
-        samples = (boot.means(sets[col], (source, area, method))
-                   - boot.means(neurons[col], (source, area, "neurons")))
+        samples = (boot.means(sets[col], (source, area, method), _top_groups(sets))
+                   - boot.means(neurons[col], (source, area, "neurons"), _top_groups(neurons)))
         return sets[col].mean() - neurons[col].mean(), samples
 
     rows = []
@@ -77,7 +77,7 @@ def pooled_effects(scores: pd.DataFrame, metric: str, sessions: dict[str, dict],
                    if m != "neurons" and not is_null_set(m)
                    and all((s, area, m) in by and (s, area, shuffled_name(m)) in by
                            for s in members)]
-        weights = session_weights(animals, n_boot, seed, ("pooled", area))
+        weights = session_weights(animals, n_boot=n_boot, seed=seed, key=("pooled", area))
         point = np.array([1 / (animals.count(a) * len(set(animals))) for a in animals])
         for method in methods:
             for name, col in present.items():

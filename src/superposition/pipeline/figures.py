@@ -119,7 +119,7 @@ def pooled_effects(*, scores: list[str], metric: str, sessions: dict[str, dict],
     from ..plotting import pooled_forest
     from ..pooled import pooled_effects as pool
 
-    table = pool(read_all(scores), metric, sessions)
+    table = pool(read_all(scores), metric, sessions=sessions)
     for area, out in out_figures.items():
         t = table[table.area == area]
         pooled_forest(t, method, f"{area}: {method} vs neurons, net of its shuffled-fit null, "

@@ -267,7 +267,7 @@ def psychophysics(directions: list[str], outs: list[str], pool: str, weights: di
         write_csv(table, out, metric_info([m], weights))
 
 
-def catch_trials(pools: dict[str, str], weights: dict, scoring: Scoring, pooling: str,
+def catch_trials(pools: dict[str, str], *, weights: dict, scoring: Scoring, pooling: str,
                  seed: int, device: str, out: str) -> None:
     """The IMI catch-trial units of each ``imi_stimuli`` pool (name -> store) under every
     scoring metric: II of the max set against random sets of the unit's own images, the
@@ -288,8 +288,9 @@ def catch_trials(pools: dict[str, str], weights: dict, scoring: Scoring, pooling
             rng = np.random.default_rng(seed)
             for unit, t in table.groupby("factor_unit", sort=False):
                 idx = t.index.to_numpy()
-                found = unit_scores(distances[np.ix_(idx, idx)], scoring.k, scoring.n_random,
-                                    alpha, pooling, rng)
+                found = unit_scores(distances[np.ix_(idx, idx)], k=scoring.k,
+                                    n_random=scoring.n_random, alpha=alpha, pooling=pooling,
+                                    rng=rng)
                 easy = all(found[key] >= bound for key, bound in EASY.items())
                 rows.append({"pool": name, "unit": unit, "channel": int(t.factor_channel.iloc[0]),
                              "metric": metric.name, **found, "mis_alpha": alpha, "easy": easy})
