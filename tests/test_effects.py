@@ -88,3 +88,36 @@ def test_nulls_that_disagree_are_said_apart():
                          "p_adjusted": [0.01, 0.01]})
     assert _verdict(rows) == ("more net of the untrained network, less net of the "
                               "shuffled fit")
+
+
+def _grouped(rng, neurons_sd):
+    """Sets whose top images come from different photographs: the neurons from all
+    seven, K-means from three of them, its shuffled fit from the other four."""
+    rows = []
+    values = {m: rng.normal(mu, sd, 30) for m, mu, sd in (
+        ("neurons", 0.0, 1.0), ("kmeans", 1.0, 0.2), ("kmeans_shuffled", 0.5, 0.2))}
+    values["neurons"] = values["neurons"] * neurons_sd
+    spans = {"neurons": range(7), "kmeans": range(3), "kmeans_shuffled": range(3, 7)}
+    for method, span in spans.items():
+        for i, v in enumerate(values[method]):
+            top = [f"g{span[(i + j) % len(span)]}" for j in range(5)]
+            rows.append({"source": "m", "layer": "l", "method": method, "direction": i,
+                         "metric": "x", "ii_pairs": v, "top_groups": "|".join(top)})
+    return pd.DataFrame(rows)
+
+
+def test_the_neurons_cancel_exactly_whatever_photographs_each_set_covers():
+    """The net over the shuffled fit does not depend on the neurons at all, however
+    noisy they are and whichever photographs their top images share with each set; and
+    reading the sets in another order gives every interval to the last digit."""
+    quiet = net_effects(_grouped(np.random.default_rng(1), 0.1), "x", {})
+    noisy = net_effects(_grouped(np.random.default_rng(1), 50.0), "x", {})
+    columns = ["net", "net_ci_low", "net_ci_high", "p"]
+    np.testing.assert_allclose(quiet[columns].to_numpy(float), noisy[columns].to_numpy(float),
+                               rtol=0, atol=1e-9)
+    table = _grouped(np.random.default_rng(2), 1.0)
+    sets = [table[table.method == m] for m in ("kmeans", "kmeans_shuffled", "neurons")]
+    ahead = net_effects(table, "x", {}).set_index("method")
+    behind = net_effects(pd.concat(sets), "x", {}).set_index("method")
+    pd.testing.assert_frame_equal(ahead.drop(columns="p_adjusted"),
+                                  behind.loc[ahead.index].drop(columns="p_adjusted"))

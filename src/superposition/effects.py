@@ -11,7 +11,9 @@ Intervals come from one set of bootstrap replicates shared by every term:
   come from 19 photographs): the pigeonhole bootstrap (Owen 2007) draws unit
   multiplicities and group multiplicities independently, and weighs each unit by
   its multiplicity times the mean multiplicity of its top-k images' groups; the
-  group draws are shared by every set scored on the pool.
+  group multiplicities are drawn once per table, over every group its sets' top
+  images come from, and shared by every set: a replicate is the same whatever the
+  order in which the sets are read.
 
 Net effects carry a two-sided bootstrap p-value and its Benjamini-Hochberg
 adjustment over the table's whole family of net effects (``p_adjusted``).
@@ -71,26 +73,35 @@ def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
 class Resampler:
     """Shared bootstrap replicates (see the module docstring): ``means(values, key,
     groups)`` gives ``n`` replicate means of one set of units, the same for the same
-    ``key`` wherever it is asked for."""
+    ``key`` wherever it is asked for. ``groups``: every group the sets' top images come
+    from (:func:`table_groups`), whose multiplicities are drawn once, so every set shares
+    them whatever the order in which the sets are asked for."""
 
-    def __init__(self, n: int = N_BOOT, seed: int = 0):
+    def __init__(self, n: int = N_BOOT, seed: int = 0, groups: list[str] | None = None):
         self.n, self.seed = n, seed
-        self._groups: dict[str, np.ndarray] = {}
-        self._pools: dict[tuple, None] = {}
+        self.universe = sorted(set(groups)) if groups else None
+        self._counts: np.ndarray | None = None
 
     def _rng(self, key) -> np.random.Generator:
         return np.random.default_rng([self.seed, zlib.crc32(repr(key).encode())])
 
+    def _draw(self, names: list[str]) -> np.ndarray:
+        return self._rng(("groups",) + tuple(names)).multinomial(
+            len(names), np.full(len(names), 1 / len(names)), self.n)
+
     def group_weights(self, names: list[str]) -> np.ndarray:
-        """(n x groups) multiplicities of the named groups, drawn once per set of groups
-        (a pool's), multinomial over them."""
-        key = tuple(sorted(set(names)))
-        if key not in self._pools:
-            counts = self._rng(("groups",) + key).multinomial(
-                len(key), np.full(len(key), 1 / len(key)), self.n)
-            self._groups.update({g: counts[:, i] for i, g in enumerate(key)})
-            self._pools[key] = None
-        return np.stack([self._groups[g] for g in names], 1)
+        """(n x len(names)) multiplicities of the named groups, multinomial over all the
+        groups (drawn once), or, where none were given, over the named ones alone."""
+        if self.universe is None:
+            universe = sorted(set(names))
+            counts = self._draw(universe)
+        else:
+            universe = self.universe
+            if self._counts is None:
+                self._counts = self._draw(universe)
+            counts = self._counts
+        column = {g: i for i, g in enumerate(universe)}
+        return counts[:, [column[g] for g in names]]
 
     def means(self, values, key, groups: list[list[str]] | None = None) -> np.ndarray:
         values = np.asarray(values, float)
@@ -112,6 +123,13 @@ class Resampler:
             return np.where(total > 0, (weights * values).sum(1) / total, np.nan)
 
 
+def table_groups(scores: pd.DataFrame) -> list[str]:
+    """Every group that a score table's top images come from."""
+    if "top_groups" not in scores:
+        return []
+    return sorted({g for t in scores.top_groups.dropna() for g in str(t).split("|") if g})
+
+
 def _top_groups(frame: pd.DataFrame) -> list[list[str]] | None:
     """Each unit's top-k groups, where the score table has them."""
     if "top_groups" not in frame or frame.top_groups.isna().all():
@@ -125,7 +143,7 @@ def summary_table(scores: pd.DataFrame, metric: str, n_boot: int = N_BOOT,
     the gain over the neurons of the same source and layer with its 95% CI."""
     scores = scores[scores.metric == metric]
     present = {name: col for name, col in SCORE_COLUMNS.items() if col in scores}
-    boot = Resampler(n_boot, seed)
+    boot = Resampler(n_boot, seed, table_groups(scores))
     rows = []
     for (src, layer), g in scores.groupby(["source", "layer"], sort=False):
         neurons = g[g.method == "neurons"]
@@ -184,7 +202,7 @@ def net_effects(scores: pd.DataFrame, metric: str, untrained: dict[str, str],
     scores = scores[scores.metric == metric]
     present = {name: col for name, col in SCORE_COLUMNS.items() if col in scores}
     by = {key: g for key, g in scores.groupby(["source", "layer", "method"], sort=False)}
-    boot = Resampler(n_boot, seed)
+    boot = Resampler(n_boot, seed, table_groups(scores))
 
     def gain(source, layer, method, col):
         """The gain's point estimate and its bootstrap samples."""

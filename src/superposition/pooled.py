@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .effects import (N_BOOT, SCORE_COLUMNS, Resampler, _top_groups, benjamini_hochberg,
-                      interval, is_null_set, p_value, shuffled_name)
+                      interval, is_null_set, p_value, shuffled_name, table_groups)
 
 VERDICTS = {1: "directions beat neurons", -1: "neurons beat directions",
             0: "not resolved"}
@@ -56,7 +56,7 @@ def pooled_effects(scores: pd.DataFrame, metric: str, *, sessions: dict[str, dic
     """
     scores = scores[scores.metric == metric]
     present = {name: col for name, col in SCORE_COLUMNS.items() if col in scores}
-    boot = Resampler(n_boot, seed)
+    boot = Resampler(n_boot, seed, table_groups(scores))
     by = {key: g for key, g in scores.groupby(["source", "layer", "method"], sort=False)}
 
     def gain(source, area, method, col):
