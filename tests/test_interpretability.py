@@ -127,3 +127,12 @@ def test_ii_chance_and_2afc_read_from_the_cache_equal_those_from_the_images(rng)
     for cache in (emb.numpy(), PoolDistances(pool_distance_matrix(emb, metric))):
         read = run_2afc(design, None, metric, cache=cache)
         np.testing.assert_allclose(read["evidence"], embedded["evidence"], rtol=1e-4, atol=1e-6)
+
+
+def test_a_direction_that_never_varies_is_found_dead(rng):
+    from superposition.scoring import varying
+
+    codes = np.maximum(rng.normal(size=(50, 4)), 0)
+    codes[:, 1] = 0.0  # an atom that never fires
+    codes[:, 3] = 2.5  # one stuck at a constant
+    assert varying(codes).tolist() == [True, False, True, False]

@@ -135,7 +135,8 @@ def test_paper_config_runs_offline_with_random_weights(tmp_path, rng):
     summary = read_table(tmp_path / "run/results/tables/ii_summary.csv")
     assert set(summary.source) == {"resnet50_cifar10", "resnet50_cifar10_untrained"}
     assert {"kmeans@0.5", "kmeans", "kmeans@2"} <= set(summary.method)
-    n = summary.set_index(["source", "layer", "method"]).n
+    rows = summary.set_index(["source", "layer", "method"])
+    n = rows.n + rows.dead  # every direction, scored or dead
     assert n["resnet50_cifar10", "layer1", "kmeans@2"] == 2 * n["resnet50_cifar10", "layer1",
                                                                 "neurons"]
     meta = (tmp_path / "run/results/scores/resnet50_cifar10/layer1/kmeans.json").read_text()

@@ -55,6 +55,13 @@ def design_scores(responses: np.ndarray, k: int, seed: int, mis: dict,
     return ScoreDesign(top, tasks, sets, r2, info)
 
 
+def varying(responses: np.ndarray) -> np.ndarray:
+    """Which directions vary over the pool. One that never does (a dictionary's dead atom,
+    all zeros) has no top images: any k of the pool tie, so a score of it would be one
+    arbitrary set's."""
+    return responses.max(0) > responses.min(0)
+
+
 def score_units(design: ScoreDesign, images, metric: Metric, alpha: float | None,
                 embeddings=None, max_bytes: int = EMBEDDING_BUDGET) -> dict[str, np.ndarray]:
     """II (both conventions), MIS (with sigmoid scale ``alpha``, None: hard accuracy)

@@ -112,23 +112,36 @@ def score_direction_sets(directions: list[str], outs: list[str], pool: str, stat
 def _score_set(ds: xr.Dataset, out: str, images, groups, every_group, stats, scorers: list,
                embeddings: dict, weights: dict, scoring: Scoring, seed: int) -> None:
     from ..lowlevel import STATISTICS
-    from ..scoring import design_scores
+    from ..scoring import design_scores, varying
 
-    resp = ds["responses"].values
+    resp, names = ds["responses"].values, ds["direction"].values
+    # a set's dead atoms: left out of its scores, counted; the neurons stay whole (every
+    # unit is one, and the further analyses read their scores by position)
+    neurons = ds.attrs["method"] == "neurons"
+    alive = np.ones(resp.shape[1], bool) if neurons else varying(resp)
+    dead = int((~alive).sum())
+    if alive.sum() < 1:
+        raise ValueError(f"every direction of {ds.attrs['method']} at {ds.attrs['layer']} is "
+                         f"constant over the pool: nothing to score")
+    if dead:
+        log.warning("%s %s: %d of %d directions never vary over the pool (dead atoms): left "
+                    "out of the scores, counted in the dead column", ds.attrs["layer"],
+                    ds.attrs["method"], dead, len(alive))
+        resp, names = resp[:, alive], names[alive]
     design = design_scores(resp, scoring.k, seed, scoring.mis, stats,
                            scoring.lowlevel_baseline, groups, every_group)
     frames, alphas = [], {}
     for metric, alphas[metric.name], scores in _scored(design, images, scorers):
         frames.append(pd.DataFrame({
             "source": ds.attrs["source"], "layer": ds.attrs["layer"],
-            "method": ds.attrs["method"], "direction": ds["direction"].values,
+            "method": ds.attrs["method"], "direction": names,
             "metric": metric.name, "ii_pairs": scores["ii_pairs"], "ii_code": scores["ii_code"],
             "mis": scores["mis"], "ii_lowlevel": scores["ii_lowlevel"],
             "ii_excess": scores["ii_excess"], "lowlevel_r2": scores["lowlevel_r2"],
             "top_k": [" ".join(map(str, row)) for row in scores["top_k"]],
             "top_groups": (["|".join(map(str, row)) for row in every_group[scores["top_k"]]]
                            if every_group is not None else ""),
-            "sparsity": lifetime_sparseness(resp)}))
+            "sparsity": lifetime_sparseness(resp), "dead": dead}))
         log.info("%s %s: mean II (%s) = %.4f, II excess over the low-level shadows = %.4f, "
                  "mean MIS = %.4f over %d directions", ds.attrs["layer"], ds.attrs["method"],
                  metric.name, scores["ii_pairs"].mean(), scores["ii_excess"].mean(),
