@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from superposition.catch_trials import EASY, stimulus_files, task_rows, unit_scores
+from superposition.catch_trials import EASY, is_easy, stimulus_files, task_rows, unit_scores
 from superposition.images import POOLS, image_batches
 from superposition.preflight import Cache, pool_size
 
@@ -77,7 +77,7 @@ def test_a_score_that_sees_the_concept_finds_the_tasks_easy(rng):
     assert found["accuracy"] == 1.0 and found["mis"] == 1.0
     # random sets wholly of max or wholly of min images (3% of them) are as coherent
     assert found["ii_percentile"] > 0.95 and found["ii_max"] > found["ii_random_mean"]
-    assert all(found[key] >= bound for key, bound in EASY.items())
+    assert is_easy(found)
 
 
 def test_a_score_stuck_at_chance_fails_the_control(rng):
@@ -87,7 +87,7 @@ def test_a_score_stuck_at_chance_fails_the_control(rng):
     found = unit_scores(flat, k=5, n_random=500, alpha=None, pooling="max", rng=rng)
     assert found["accuracy"] == 0.5 and found["mis"] == 0.5
     assert found["ii_percentile"] == 0.5
-    assert not all(found[key] >= bound for key, bound in EASY.items())
+    assert not is_easy(found)
     noise = unit_scores(rng.random((20, 20)) + rng.random((20, 20)).T, k=5, n_random=500,
                         alpha=None, pooling="max", rng=rng)
     assert noise["accuracy"] < EASY["accuracy"]

@@ -30,6 +30,11 @@ _PATTERN = re.compile(r"^(?P<unit>[^/]+)/channel_(?P<channel>\d+)/natural_images
 EASY = {"ii_percentile": 0.95, "accuracy": 0.9}
 
 
+def is_easy(scores: dict) -> bool:
+    """Whether a score found a unit easy: every :data:`EASY` bound met."""
+    return all(scores[key] >= bound for key, bound in EASY.items())
+
+
 def stimulus_files(root: str | Path) -> pd.DataFrame:
     """The exemplars below ``root``, one row each (unit, channel, side, rank, file relative
     to ``root``), ordered by unit, side (max first) and rank. Every PNG must follow the

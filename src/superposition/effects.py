@@ -189,6 +189,27 @@ def score_agreement(scores: pd.DataFrame, metric: str, n_boot: int = N_BOOT,
     return pd.DataFrame(rows)
 
 
+class Gains:
+    """Each direction set's gain over the neurons of its source and layer in one score
+    table, with its paired bootstrap replicates (one :class:`Resampler` for the table):
+    ``gains(source, layer, method, column)`` is the point estimate and the replicates, or
+    None where the set or the neurons are missing."""
+
+    def __init__(self, scores: pd.DataFrame, n_boot: int = N_BOOT, seed: int = 0):
+        self.by = {key: g for key, g in scores.groupby(["source", "layer", "method"],
+                                                        sort=False)}
+        self.boot = Resampler(n_boot, seed, table_groups(scores))
+
+    def __call__(self, source, layer, method, col) -> tuple[float, np.ndarray] | None:
+        if (source, layer, method) not in self.by or (source, layer, "neurons") not in self.by:
+            return None
+        sets, neurons = self.by[source, layer, method], self.by[source, layer, "neurons"]
+        samples = (self.boot.means(sets[col], (source, layer, method), _top_groups(sets))
+                   - self.boot.means(neurons[col], (source, layer, "neurons"),
+                                     _top_groups(neurons)))
+        return sets[col].mean() - neurons[col].mean(), samples
+
+
 def net_effects(scores: pd.DataFrame, metric: str, untrained: dict[str, str],
                 n_boot: int = N_BOOT, seed: int = 0) -> pd.DataFrame:
     """Gain of every direction set over the neurons, beside the same gain under each
@@ -203,18 +224,8 @@ def net_effects(scores: pd.DataFrame, metric: str, untrained: dict[str, str],
     """
     scores = scores[scores.metric == metric]
     present = {name: col for name, col in SCORE_COLUMNS.items() if col in scores}
-    by = {key: g for key, g in scores.groupby(["source", "layer", "method"], sort=False)}
-    boot = Resampler(n_boot, seed, table_groups(scores))
-
-    def gain(source, layer, method, col):
-        """The gain's point estimate and its bootstrap samples."""
-        if (source, layer, method) not in by or (source, layer, "neurons") not in by:
-            return None
-        sets, neurons = by[source, layer, method], by[source, layer, "neurons"]
-        samples = (boot.means(sets[col], (source, layer, method), _top_groups(sets))
-                   - boot.means(neurons[col], (source, layer, "neurons"),
-                                _top_groups(neurons)))
-        return sets[col].mean() - neurons[col].mean(), samples
+    gain = Gains(scores, n_boot, seed)
+    by = gain.by
 
     rows = []
     null_sources = set(untrained.values())

@@ -17,8 +17,8 @@ import zlib
 import numpy as np
 import pandas as pd
 
-from .effects import (N_BOOT, SCORE_COLUMNS, Resampler, _top_groups, benjamini_hochberg,
-                      interval, is_null_set, p_value, shuffled_name, table_groups)
+from .effects import (N_BOOT, SCORE_COLUMNS, Gains, benjamini_hochberg, interval,
+                      is_null_set, p_value, shuffled_name)
 
 VERDICTS = {1: "directions beat neurons", -1: "neurons beat directions",
             0: "not resolved"}
@@ -56,14 +56,8 @@ def pooled_effects(scores: pd.DataFrame, metric: str, *, sessions: dict[str, dic
     """
     scores = scores[scores.metric == metric]
     present = {name: col for name, col in SCORE_COLUMNS.items() if col in scores}
-    boot = Resampler(n_boot, seed, table_groups(scores))
-    by = {key: g for key, g in scores.groupby(["source", "layer", "method"], sort=False)}
-
-    def gain(source, area, method, col):
-        sets, neurons = by[source, area, method], by[source, area, "neurons"]
-        samples = (boot.means(sets[col], (source, area, method), _top_groups(sets))
-                   - boot.means(neurons[col], (source, area, "neurons"), _top_groups(neurons)))
-        return sets[col].mean() - neurons[col].mean(), samples
+    gain = Gains(scores, n_boot, seed)
+    by = gain.by
 
     rows = []
     areas: dict[str, list[str]] = {}

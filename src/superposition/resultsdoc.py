@@ -107,11 +107,14 @@ def results_markdown(net: pd.DataFrame, calibration: pd.DataFrame,
                       f"flat among the top {FLAT_TOP}": shown.flat_top.map("{:.2f}".format),
                       "flat among all": shown.flat_all.map("{:.2f}".format)}))]
     if catch is not None and len(catch):
+        from .catch_trials import EASY
+
         easy = catch.groupby("metric", sort=False).easy.agg(["sum", "size"])
         parts += ["", "## A real positive control: the IMI catch trials", "",
                   "The IMI catch-trial units' natural exemplars: tasks built to be easy for "
-                  "people, so a working score finds them easy (its max set beats 95% of random "
-                  "sets of the unit's own images, and 2-AFC accuracy reaches 0.9). Easy: "
+                  "people, so a working score finds them easy (its max set beats "
+                  f"{EASY['ii_percentile']:.0%} of random sets of the unit's own images, and "
+                  f"2-AFC accuracy reaches {EASY['accuracy']}). Easy: "
                   + "; ".join(f"{r['sum']} of {r['size']} units under `{m}`"
                               for m, r in easy.iterrows()) + ".", "",
                   markdown_table(catch_trial_rows(catch))]

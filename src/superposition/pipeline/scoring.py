@@ -286,7 +286,7 @@ def catch_trials(pools: dict[str, str], *, weights: dict, scoring: Scoring, pool
     scoring metric: II of the max set against random sets of the unit's own images, the
     in-silico 2-AFC accuracy and MIS on max-versus-min tasks
     (:mod:`superposition.catch_trials`)."""
-    from ..catch_trials import EASY, unit_scores
+    from ..catch_trials import EASY, is_easy, unit_scores
     from ..interpretability import pool_distance_matrix
     from ..mis import resolve_alpha
 
@@ -304,9 +304,9 @@ def catch_trials(pools: dict[str, str], *, weights: dict, scoring: Scoring, pool
                 found = unit_scores(distances[np.ix_(idx, idx)], k=scoring.k,
                                     n_random=scoring.n_random, alpha=alpha, pooling=pooling,
                                     rng=rng)
-                easy = all(found[key] >= bound for key, bound in EASY.items())
                 rows.append({"pool": name, "unit": unit, "channel": int(t.factor_channel.iloc[0]),
-                             "metric": metric.name, **found, "mis_alpha": alpha, "easy": easy})
+                             "metric": metric.name, **found, "mis_alpha": alpha,
+                             "easy": is_easy(found)})
                 log.info("%s %s under %s: II percentile %.3f, accuracy %.3f, MIS %.3f",
                          name, unit, metric.name, found["ii_percentile"], found["accuracy"],
                          found["mis"])
