@@ -7,5 +7,5 @@ p, out = snakemake.params, snakemake.output
 with logged(snakemake):
     figure_summary(list(snakemake.input.scores), snakemake.input.calibration,
                    snakemake.input.calibration_figure, p.metric,
-                   p.untrained, p.pools, p.dictionaries, out.figure, out.compact, out.table,
+                   p.untrained, p.pools, p.dictionary, out.figure, out.compact, out.table,
                    out.net, out.front)

@@ -114,14 +114,18 @@ def test_results_md_counts_the_easy_units_and_the_flat_crops():
                           "easy": [True, False, False]})
     assert catch_trial_rows(catch)["easy"].tolist() == ["yes", "**no**", "**no**"]
     scores = pd.DataFrame({"source": "s", "layer": "l", "method": ["kmeans"] * 12,
-                           "ii_pairs": np.arange(12.0), "lowlevel_r2": [0.9] * 3 + [0.1] * 9})
+                           "ii_pairs": np.arange(12.0), "ii_excess": -np.arange(12.0),
+                           "mis": np.arange(12.0) % 2, "lowlevel_r2": [0.9] * 3 + [0.1] * 9})
     flat = flat_shares(scores, n_top=10)  # the top 10 by II are the last ten: one flat
     assert flat.flat_top.item() == pytest.approx(0.1) and flat.flat_all.item() == 0.25
+    assert flat.flat_top_ii_excess.item() == pytest.approx(0.3)  # the first ten: all three
+    assert flat.flat_top_mis.item() == pytest.approx(0.3)  # the six odd, then 0, 2, 4, 6
     net = pd.DataFrame(columns=["source", "layer", "method", "score", "null", "gain",
                                 "gain_ci_low", "gain_ci_high", "net", "net_ci_low",
                                 "net_ci_high", "p_adjusted", "calibrated"])
     calibration = pd.DataFrame(columns=["pool", "metric", "unit_type", "score", "n", "mean",
-                                        "ci_low", "ci_high", "expected", "tolerance", "passes"])
-    text = results_markdown(net, calibration, None, "m", [], catch, flat)
+                                        "ci_low", "ci_high", "ci_width", "expected", "tolerance",
+                                        "passes"])
+    text = results_markdown(net, calibration, None, "m", None, catch, flat)
     assert "Easy: 1 of 2 units under `m`; 0 of 1 units under `pixel`." in text
-    assert "| s / l | kmeans | 0.10 | 0.25 |" in text
+    assert "| s / l | kmeans | 0.10 | 0.30 | 0.30 | 0.25 |" in text

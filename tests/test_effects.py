@@ -32,6 +32,22 @@ def test_the_net_over_the_shuffled_fit_does_not_count_the_neurons_twice(rng):
     assert "Benjamini-Hochberg" in row.correction
 
 
+def test_every_set_is_read_net_of_the_random_dictionary_at_its_k(rng):
+    """random@3 is topk_sae@3's null, random kmeans'; a set with no random set at its K
+    gets none, and a random set is no null of itself."""
+    rows = []
+    for method, mean in (("neurons", 0.0), ("kmeans", 1.0), ("random", 0.2),
+                         ("topk_sae@3", 0.8), ("random@3", 0.5), ("kmeans@2", 0.9)):
+        rows += [{"source": "m", "layer": "l", "method": method, "direction": i, "metric": "x",
+                  "ii_pairs": v, "mis": 0.5, "ii_excess": v, "top_groups": np.nan}
+                 for i, v in enumerate(rng.normal(mean, 0.1, 30))]
+    net = net_effects(pd.DataFrame(rows), "x", {})
+    random = net[(net.null == "random") & (net.score == "ii")].set_index("method")
+    assert random.null_method.to_dict() == {"kmeans": "random", "topk_sae@3": "random@3"}
+    assert random.loc["topk_sae@3", "net"] == pytest.approx(0.3, abs=0.1)
+    assert not (net.method.str.startswith("random") & (net.null == "random")).any()
+
+
 def test_benjamini_hochberg_matches_a_hand_computation():
     p = np.array([0.01, 0.04, 0.03, 0.2])
     # sorted 0.01, 0.03, 0.04, 0.2 times 4 / rank: 0.04, 0.06, 0.053, 0.2; then the
@@ -61,7 +77,7 @@ def test_summary_table_reads_the_groups(rng):
 
 
 def test_the_front_page_gives_a_verdict_only_for_calibrated_clear_effects():
-    from superposition.frontpage import compact_sets, sentences
+    from superposition.frontpage import compact_sets, sentences, shown_dictionary
 
     def row(method, score, net, low, high, p, calibrated=True, null="shuffled"):
         return {"source": "m", "layer": "l", "method": method, "score": score, "net": net,
@@ -73,7 +89,13 @@ def test_the_front_page_gives_a_verdict_only_for_calibrated_clear_effects():
                         row("kmeans", "ii_excess", -0.3, -0.5, -0.1, 0.01, calibrated=False),
                         row("topk_sae", "ii", 0.9, 0.5, 1.2, 0.001),
                         row("nmf_x", "ii", 2.0, 1.0, 3.0, 0.001)])
-    assert compact_sets(net, ["topk_sae"]) == ["kmeans", "topk_sae"]
+    assert compact_sets(net, "topk_sae") == ["kmeans", "topk_sae"]
+    assert compact_sets(net, "relu_sae") == ["kmeans"]  # declared, but not in the run
+    assert shown_dictionary(["topk_sae", "topk_sae@3", "nmf@3"]) == "topk_sae@3"
+    assert shown_dictionary(["topk_sae", "topk_sae@3"], "topk_sae") == "topk_sae"
+    assert shown_dictionary([]) is None
+    with pytest.raises(ValueError, match="figures.dictionary is 'topk_sae@2'"):
+        shown_dictionary(["topk_sae"], "topk_sae@2")
     (line,) = sentences(net, ["kmeans", "topk_sae"])
     assert "*kmeans*: II more interpretable (+0.50 [+0.20, +0.80]" in line
     assert "MIS no clear difference" in line and "ii_excess: not calibrated on this pool" in line

@@ -47,7 +47,8 @@ def assert_fields_are_the_schemas(cls, section):
         section.get("required", []))
     library = {k: list(v) if isinstance(v, tuple) else v
                for k, v in fields.items() if v is not dataclasses.MISSING}
-    assert {k: v for k, v in library.items() if v is not None} == schema_defaults(section)
+    stated = schema_defaults(section)  # a None default is stated as null, or not at all
+    assert {k: v for k, v in library.items() if v is not None or k in stated} == stated
 
 
 @pytest.mark.parametrize("cls, name", [(Psychophysics, "psychophysics"), (Figures, "figures"),

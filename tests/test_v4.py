@@ -130,9 +130,15 @@ def test_a_response_matrix_that_does_not_match_its_images_is_refused(tmp_path):
     assert "has 1199 images but the image pool v4 has 1200" in out.stdout + out.stderr
 
 
-def test_every_score_passes_its_known_answer_checks_on_the_v4_images(v4_run):
+def test_ii_and_mis_pass_their_chance_checks_on_the_v4_images(v4_run):
+    """On every session's stimuli, under the main metric: II and MIS give every
+    no-concept type its chance level (the whole CI in the band), and II finds every
+    neighbourhood in the metric's own space."""
     table = read_table(v4_run / "results/tables/calibration.csv")
     assert set(table.pool) == {f"v4_{s}" for s in SESSIONS}
-    assert {"lowlevel", "noise"} <= set(table.unit_type)
-    main = table[table.metric == "deepfeat_efficientnet_lite0"]
-    assert main.passes.all(), main[~main.passes]
+    assert {"lowlevel", "probe_lowlevel", "noise", "neighbourhood"} <= set(table.unit_type)
+    main = table[(table.metric == "deepfeat_efficientnet_lite0")
+                 & table.score.isin(["ii", "mis"])]
+    chance = main[main.expected.str.startswith("=")]
+    assert chance.passes.all(), chance[~chance.passes]
+    assert main[main.unit_type == "neighbourhood"].passes.all()

@@ -37,6 +37,11 @@ def shuffled_name(direction_set: str) -> str:
     return str(SetName.parse(direction_set).null())
 
 
+def random_name(direction_set: str) -> str:
+    """The random-dictionary null of a direction set: topk_sae@3 -> random@3."""
+    return str(SetName.parse(direction_set).random())
+
+
 def is_null_set(direction_set: str) -> bool:
     return SetName.parse(direction_set).shuffled
 
@@ -108,8 +113,11 @@ class Resampler:
         if len(values) < 2:
             return np.full(self.n, values.mean() if len(values) else np.nan)
         idx = self._rng(key).integers(0, len(values), (self.n, len(values)))
-        weights = np.zeros((self.n, len(values)))
-        np.add.at(weights, (np.arange(self.n)[:, None], idx), 1)
+        # each replicate's multiplicity of every unit: one bincount over the replicates'
+        # offset indices (np.add.at, the same counts, took most of a summary job)
+        offsets = idx + len(values) * np.arange(self.n)[:, None]
+        weights = np.bincount(offsets.ravel(), minlength=self.n * len(values)).reshape(
+            self.n, len(values)).astype(float)
         if groups:
             names = sorted({g for row in groups for g in row})
             membership = np.zeros((len(values), len(names)))
@@ -218,8 +226,9 @@ def net_effects(scores: pd.DataFrame, metric: str, untrained: dict[str, str],
     adjustment over the whole table.
 
     Nulls: ``untrained`` (the same source and layer of the untrained network named in
-    ``untrained``: source -> null source) and ``shuffled`` (the set's own method
-    fitted on responses permuted per unit, ``<method>_shuffled``), where present.
+    ``untrained``: source -> null source), ``shuffled`` (the set's own method fitted on
+    responses permuted per unit, ``<method>_shuffled``) and ``random`` (random unit
+    directions at the set's K, ``random@<ratio>``), where present.
     One row per source, layer, direction set, score and null.
     """
     scores = scores[scores.metric == metric]
@@ -233,7 +242,10 @@ def net_effects(scores: pd.DataFrame, metric: str, untrained: dict[str, str],
         if src in null_sources or method == "neurons" or is_null_set(method):
             continue
         nulls = {"untrained": (untrained.get(src), layer, method),
-                 "shuffled": (src, layer, shuffled_name(method))}
+                 "shuffled": (src, layer, shuffled_name(method)),
+                 "random": (src, layer, random_name(method))}
+        if SetName.parse(method).fitted == "random":
+            del nulls["random"]
         for name, col in present.items():
             found = gain(src, layer, method, col)
             if found is None:

@@ -1,8 +1,9 @@
 """The report's front page, as reStructuredText that the report's description
 includes (workflow/report/workflow.rst): one generated sentence per source and layer
 on what the calibrated scores say about directions against neurons net of the nulls,
-the compact figure (K-means and the best sparse dictionary), the calibration figure,
-the net-effect tables and the detail figure of every direction set.
+the compact figure (K-means and the sparse dictionary declared in figures.dictionary),
+the calibration figure, the net-effect tables and the detail figure of every direction
+set.
 """
 
 from __future__ import annotations
@@ -12,19 +13,32 @@ from pathlib import Path
 
 import pandas as pd
 
-NULLS = {"shuffled": "shuffled fit", "untrained": "untrained network"}
+NULLS = {"shuffled": "shuffled fit", "untrained": "untrained network",
+         "random": "random dictionary"}
 SCORE_NAMES = {"ii": "II", "mis": "MIS", "ii_excess": "ii_excess"}
 ALPHA = 0.05  # false discovery rate of the verdicts
 
 
-def compact_sets(net: pd.DataFrame, dictionaries: list[str]) -> list[str]:
-    """K-means (the paper's method) and the sparse dictionary with the largest mean net
-    II over the nulls it has."""
-    chosen = ["kmeans"] if "kmeans" in set(net.method) else []
-    t = net[net.method.isin(dictionaries) & (net.score == "ii")]
-    if not t.empty:
-        chosen.append(t.groupby("method").net.mean().idxmax())
-    return chosen
+def shown_dictionary(sparse_sets: list[str], declared: str | None = None) -> str | None:
+    """The sparse dictionary shown beside K-means: the one declared (``figures.dictionary``),
+    else the most overcomplete of the run's sparse dictionaries (the largest K ratio, the
+    first of equals): a rule fixed before the run, never a result."""
+    from .methods import SetName
+
+    if declared is not None:
+        if declared not in sparse_sets:
+            raise ValueError(f"figures.dictionary is {declared!r}, not a sparse dictionary "
+                             f"among the direction sets {sparse_sets}: name one of them, or "
+                             f"null for the most overcomplete")
+        return declared
+    ratios = [SetName.parse(s).ratio or 1.0 for s in sparse_sets]
+    return sparse_sets[ratios.index(max(ratios))] if sparse_sets else None
+
+
+def compact_sets(net: pd.DataFrame, dictionary: str | None) -> list[str]:
+    """K-means (the paper's method) and the sparse dictionary declared before the run
+    (``figures.dictionary``), where the table has them: never one chosen by its result."""
+    return [m for m in ("kmeans", dictionary) if m is not None and m in set(net.method)]
 
 
 def _verdict(rows: pd.DataFrame) -> str:
@@ -104,31 +118,43 @@ def _image(figure: str) -> list[str]:
 
 def front_page(net: pd.DataFrame, metric: str, chosen: list[str], fails: dict,
                pools: dict[str, str], compact: str, detail: str,
-               calibration: pd.DataFrame, calibration_figure: str) -> str:
+               calibration: pd.DataFrame, calibration_figure: str, *,
+               blind: dict | None = None) -> str:
     """RST: the verdicts, the compact figure, the calibration, the net effects under
     II and MIS, and the detail figure (embedded, so the single-file report carries
-    them)."""
+    them). ``fails``: (pool, score) -> the unit types whose expected value the score
+    misses (a bias, which withholds its verdicts); ``blind``: those it fails to see
+    above chance."""
     title = "Are directions more interpretable than neurons, beyond the nulls?"
     passed = int(calibration.passes.sum())
-    flagged = "; ".join(f"{score} on {pool} ({', '.join(kinds)})"
-                        for (pool, score), kinds in sorted(fails.items())
-                        if pool in set(pools.values()))
+
+    def listed(checks):
+        return "; ".join(f"{score} on {pool} ({', '.join(kinds)})"
+                         for (pool, score), kinds in sorted(checks.items())
+                         if pool in set(pools.values()))
+
+    flagged, unseen = listed(fails), listed(blind or {})
     parts = [
         title, "=" * len(title), "",
         f"Every number on this page was computed with the perceptual metric ``{metric}``. "
         "*Net of a null*: the gain of the directions' mean score over the neurons' minus "
         "the same gain under that null (the method fitted on responses shuffled per unit; "
-        "the same network untrained). Brackets: 95% bootstrap CIs, paired and over groups. "
+        "the same network untrained; random unit directions at the set's K). Brackets: 95% "
+        "bootstrap CIs, paired and over groups. "
         f"A verdict needs every null's CI on one side of 0 and a Benjamini-Hochberg "
         f"adjusted p below {ALPHA} over the table's net effects. Only scores that pass "
-        "their known-answer checks on the source's pool give a verdict.", ""]
+        "their known-answer checks of an expected value (chance, 0) on the source's pool "
+        "give a verdict.", ""]
     parts += [f"- {line}" for line in sentences(net, chosen)] + [""]
     parts += _image(compact)
     cal_title = "Calibration: every score on units whose answer is known"
     parts += [cal_title, "-" * len(cal_title), "",
               f"{passed} of {len(calibration)} known-answer checks pass. "
-              + (f"Failing under ``{metric}``: {flagged}." if flagged else
-                 f"Every check under ``{metric}`` passes."), ""] + _image(calibration_figure)
+              + (f"Biased under ``{metric}`` (a check of an expected value fails, so these "
+                 f"scores give no verdict on the pool): {flagged}. " if flagged else
+                 f"No score is biased under ``{metric}``. ")
+              + (f"Blind spots (units with a concept the score does not find above "
+                 f"chance): {unseen}." if unseen else ""), ""] + _image(calibration_figure)
     for score, title in (("ii", "Interpretability Index (II)"),
                          ("mis", "Machine Interpretability Score (MIS)")):
         table = net_table(net, score)

@@ -54,6 +54,11 @@ class SetName:
         """The set's shuffled-fit null: kmeans@2 -> kmeans_shuffled@2."""
         return SetName(self.fitted, True, self.ratio)
 
+    def random(self) -> "SetName":
+        """The set's random-dictionary null, random unit directions at its K:
+        topk_sae@3 -> random@3."""
+        return SetName("random", False, self.ratio)
+
     def __str__(self) -> str:
         return self.base + ("" if self.ratio is None else f"@{self.ratio:g}")
 

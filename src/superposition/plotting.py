@@ -125,15 +125,27 @@ def ii_by_size(scores: pd.DataFrame, metric: str, title: str, out: str) -> None:
     _save(fig, out)
 
 
+RANKED = {"ii_pairs": "II", "ii_excess": "ii_excess", "mis": "MIS"}
+
+
 def mei_grid(scores: pd.DataFrame, images, metric: str, methods: list[str], n_show: int,
              title: str, out: str) -> None:
-    """Top-k images of the most and least interpretable units of each method."""
+    """Top-k images of each method's most interpretable units by each score (II, then
+    ``ii_excess`` and MIS where the table has them) and its least interpretable by II;
+    a set the four statistics explain (low-level R^2 above ``FLAT_R2``) is marked flat."""
+    from .lowlevel import FLAT_R2
+
     scores = scores[(scores.metric == metric) & scores.method.isin(methods)]
+    ranks = [c for c in ("ii_pairs", "ii_excess", "mis")
+             if c in scores and scores[c].notna().any()]
     rows = []
     for m in methods:
-        s = scores[scores.method == m].sort_values("ii_pairs", ascending=False)
-        rows += [(m, "best", r) for r in s.head(n_show).itertuples()]
-        rows += [(m, "worst", r) for r in s.tail(n_show).iloc[::-1].itertuples()]
+        s = scores[scores.method == m]
+        for c in ranks:
+            best = s.sort_values(c, ascending=False, kind="stable").head(n_show)
+            rows += [(m, f"best by {RANKED[c]}", r) for r in best.itertuples()]
+        worst = s.sort_values("ii_pairs", ascending=False, kind="stable").tail(n_show)
+        rows += [(m, "worst by II", r) for r in worst.iloc[::-1].itertuples()]
     k = len(rows[0][2].top_k.split()) if rows else 5
     width, height = 1.0 * k + 1.6, 1.08 * len(rows) + 0.5  # square cells, room for labels
     fig, axes = plt.subplots(len(rows), k, figsize=(width, height), squeeze=False)
@@ -148,8 +160,9 @@ def mei_grid(scores: pd.DataFrame, images, metric: str, methods: list[str], n_sh
             for side in ax.spines.values():
                 side.set_color(colour(m))
                 side.set_linewidth(2)
-        axes[i, 0].set_ylabel(f"{m} {kind}\n{r.direction.split(':')[-1]}  II={r.ii_pairs:.3f}",
-                              fontsize=7, rotation=0, ha="right", va="center")
+        flat = " flat" if getattr(r, "lowlevel_r2", 0) > FLAT_R2 else ""
+        axes[i, 0].set_ylabel(f"{m} {kind}\n{r.direction.split(':')[-1]}  II={r.ii_pairs:.3f}"
+                              f"{flat}", fontsize=7, rotation=0, ha="right", va="center")
     fig.suptitle(title, fontsize=9)
     _save(fig, out)
 
@@ -541,11 +554,12 @@ def calibration(table: pd.DataFrame, out: str) -> None:
     """Every known-answer check: the mean with its 95% CI against the expected value,
     one panel per score, a row per pool, metric and unit type; failures in red. The II
     scores are drawn in SDs of a random set's II, so every metric shares an axis."""
-    scores = [s for s in ("ii", "mis", "ii_excess") if s in set(table.score)]
+    scores = [s for s in ("ii", "mis", "ii_excess") if s in set(table.score)] + sorted(
+        s for s in set(table.score) if s.startswith("ii_excess["))
     rows = table[["pool", "metric", "unit_type"]].drop_duplicates()
     labels = [f"{r.pool} / {r.metric} / {r.unit_type}" for r in rows.itertuples()]
-    fig, axes = plt.subplots(1, len(scores), figsize=(4 * len(scores) + 3,
-                                                       0.28 * len(rows) + 1.5),
+    fig, axes = plt.subplots(1, len(scores), figsize=(3.6 * len(scores) + 3.5,
+                                                       0.2 * len(rows) + 1.5),
                              sharey=True, squeeze=False)
     titles = {"ii": "II above chance (SDs of a random set's II)", "mis": "MIS",
               "ii_excess": "ii_excess (SDs of a random set's II)"}
@@ -566,9 +580,10 @@ def calibration(table: pd.DataFrame, out: str) -> None:
                                  zorder=0)
             else:
                 ax.plot([value, value], [y - 0.4, y + 0.4], color="0.5", lw=1)
-        ax.set_title(titles[score], fontsize=9)
+        ax.set_title(titles.get(score, f"{score}: another shadow\n(SDs of a random set's II)"),
+                     fontsize=9)
         ax.grid(axis="x", alpha=0.3)
-    axes[0][0].set_yticks(range(len(rows)), labels, fontsize=7)
+    axes[0][0].set_yticks(range(len(rows)), labels, fontsize=6)
     axes[0][0].invert_yaxis()
     fig.suptitle("Calibration: every score on known-answer units (green: passes, red: fails; "
                  "grey: the expected value and its tolerance)", fontsize=9)

@@ -1,6 +1,6 @@
 """The run's results as one Markdown document (``results/RESULTS.md``), generated from
 its tables, so that no result is copied by hand: the verdicts, the calibration, the
-net effects of K-means and the best sparse dictionary, and the recovery of planted
+net effects of K-means and the declared sparse dictionary, and the recovery of planted
 features against chance.
 """
 
@@ -43,14 +43,33 @@ def net_rows(net: pd.DataFrame, chosen: list[str]) -> pd.DataFrame:
 
 
 def calibration_rows(calibration: pd.DataFrame, metric: str) -> pd.DataFrame:
-    t = calibration[calibration.metric == metric]
+    t = calibration[(calibration.metric == metric) & ~calibration.score.str.contains(r"\[")]
     return pd.DataFrame({
         "pool": t.pool, "unit type": t.unit_type, "score": t.score, "n": t.n,
         "mean [95% CI]": [f"{r.mean:+.3f} [{r.ci_low:+.3f}, {r.ci_high:+.3f}]"
                           for r in t.itertuples()],
+        "CI width": t.ci_width.map("{:.3f}".format),
         "expected": [f"{r.expected} ± {r.tolerance:.3f}" if r.expected.startswith("=")
                      else r.expected for r in t.itertuples()],
         "passes": t.passes.map({True: "yes", False: "**no**"})})
+
+
+def shadow_rows(calibration: pd.DataFrame) -> pd.DataFrame:
+    """Per design of the low-level shadow (``ii_excess``: the configured one;
+    ``ii_excess[<name>]``: the calibration's candidates), per pool and metric: how many
+    of its checks pass, and the unit types it fails with their mean in SDs of a random
+    set's II."""
+    t = calibration[calibration.score.str.startswith("ii_excess")]
+    rows = []
+    for (score, pool, metric), g in t.groupby(["score", "pool", "metric"], sort=False):
+        failing = g[~g.passes.astype(bool)]
+        rows.append({"design": "configured" if score == "ii_excess" else score[10:-1],
+                     "pool": pool, "metric": metric,
+                     "passes": f"{int(g.passes.sum())} of {len(g)}",
+                     "fails (mean, SDs of chance)": ", ".join(
+                         f"{r.unit_type} {r.mean / r.scale:+.2f}"
+                         for r in failing.itertuples()) or "none"})
+    return pd.DataFrame(rows)
 
 
 def recovery_rows(recovery: pd.DataFrame) -> pd.DataFrame:
@@ -77,9 +96,9 @@ def catch_trial_rows(catch: pd.DataFrame) -> pd.DataFrame:
 
 def results_markdown(net: pd.DataFrame, calibration: pd.DataFrame,
                      recovery: pd.DataFrame | None, metric: str,
-                     dictionaries: list[str], catch: pd.DataFrame | None = None,
+                     dictionary: str | None, catch: pd.DataFrame | None = None,
                      flat: pd.DataFrame | None = None) -> str:
-    chosen = compact_sets(net, dictionaries)
+    chosen = compact_sets(net, dictionary)
     passed = int(calibration.passes.sum())
     parts = [
         "# Results of this run", "",
@@ -90,21 +109,32 @@ def results_markdown(net: pd.DataFrame, calibration: pd.DataFrame,
     parts += [f"- {line}" for line in sentences(net, chosen)] + [""]
     parts += [markdown_table(net_rows(net, chosen)), "",
               "## Calibration: every score on known-answer units", "",
-              f"{passed} of {len(calibration)} checks pass (all metrics). Under `{metric}`:", "",
+              f"{passed} of {len(calibration)} checks pass (all metrics and shadow designs). "
+              "A check of an expected value passes only when its whole 95% CI lies within "
+              "the tolerance; a check of a concept, only when the CI lies above chance. "
+              f"Under `{metric}`:", "",
               markdown_table(calibration_rows(calibration, metric))]
+    shadows = shadow_rows(calibration)
+    if len(shadows) and shadows.design.nunique() > 1:
+        parts += ["", "### The low-level shadow's designs, compared", "",
+                  "Each design's `ii_excess` checks on the same known-answer units "
+                  "(`scoring.calibration.shadows`); the configured one gives `ii_excess` "
+                  "everywhere else.", "", markdown_table(shadows)]
     if flat is not None and len(flat):
         from .lowlevel import FLAT_R2, FLAT_TOP
 
         shown = flat[flat.method.isin(["neurons", "kmeans", *chosen])]
         parts += ["", "## Flat crops among the top sets", "",
-                  f"Share of each set's {FLAT_TOP} most interpretable directions (by II), and of "
-                  f"all its directions, whose responses the four low-level statistics explain "
-                  f"with R² above {FLAT_R2}: their top images look alike for their brightness, "
-                  f"contrast, colour and texture, whatever their content.", "",
+                  f"Share of each set's {FLAT_TOP} most interpretable directions by each score, "
+                  f"and of all its directions, whose responses the low-level basis explains "
+                  f"with R² above {FLAT_R2} (out of fold): their top images look alike for "
+                  f"their brightness, contrast, colour and texture, whatever their content.", "",
                   markdown_table(pd.DataFrame({
                       "source / layer": shown.source + " / " + shown.layer,
                       "directions": shown.method,
-                      f"flat among the top {FLAT_TOP}": shown.flat_top.map("{:.2f}".format),
+                      f"flat, top {FLAT_TOP} by II": shown.flat_top.map("{:.2f}".format),
+                      "by ii_excess": shown.flat_top_ii_excess.map("{:.2f}".format),
+                      "by MIS": shown.flat_top_mis.map("{:.2f}".format),
                       "flat among all": shown.flat_all.map("{:.2f}".format)}))]
     if catch is not None and len(catch):
         from .catch_trials import EASY

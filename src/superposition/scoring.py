@@ -38,17 +38,16 @@ def design_scores(responses: np.ndarray, k: int, seed: int, mis: dict,
                   groups: np.ndarray | None = None,
                   pool_groups: np.ndarray | None = None) -> ScoreDesign:
     """Top-k sets and each side of the MIS tasks (one image per group where ``groups``
-    are given), and, given per-image ``statistics`` and ``baseline`` settings
-    (``n_sets``, ``degree``), the low-level shadows' top-k sets, for every column of
-    ``responses``. ``pool_groups``: the pool's groups, to count how many shadow images
-    share a group with their top set."""
+    are given), and, given per-image ``statistics`` (the columns of the baseline's
+    basis) and ``baseline`` settings (``lowlevel.BASELINE_DEFAULTS``), the low-level
+    shadows' top-k sets, for every column of ``responses``. ``pool_groups``: the pool's
+    groups, to count how many shadow images share a group with their top set."""
     top = top_k(responses, k, groups=groups)
     tasks = design_tasks(responses, mis["n_references"], mis["n_tasks"], mis["quantile"], seed,
                          groups)
     if statistics is None:
         return ScoreDesign(top, tasks)
-    sets, r2 = shadow_sets(responses, statistics, k, baseline["n_sets"], baseline["degree"],
-                           seed, groups)
+    sets, r2 = shadow_sets(responses, statistics, k, seed=seed, groups=groups, **baseline)
     pool_groups = groups if pool_groups is None else pool_groups
     info = {"mean_r2": float(r2.mean()),
             "shadow_images_from_top_groups": shared_groups(top, sets, pool_groups)}

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 
 from .calibration import DEFAULTS as CALIBRATION_DEFAULTS
-from .lowlevel import BASELINE_DEFAULTS, n_coefficients
+from .lowlevel import BASELINE_DEFAULTS, images_needed, n_coefficients
 from .methods import SetName, set_name
 from .mis import DEFAULTS as MIS_DEFAULTS
 
@@ -66,15 +66,25 @@ class Scoring:
         runs."""
         import math
 
-        mis, degree = self.mis, self.lowlevel_baseline["degree"]
+        mis = self.mis
         need_mis = int(mis["n_references"] / mis["quantile"])  # smallest N, enough per side
         while math.ceil(mis["quantile"] * need_mis) < mis["n_references"] + 1:
             need_mis += 1
         return {f"scoring.k {self.k}": self.k,
                 f"scoring.mis (n_references {mis['n_references']} in quantile "
                 f"{mis['quantile']:g})": need_mis,
-                f"scoring.lowlevel_baseline (degree {degree}: its coefficients + k + 1)":
-                    n_coefficients(degree) + self.k + 1}
+                **{f"scoring.{name} ({d['basis']} basis, degree {d['degree']}, hinges "
+                   f"{d['hinges']}, {d['folds']} folds: each fit's coefficients + k + 1)":
+                   images_needed(n_coefficients(d["degree"], d["hinges"], d["basis"]), self.k,
+                                 d["folds"]) for name, d in self.shadow_designs().items()}}
+
+    def shadow_designs(self) -> dict[str, dict]:
+        """Setting name -> each low-level shadow design a run scores: the configured one
+        and the calibration's candidates."""
+        b = self.lowlevel_baseline
+        return {"lowlevel_baseline": b} | {
+            f"calibration.shadows.{name}": b | d
+            for name, d in self.calibration["shadows"].items()}
 
 
 @dataclass(frozen=True)
@@ -136,11 +146,13 @@ class Directions:
 
 @dataclass(frozen=True)
 class Figures:
-    """Which direction sets the MEI figure shows (none: no MEI figure), and how many of
-    the most and least interpretable units it shows of each."""
+    """Which direction sets the MEI figure shows (none: no MEI figure), how many of the
+    most and least interpretable units it shows of each, and the sparse dictionary the
+    front page shows beside K-means (None: the most overcomplete of the direction sets)."""
 
     mei_methods: tuple = ()
     n_show: int = 3
+    dictionary: str | None = None
 
     @classmethod
     def from_config(cls, section: dict) -> "Figures":

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from superposition.configcheck import validate_config
 from superposition.devices import job_device, job_gpus
 from superposition.directions import METHODS  # the registry, every method registered
+from superposition.frontpage import shown_dictionary
 from superposition.methods import SetName
 from superposition.pipeline.analyses import ANALYSES as ANALYSIS_REGISTRY
 from superposition.metrics import METRICS
@@ -537,10 +538,12 @@ ZOO_METHODS = [
 ]
 
 
-# the sparse dictionaries among the direction sets: the front page's best one of them
+# the sparse dictionary the front page shows beside K-means, by a rule fixed before the
+# run: figures.dictionary, else the most overcomplete of the direction sets
 SPARSE_SETS = [
     d for d in DIRECTION_SETS if METHODS.fact(fitted_method(d), "dictionary", False)
 ]
+SHOWN_DICTIONARY = shown_dictionary(SPARSE_SETS, FIGURES.dictionary)
 
 
 # the sources whose numbers the claims document sets beside the paper's: every source

@@ -171,7 +171,7 @@ rule figure_summary:
         metric=SCORING.metric,
         untrained=UNTRAINED,
         pools={source: info["pool"] for source, info in SOURCES.items()},
-        dictionaries=SPARSE_SETS,
+        dictionary=SHOWN_DICTIONARY,
     script:
         "../../scripts/figure_summary.py"
 
@@ -198,7 +198,7 @@ rule results_document:
         "../../envs/analysis.yaml"
     params:
         metric=SCORING.metric,
-        dictionaries=SPARSE_SETS,
+        dictionary=SHOWN_DICTIONARY,
     script:
         "../../scripts/results_document.py"
 

@@ -114,7 +114,6 @@ rule calibrate:
             | fitted_alpha()
         ),
         statistics="results/pools/{pool}.statistics.csv",
-        chance="results/baselines/{pool}.csv",
     output:
         "results/calibration/{pool}.csv",
     log:

@@ -74,12 +74,12 @@ def figure_zoo(summary: str, index: dict, depths: dict, methods: list[str], metr
 
 def figure_summary(scores: list[str], calibration: str, calibration_figure: str, metric: str,
                    untrained: dict[str, str],
-                   pools: dict[str, str], dictionaries: list[str], out_figure: str,
+                   pools: dict[str, str], dictionary: str | None, out_figure: str,
                    out_compact: str, out_table: str, out_net: str, out_front: str) -> None:
     """Mean scores and gains per source, layer and direction set; the net effects over
-    the matched nulls, each score flagged where its calibration on the source's pool
-    fails; the compact figure (K-means and the best sparse dictionary), the detail
-    figure of every set, and the report's front page."""
+    the matched nulls, each score flagged where it fails a check of an expected value
+    on the source's pool (a bias); the compact figure (K-means and the declared sparse
+    dictionary), the detail figure of every set, and the report's front page."""
     from ..calibration import failing_checks
     from ..effects import net_effects, summary_table
     from ..frontpage import compact_sets, front_page
@@ -87,16 +87,17 @@ def figure_summary(scores: list[str], calibration: str, calibration_figure: str,
 
     all_scores = read_all(scores)
     cal = read_table(calibration)
-    fails = failing_checks(cal, metric)
+    fails = failing_checks(cal, metric, "=")  # a bias withholds the score's verdicts
+    blind = failing_checks(cal, metric, ">")  # a blind spot is shown beside them
     table = summary_table(all_scores, metric)
     net = net_effects(all_scores, metric, untrained)
     net["calibrated"] = [not fails.get((pools[r.source], r.score)) for r in net.itertuples()]
     summary(table, net, metric, out_figure)
-    chosen = compact_sets(net, dictionaries)
+    chosen = compact_sets(net, dictionary)
     summary(table[table.method.isin(chosen)], net[net.method.isin(chosen)], metric,
             out_compact)
     Path(out_front).write_text(front_page(net, metric, chosen, fails, pools, out_compact,
-                                          out_figure, cal, calibration_figure))
+                                          out_figure, cal, calibration_figure, blind=blind))
     write_csv(table, out_table, {"metric": metric})
     write_csv(net, out_net, {"metric": metric, "untrained_nulls": untrained,
                              "shuffled_nulls": "<method>_shuffled of the same source and layer",
@@ -104,8 +105,9 @@ def figure_summary(scores: list[str], calibration: str, calibration_figure: str,
                                           "alike in every term), over units and, where the "
                                           "pool has groups, over groups (pigeonhole)",
                              "p_adjusted": net.correction.iloc[0] if len(net) else "",
-                             "calibrated": "the score passes every known-answer check on "
-                                           "the source's pool (results/tables/calibration.csv)"})
+                             "calibrated": "the score passes every known-answer check of "
+                                           "an expected value (no bias) on the source's "
+                                           "pool (results/tables/calibration.csv)"})
     for row in net[net.score == "ii"].itertuples():
         log.info("%s / %s / %s: II gain %+.3f, %s null %+.3f, net %+.3f [%+.3f, %+.3f]",
                  row.source, row.layer, row.method, row.gain, row.null, row.null_gain, row.net,
@@ -137,7 +139,7 @@ def pooled_effects(*, scores: list[str], metric: str, sessions: dict[str, dict],
 
 
 def results_document(net: str, calibration: str, recovery: list[str], metric: str,
-                     dictionaries: list[str], out: str, *, scores: list[str], out_flat: str,
+                     dictionary: str | None, out: str, *, scores: list[str], out_flat: str,
                      catch_trials: str | None = None) -> None:
     """``results/RESULTS.md``: the run's results, generated from its tables; beside it,
     the share of flat crops among each direction set's top sets (``out_flat``)."""
@@ -151,7 +153,7 @@ def results_document(net: str, calibration: str, recovery: list[str], metric: st
     write_csv(flat, out_flat, {"metric": metric, "flat": f"low-level R^2 above {FLAT_R2}",
                                "top": f"the {FLAT_TOP} directions of highest II a set"})
     Path(out).write_text(results_markdown(read_table(net), read_table(calibration), rec,
-                                          metric, dictionaries, catch, flat))
+                                          metric, dictionary, catch, flat))
 
 
 def claims_document(*, summary: str, net: str, scores: list[str], psychophysics: list[str],

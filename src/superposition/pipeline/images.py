@@ -73,16 +73,17 @@ def write_pool(out: str, images, coords: dict, attrs: dict, workers: int,
     log.info("wrote %d images of %s px to %s", len(images), images.shape[1:3], out)
 
 
-def image_statistics(pool: str, out: str, batch_size: int = 1024) -> None:
-    """Low-level statistics of every image of a pool, a batch at a time."""
-    from ..lowlevel import STATISTICS, image_statistics as stats
+def image_statistics(pool: str, out: str, batch_size: int = 256) -> None:
+    """Low-level statistics of every image of a pool (the wide basis, of which the four
+    statistics are the first columns), a batch at a time."""
+    from ..lowlevel import STATISTICS, WIDE, basis_features
 
     images = pool_images(pool)
-    values = np.concatenate([stats(images[s:s + batch_size])
+    values = np.concatenate([basis_features(images[s:s + batch_size])
                              for s in range(0, len(images), batch_size)])
-    table = pd.DataFrame(values, columns=list(STATISTICS))
+    table = pd.DataFrame(values, columns=list(WIDE))
     table.insert(0, "image", np.arange(len(images)))
-    write_csv(table, out, {"statistics": list(STATISTICS)})
+    write_csv(table, out, {"statistics": list(STATISTICS), "wide": list(WIDE)})
     log.info("low-level statistics of %d images: medians %s", len(images),
              dict(zip(STATISTICS, np.round(np.median(values, 0), 4))))
 

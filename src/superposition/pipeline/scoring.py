@@ -93,14 +93,12 @@ def score_direction_sets(directions: list[str], outs: list[str], pool: str, stat
     direction of a layer's sets under each metric, one table per set, the settings in
     its sidecar. The pool, its statistics and its metrics are loaded once for all sets.
     ``embeddings``: the pool's cached embeddings per metric (metric -> Zarr store)."""
-    from ..lowlevel import STATISTICS
-
     if len(directions) != len(outs):
         raise ValueError(f"{len(directions)} direction sets for {len(outs)} score tables")
     images = pool_images(pool)
     groups = pool_groups(pool, scoring.one_per_group)
     every_group = all_groups(pool)
-    stats = pd.read_csv(statistics)[list(STATISTICS)].to_numpy()
+    stats = basis_table(statistics, scoring.lowlevel_baseline)
     built = build_metrics(scoring.metrics, weights, resolve_device(device), scoring.metric_size,
                           embeddings)
     scorers = _scorers(built, embeddings, scoring.mis, fitted)
@@ -111,7 +109,7 @@ def score_direction_sets(directions: list[str], outs: list[str], pool: str, stat
 
 def _score_set(ds: xr.Dataset, out: str, images, groups, every_group, stats, scorers: list,
                embeddings: dict, weights: dict, scoring: Scoring, seed: int) -> None:
-    from ..lowlevel import STATISTICS
+    from ..lowlevel import basis_columns
     from ..scoring import design_scores, varying
 
     resp, names = ds["responses"].values, ds["direction"].values
@@ -148,55 +146,127 @@ def _score_set(ds: xr.Dataset, out: str, images, groups, every_group, stats, sco
                  scores["mis"].mean(), len(resp.T))
     settings = {"k": scoring.k, "one_per_group": groups is not None, "embeddings": embeddings,
                 "lowlevel_baseline": scoring.lowlevel_baseline
-                | {"statistics": list(STATISTICS)} | design.info}
+                | {"statistics": basis_columns(scoring.lowlevel_baseline["basis"])}
+                | design.info}
     meta = {name: info | settings | {"mis": scoring.mis | {"alpha": alphas[name]}}
             for name, info in metric_info([m for m, _, _ in scorers], weights).items()}
     write_csv(pd.concat(frames), out, meta)
 
 
-def calibrate(pool: str, statistics: str, chance: str, embeddings: dict, weights: dict,
+def basis_table(statistics: str, baseline: dict) -> np.ndarray:
+    """(images x features) the columns of a pool's statistics table that the low-level
+    baseline's basis reads."""
+    from ..lowlevel import basis_columns
+
+    table = pd.read_csv(statistics)
+    columns = basis_columns(baseline["basis"])
+    missing = [c for c in columns if c not in table]
+    if missing:
+        raise ValueError(f"{statistics} lacks the columns {missing} of the "
+                         f"{baseline['basis']!r} basis: rerun its image_statistics job "
+                         f"(snakemake --forcerun image_statistics)")
+    return table[columns].to_numpy()
+
+
+def calibrate(pool: str, statistics: str, embeddings: dict, weights: dict,
               scoring: Scoring, seed: int, device: str, out: str,
               fitted: str | None = None) -> None:
     """Every score of the pool's known-answer units (see :mod:`.calibration`), scored
     by the same code and settings as real units: one row per unit and metric, the II
-    given above the pool's chance level."""
-    from ..calibration import known_units
-    from ..lowlevel import STATISTICS
+    given above the pool's chance level (the mean II of ``CHANCE_SETS`` random sets,
+    taken as the top sets are, so that its own error stays well inside the checks'
+    band), ``ii_excess`` under the configured shadow and each candidate of
+    ``calibration.shadows`` (``ii_excess[<name>]``)."""
+    from ..calibration import CHANCE_SETS, known_answer, known_units, photograph_units
+    from ..interpretability import random_baseline, set_ii
+    from ..lowlevel import STATISTICS, basis_columns, shadow_sets
+    from ..probes import probe_statistics
     from ..scoring import design_scores
 
     calibration, mis, k = scoring.calibration, scoring.mis, scoring.k
     images = pool_images(pool)
     table = pool_table(pool)
     groups = pool_groups(pool, scoring.one_per_group)
-    stats = pd.read_csv(statistics)[list(STATISTICS)].to_numpy()
+    every_group = all_groups(pool)
     names = calibration["concepts"].get(Path(pool).stem, _default_concepts(table))
     missing = [a for a in names if a != "label" and f"factor_{a}" not in table]
     if missing:
         raise ValueError(f"calibration.concepts names {missing}, which pool {pool} lacks; it "
                          f"has label and {[c[7:] for c in table if c.startswith('factor_')]}")
     concepts = {a: table["label" if a == "label" else f"factor_{a}"].to_numpy() for a in names}
-    resp, units = known_units(stats, seed, k, calibration["n_units"], groups, concepts,
-                              calibration["sparse_fraction"], 0.8 * mis["quantile"])
-    design = design_scores(resp, k, seed, mis, stats, scoring.lowlevel_baseline, groups,
-                           all_groups(pool))
-    chance = read_table(chance).groupby("metric").ii_pairs.agg(["mean", "std"])
-    frames = []
+    stats = pd.read_csv(statistics)
+    probes = np.concatenate([probe_statistics(images[s:s + 256])
+                             for s in range(0, len(images), 256)])
+    n_units = calibration["n_units"]
+    resp, units = known_units(stats[list(STATISTICS)].to_numpy(), probes, seed, k=k,
+                              n_units=n_units, groups=groups, concepts=concepts,
+                              sparse_fraction=calibration["sparse_fraction"],
+                              concept_share=0.8 * mis["quantile"])
+    shadows = {"": scoring.lowlevel_baseline} | {
+        f"[{name}]": scoring.lowlevel_baseline | design
+        for name, design in calibration["shadows"].items()}
+    features = {key: stats[basis_columns(b["basis"])].to_numpy() for key, b in shadows.items()}
+    batches = [(resp, units, groups)]
+    if every_group is not None:
+        photo_resp, photo_units = photograph_units(every_group, seed, n_units=n_units, k=k)
+        batches.append((photo_resp, photo_units, None))
     built = build_metrics(scoring.metrics, weights, resolve_device(device), scoring.metric_size,
                           embeddings)
-    for metric, _, scores in _scored(design, images, _scorers(built, embeddings, mis, fitted)):
-        frames.append(units.assign(
-            pool=Path(pool).stem, metric=metric.name,
-            ii=scores["ii_pairs"] - chance.loc[metric.name, "mean"],
-            chance_sd=chance.loc[metric.name, "std"], mis=scores["mis"],
-            ii_excess=scores["ii_excess"], lowlevel_r2=scores["lowlevel_r2"]))
+
+    def designed(b_resp, b_units, b_groups):
+        """A batch of units with its design and each candidate's shadow sets: drawn once,
+        however many metrics score them; shadows only where a unit type has a known
+        ``ii_excess``."""
+        if not any(known_answer(t, "ii_excess") for t in set(b_units.unit_type)):
+            return b_units, design_scores(b_resp, k, seed, mis, groups=b_groups), {}
+        design = design_scores(b_resp, k, seed, mis, features[""], shadows[""], b_groups,
+                               every_group)
+        others = {key: shadow_sets(b_resp, features[key], k, seed=seed, groups=b_groups,
+                                   **baseline)[0] for key, baseline in shadows.items() if key}
+        return b_units, design, others
+
+    fixed = [designed(*batch) for batch in batches]
+    frames = []
+    for metric, alpha, cache in _scorers(built, embeddings, mis, fitted):
+        chance = random_baseline(len(images), images, metric, k, CHANCE_SETS, seed, groups,
+                                 cache)["ii_pairs"]
+        parts = []
+        for b_units, design, others in fixed + [designed(*_neighbourhoods(
+                images, metric, cache, seed, n_units, k, groups))]:
+            (_, _, scores), = _scored(design, images, [(metric, alpha, cache)])
+            scored = b_units.assign(ii=scores["ii_pairs"] - chance.mean(),
+                                    mis=scores["mis"], ii_excess=scores.get("ii_excess", np.nan),
+                                    lowlevel_r2=scores.get("lowlevel_r2", np.nan))
+            for key, sets in others.items():
+                shadow_ii = set_ii(sets.reshape(-1, k), images, metric, cache=cache)["ii_pairs"]
+                scored[f"ii_excess{key}"] = scores["ii_pairs"] - shadow_ii.reshape(
+                    len(sets), -1).mean(1)
+            parts.append(scored)
+        frames.append(pd.concat(parts).assign(pool=Path(pool).stem, metric=metric.name,
+                                               chance_sd=chance.std()))
         by = frames[-1].groupby("unit_type", sort=False)[["ii", "mis", "ii_excess"]].mean()
         log.info("known-answer units of %s under %s (mean per type):\n%s", pool, metric.name,
                  by.round(3).to_string())
     settings = {"k": k, "one_per_group": groups is not None, "mis": mis,
-                "lowlevel_baseline": scoring.lowlevel_baseline | design.info,
-                "calibration": calibration}
+                "lowlevel_baseline": scoring.lowlevel_baseline, "calibration": calibration}
     meta = {name: info | settings for name, info in metric_info(built, weights).items()}
     write_csv(pd.concat(frames), out, meta)
+
+
+def _neighbourhoods(images, metric, cache, seed: int, n_units: int, k: int, groups):
+    """The neighbourhood units of ``metric``: (responses, table, groups)."""
+    from ..calibration import neighbourhood_units
+    from ..interpretability import set_ii
+
+    def distances(anchors):
+        pairs = np.stack(np.broadcast_arrays(np.arange(len(images))[:, None], anchors[None]),
+                         -1).reshape(-1, 2)
+        d = -set_ii(pairs, images, metric, cache=cache)["ii_pairs"]
+        return d.reshape(len(images), len(anchors))
+
+    distances.n_images = len(images)
+    resp, units = neighbourhood_units(distances, seed, n_units=n_units, k=k, groups=groups)
+    return resp, units, groups
 
 
 def _default_concepts(table: pd.DataFrame) -> list[str]:
