@@ -77,8 +77,10 @@ def test_cadena_runs_through_the_workflow(cadena_pickle, tmp_path):
     cfg["brain"] = {"cadena": {"adapter": "cadena2019", "path": str(path), "pool": "v1",
                                "area": "V1", "min_reliability": 0.5}}
     # 20 original stimuli: MIS draws 10 images a side from the top and bottom halves, the
-    # low-level baseline fits a linear model (degree 2 has 15 coefficients)
-    cfg["scoring"].update(mis={"quantile": 0.5}, lowlevel_baseline={"degree": 1})
+    # low-level baseline fits a linear model without hinges (5 coefficients, each fit on
+    # 16 images; degree 2 with hinges has 27)
+    cfg["scoring"].update(mis={"quantile": 0.5},
+                          lowlevel_baseline={"degree": 1, "hinges": False})
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(cfg))
     out = snakemake("results/scores/cadena/V1/kmeans.csv", "--cores", 2, "-d", tmp_path / "run",
                     "--configfile", tmp_path / "config.yaml")
