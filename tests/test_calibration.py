@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from superposition.calibration import (EXPECTED, calibration_table, check, known_units,
-                                       neighbourhood_units, photograph_units)
+from superposition.calibration import (EXPECTED, UNIT_TYPES, calibration_table, check,
+                                       known_units, neighbourhood_units, photograph_units)
 from superposition.images import shapes
 from superposition.interpretability import random_baseline, set_ii, top_k
 from superposition.lowlevel import BASELINE_DEFAULTS, image_statistics
@@ -27,6 +27,7 @@ def test_each_type_is_built_where_the_pool_allows_it(rng):
     resp, units = known_units(stats, probes, 0, k=5, n_units=24, groups=groups,
                               concepts={"label": labels})
     assert resp.shape == (400, len(units)) and units.unit.is_unique
+    assert tuple(EXPECTED) == UNIT_TYPES  # every type states its answers
     counts = units.unit_type.value_counts().to_dict()
     assert counts == {t: 24 for t in
                       ("lowlevel", "probe_lowlevel", "noise", "heavy_noise", "spiky_noise",

@@ -72,10 +72,6 @@ EXPECTED = {
     "neighbourhood": _ABOVE,
     "narrow_neighbourhood": _ABOVE,
 }
-# built from the metric's own distances: one set per metric
-METRIC_TYPES = ("neighbourhood", "narrow_neighbourhood")
-# scored without one image per group
-UNGROUPED_TYPES = ("one_photograph",)
 DEFAULTS = {"n_units": 400, "sparse_fraction": 0.03, "mis_tolerance": 0.05,
             "ii_tolerance": 0.25,  # in SDs of the random sets' II
             "concepts": {},  # pool -> attributes; default: the label, where not the group
