@@ -98,7 +98,7 @@ def score_direction_sets(directions: list[str], outs: list[str], pool: str, stat
     images = pool_images(pool)
     groups = pool_groups(pool, scoring.one_per_group)
     every_group = all_groups(pool)
-    stats = basis_table(statistics, scoring.lowlevel_baseline)
+    stats = basis_table(pd.read_csv(statistics), scoring.lowlevel_baseline, statistics)
     built = build_metrics(scoring.metrics, weights, resolve_device(device), scoring.metric_size,
                           embeddings)
     scorers = _scorers(built, embeddings, scoring.mis, fitted)
@@ -153,12 +153,11 @@ def _score_set(ds: xr.Dataset, out: str, images, groups, every_group, stats, sco
     write_csv(pd.concat(frames), out, meta)
 
 
-def basis_table(statistics: str, baseline: dict) -> np.ndarray:
-    """(images x features) the columns of a pool's statistics table that the low-level
-    baseline's basis reads."""
+def basis_table(table: pd.DataFrame, baseline: dict, statistics: str) -> np.ndarray:
+    """(images x features) the columns of a pool's statistics table (read from
+    ``statistics``) that the low-level baseline's basis reads."""
     from ..lowlevel import basis_columns
 
-    table = pd.read_csv(statistics)
     columns = basis_columns(baseline["basis"])
     missing = [c for c in columns if c not in table]
     if missing:
@@ -179,7 +178,7 @@ def calibrate(pool: str, statistics: str, embeddings: dict, weights: dict,
     ``calibration.shadows`` (``ii_excess[<name>]``)."""
     from ..calibration import CHANCE_SETS, known_answer, known_units, photograph_units
     from ..interpretability import random_baseline, set_ii
-    from ..lowlevel import STATISTICS, basis_columns, shadow_sets
+    from ..lowlevel import STATISTICS, shadow_sets
     from ..probes import probe_statistics
     from ..scoring import design_scores
 
@@ -205,7 +204,7 @@ def calibrate(pool: str, statistics: str, embeddings: dict, weights: dict,
     shadows = {"": scoring.lowlevel_baseline} | {
         f"[{name}]": scoring.lowlevel_baseline | design
         for name, design in calibration["shadows"].items()}
-    features = {key: stats[basis_columns(b["basis"])].to_numpy() for key, b in shadows.items()}
+    features = {key: basis_table(stats, b, statistics) for key, b in shadows.items()}
     batches = [(resp, units, groups)]
     if every_group is not None:
         photo_resp, photo_units = photograph_units(every_group, seed, n_units=n_units, k=k)
