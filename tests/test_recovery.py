@@ -70,3 +70,41 @@ def test_a_topk_sae_recovers_features_that_outnumber_the_neurons(overcomplete_po
     assert best("topk_sae", 48, top_k=3) >= 0.9
     assert best("topk_sae", 16, top_k=3) < 0.8
     assert best("kmeans", 16) < 0.5 and best("kmeans", 48) < 0.5
+
+
+def test_seed_stability_is_one_for_the_same_directions_and_chance_for_random_ones(rng):
+    """Known answers: a second fit that finds the same directions, in any order, is fully
+    stable; one that finds unrelated directions sits at its chance level."""
+    from superposition.recovery import seed_stability
+
+    first = rng.normal(size=(12, 6))
+    same = seed_stability(first, 2 * first[::-1])
+    assert same["stability"] == pytest.approx(1)
+    assert same["stability_above_chance"] == pytest.approx(1)
+    unrelated = [seed_stability(first, rng.normal(size=(12, 6)))["stability_above_chance"]
+                 for _ in range(30)]
+    assert abs(np.mean(unrelated)) < 0.1
+
+
+def test_a_fitted_set_records_its_stability_and_the_nulls_do_not(tmp_path, rng):
+    """The find job fits a set twice where asked: K-means on well-separated clusters is
+    stable across seeds; the neurons are not refitted."""
+    import xarray as xr
+
+    from superposition import store
+    from superposition.pipeline.directions import find_direction_sets
+
+    centres = np.eye(4) * 5
+    x = centres[rng.integers(0, 4, 200)] + rng.normal(scale=0.1, size=(200, 4))
+    responses = tmp_path / "r.zarr"
+    store.write_dataset(store.responses_dataset(x, [f"u{i}" for i in range(4)], {
+        "source": "s", "layer": "l", "kind": "model", "pool": "p", "provenance": {}}),
+        responses)
+    outs = [str(tmp_path / "kmeans.zarr"), str(tmp_path / "neurons.zarr")]
+    find_direction_sets(str(responses), [
+        {"name": "kmeans", "k_ratio": 1.0, "options": {"n_init": 1}, "stability": True},
+        {"name": "neurons", "k_ratio": 1.0, "options": {}, "stability": False}], 0, outs)
+    stable = xr.open_zarr(outs[0]).attrs["stability"]
+    assert stable["stability"] > 0.99 > stable["stability_chance"]
+    assert stable["seed"] == 1
+    assert xr.open_zarr(outs[1]).attrs["stability"] == {}

@@ -74,6 +74,16 @@ def test_the_direction_sets_and_their_options_come_from_the_directions_section()
     assert set(SECTIONS["directions"]["required"]) == {"methods", "k_ratio"}
 
 
+def test_only_a_fitted_methods_own_sets_are_fitted_twice_for_their_stability():
+    directions = Directions.from_config({"methods": ["neurons", "kmeans", "random"],
+                                         "k_ratio": 1})
+    assert [d for d in ["neurons", "kmeans", "kmeans@2", "kmeans_shuffled", "random",
+                        "topk_sae@3", "topk_sae_shuffled@3"] if directions.refits(d)] == [
+        "kmeans", "kmeans@2", "topk_sae@3"]
+    off = Directions.from_config({"methods": ["kmeans"], "k_ratio": 1, "stability": False})
+    assert not off.refits("kmeans")
+
+
 def test_every_method_option_default_is_the_methods_own():
     """The schema's default of each direction method's option is the one its function
     takes; every registered method has a section, and nothing else does."""
@@ -83,7 +93,7 @@ def test_every_method_option_default_is_the_methods_own():
         for option, value in schema_defaults(sections[method]).items():
             assert signature[option].default == value, (method, option)
         assert set(sections[method]["properties"]) <= set(signature) | {"l1", "n_points", "delta"}
-    assert set(sections) - {"methods", "k_ratio", "k_sweep"} == set(METHODS.names())
+    assert set(sections) - {"methods", "k_ratio", "k_sweep", "stability"} == set(METHODS.names())
 
 
 def test_every_analysis_in_the_schema_is_registered_with_the_schemas_options():
@@ -147,6 +157,8 @@ def test_unknown_scoring_settings_are_refused_by_the_settings_object():
      "brain.planted brings its own pool, but image_pools already names a pool 'planted'"),
     (lambda c: c["brain"]["planted"].update(pool={"kind": "zip", "size": 32}),
      "image_pools.planted: kind zip needs ['path']"),
+    (lambda c: c["directions"].update(k_sweep={"methods": ["kmeans_nulled"], "ratios": [2]}),
+     "kmeans_nulled"),
     (lambda c: c["psychophysics"].update(methods=["jumprelu_sae"]),
      "psychophysics.methods lists ['jumprelu_sae'], not in directions.methods"),
     (lambda c: c["analyses"].update(interpolation={"n_pairs": 2, "alphas": [0, 1]}) or

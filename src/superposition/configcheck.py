@@ -151,7 +151,6 @@ def config_problems(config: dict) -> list[str]:
         problems += [f"analyses.{analysis} needs {m!r} in directions.methods"
                      for m in ANALYSES.fact(analysis, "reads", ()) if m not in methods]
     for section, listed in (
-            ("directions.k_sweep.methods", directions.sweep_methods),
             ("psychophysics.methods", Psychophysics.from_config(config["psychophysics"]).methods),
             ("figures.mei_methods", Figures.from_config(config["figures"]).mei_methods)):
         extra = set(listed) - set(methods)

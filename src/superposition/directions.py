@@ -31,7 +31,7 @@ def orient(components: np.ndarray, responses: np.ndarray):
     return components * sign[:, None], responses * sign[None], sign
 
 
-@METHODS.register("neurons", colour="#4d4d4d")
+@METHODS.register("neurons", fitted=False, colour="#4d4d4d")
 def neurons(x: np.ndarray, n_components: int, seed: int) -> DirectionSet:
     """The units themselves: the axis-aligned basis."""
     return DirectionSet(np.eye(x.shape[1]), x.copy(), {"basis": "axis-aligned"},
@@ -192,7 +192,7 @@ def nmf(x: np.ndarray, n_components: int, seed: int, max_iter: int = 500) -> Dir
                         lambda v: model.transform(np.clip(v, 0, None)) * norms[None])
 
 
-@METHODS.register("random", colour="#bcbd22")
+@METHODS.register("random", fitted=False, colour="#bcbd22")
 def random_directions(x: np.ndarray, n_components: int, seed: int) -> DirectionSet:
     """Random unit directions: the baseline any method should beat."""
     rng = np.random.default_rng(seed)

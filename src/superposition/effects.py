@@ -149,7 +149,8 @@ def summary_table(scores: pd.DataFrame, metric: str, n_boot: int = N_BOOT,
                   seed: int = 0) -> pd.DataFrame:
     """Per source, layer and direction set: mean of each score with its 95% CI, and
     the gain over the neurons of the same source and layer with its 95% CI; ``dead``: the
-    set's directions left out of its scores for never varying over the pool."""
+    set's directions left out of its scores for never varying over the pool;
+    ``stability``: its mean best-match cosine with a second fit (where measured)."""
     scores = scores[scores.metric == metric]
     present = {name: col for name, col in SCORE_COLUMNS.items() if col in scores}
     boot = Resampler(n_boot, seed, table_groups(scores))
@@ -158,7 +159,8 @@ def summary_table(scores: pd.DataFrame, metric: str, n_boot: int = N_BOOT,
         neurons = g[g.method == "neurons"]
         for m, h in g.groupby("method", sort=False):
             row = {"source": src, "layer": layer, "method": m, "n": len(h),
-                   "dead": int(h.dead.iloc[0]) if "dead" in h else 0}
+                   "dead": int(h.dead.iloc[0]) if "dead" in h else 0,
+                   "stability": h.stability.iloc[0] if "stability" in h else np.nan}
             for name, col in present.items():
                 own = boot.means(h[col], (src, layer, m), _top_groups(h))
                 base = boot.means(neurons[col], (src, layer, "neurons"), _top_groups(neurons))

@@ -1,5 +1,6 @@
 """Ground-truth recovery: how well found directions match planted ones, beside what as
-many random directions score (the chance level)."""
+many random directions score (the chance level); and, by the same measure, how well a
+method's directions match its own second fit with another seed (its stability)."""
 
 from __future__ import annotations
 
@@ -49,11 +50,26 @@ def above_chance(score: float, chance: float) -> float:
     return float((score - chance) / (1 - chance))
 
 
-def recovery_with_chance(found: np.ndarray, truth: np.ndarray, seed: int = 0) -> dict:
+def recovery_with_chance(found: np.ndarray, truth: np.ndarray, seed: int = 0,
+                         n_draws: int = N_CHANCE_DRAWS) -> dict:
     """``recovery_scores`` with the chance level of a set of the same K, and both cosines
     corrected for it (``best_above_chance``, ``matched_above_chance``)."""
-    scores = recovery_scores(found, truth) | chance_scores(truth, len(found), seed=seed)
+    scores = recovery_scores(found, truth) | chance_scores(truth, len(found), n_draws, seed)
     return scores | {
         "best_above_chance": above_chance(scores["best_cosine"], scores["chance"]),
         "matched_above_chance": above_chance(scores["matched_cosine"],
                                              scores["matched_chance"])}
+
+
+STABILITY_DRAWS = 20  # random sets for a stability's chance level (its SD is about 0.002)
+
+
+def seed_stability(first: np.ndarray, second: np.ndarray) -> dict[str, float]:
+    """How far a fitted set's directions (K x d) hold when the method is fitted again
+    with another seed: ``stability``, the mean over the first fit's directions of their
+    best cosine among the second fit's; ``stability_chance``, the same for as many
+    random unit directions; ``stability_above_chance``, rescaled so that chance is 0 and
+    the same directions 1."""
+    scores = recovery_with_chance(second, first, n_draws=STABILITY_DRAWS)
+    return {"stability": scores["best_cosine"], "stability_chance": scores["chance"],
+            "stability_above_chance": scores["best_above_chance"]}

@@ -82,6 +82,20 @@ def recovery_rows(recovery: pd.DataFrame) -> pd.DataFrame:
         "matched chance": recovery.matched_chance.round(3)})
 
 
+def stability_rows(scores: pd.DataFrame) -> pd.DataFrame:
+    """Per source, layer and set fitted twice (one metric's score table): its stability
+    across seeds beside the chance level."""
+    if "stability" not in scores:
+        return pd.DataFrame()
+    t = scores.dropna(subset=["stability"]).groupby(
+        ["source", "layer", "method"], sort=False).first().reset_index()
+    return pd.DataFrame({
+        "source / layer": t.source + " / " + t.layer, "directions": t.method,
+        "best-match cosine": t.stability.round(3), "chance": t.stability_chance.round(3),
+        "above chance": ((t.stability - t.stability_chance)
+                         / (1 - t.stability_chance)).round(3)})
+
+
 def catch_trial_rows(catch: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "unit": catch.unit, "metric": catch.metric,
@@ -97,7 +111,8 @@ def catch_trial_rows(catch: pd.DataFrame) -> pd.DataFrame:
 def results_markdown(net: pd.DataFrame, calibration: pd.DataFrame,
                      recovery: pd.DataFrame | None, metric: str,
                      dictionary: str | None, catch: pd.DataFrame | None = None,
-                     flat: pd.DataFrame | None = None) -> str:
+                     flat: pd.DataFrame | None = None,
+                     stability: pd.DataFrame | None = None) -> str:
     chosen = compact_sets(net, dictionary)
     passed = int(calibration.passes.sum())
     parts = [
@@ -136,6 +151,14 @@ def results_markdown(net: pd.DataFrame, calibration: pd.DataFrame,
                       "by ii_excess": shown.flat_top_ii_excess.map("{:.2f}".format),
                       "by MIS": shown.flat_top_mis.map("{:.2f}".format),
                       "flat among all": shown.flat_all.map("{:.2f}".format)}))]
+    if stability is not None and len(stability):
+        parts += ["", "## Stability across seeds", "",
+                  "Each fitted set fitted again with the next seed: the mean over its "
+                  "directions of the best cosine among the second fit's, beside that of as "
+                  "many random unit directions (*chance*); *above chance* puts chance at 0 "
+                  "and the same directions at 1. A set whose directions move with the seed "
+                  "names features less surely than its II alone says.", "",
+                  markdown_table(stability)]
     if catch is not None and len(catch):
         from .catch_trials import EASY
 

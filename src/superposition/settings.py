@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 
 from .calibration import DEFAULTS as CALIBRATION_DEFAULTS
 from .lowlevel import BASELINE_DEFAULTS, images_needed, n_coefficients
-from .methods import SetName, set_name
+from .methods import METHODS, SetName, set_name
 from .mis import DEFAULTS as MIS_DEFAULTS
 
 NESTED = {"mis": MIS_DEFAULTS, "lowlevel_baseline": BASELINE_DEFAULTS,
@@ -110,12 +110,14 @@ class Psychophysics:
 class Directions:
     """The direction methods, each at the source's K, and the K sweeps: ``sweeps`` holds
     one ``(methods, ratios)`` pair per sweep (the config gives one sweep or a list);
-    ``options`` holds each method's own settings (its shuffled-fit null shares them)."""
+    ``options`` holds each method's own settings (its shuffled-fit null shares them);
+    ``stability``: whether each fitted set is fitted twice, to measure its stability."""
 
     methods: tuple
     k_ratio: float
     sweeps: tuple = ()
     options: dict = field(default_factory=dict)
+    stability: bool = True
 
     @classmethod
     def from_config(cls, section: dict) -> "Directions":
@@ -124,7 +126,8 @@ class Directions:
         return cls(tuple(section["methods"]), section["k_ratio"],
                    tuple((tuple(s["methods"]), tuple(s["ratios"])) for s in sweeps),
                    {k: v for k, v in section.items()
-                    if k not in ("methods", "k_ratio", "k_sweep")})
+                    if k not in ("methods", "k_ratio", "k_sweep", "stability")},
+                   section.get("stability", True))
 
     @property
     def sweep_methods(self) -> list[str]:
@@ -142,6 +145,14 @@ class Directions:
     def params(self, direction_set: str) -> dict:
         """The settings of the method a direction set fits."""
         return self.options.get(SetName.parse(direction_set).fitted, {})
+
+    def refits(self, direction_set: str) -> bool:
+        """Whether a set is fitted a second time, with the next seed, to measure its
+        stability: a fitted method's own set, not the neurons, a random dictionary
+        (registered ``fitted=False``) or a shuffled-fit null."""
+        name = SetName.parse(direction_set)
+        return (self.stability and not name.shuffled
+                and METHODS.fact(name.fitted, "fitted", True))
 
 
 @dataclass(frozen=True)

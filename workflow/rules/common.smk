@@ -454,12 +454,14 @@ def set_batches(split_gpu):
 
 
 def set_specs(source, sets):
-    """What a find job needs of each set: its name, K ratio and method settings."""
+    """What a find job needs of each set: its name, K ratio and method settings, and
+    whether it is fitted twice for its stability (never on an untrained null)."""
     return [
         {
             "name": d,
             "k_ratio": k_ratio(SimpleNamespace(source=source, method=d)),
             "options": DIRECTIONS.params(d),
+            "stability": DIRECTIONS.refits(d) and not SOURCES[source]["null"],
         }
         for d in sets
     ]

@@ -20,8 +20,10 @@ log = logging.getLogger("superposition")
 def find_direction_sets(responses: str, sets: list[dict], seed: int, outs: list[str],
                         device: str = "cpu") -> None:
     """Fit every direction set of a layer in one job, the responses read once: ``sets``
-    are {"name", "k_ratio", "options"} (a name as ``kmeans@2``), ``outs`` their stores.
-    Methods registered as running on a GPU (K-means, the SAEs) get the device."""
+    are {"name", "k_ratio", "options", "stability"} (a name as ``kmeans@2``; stability:
+    fit it again with ``seed + 1`` and record how well the two fits match, see
+    :func:`..recovery.seed_stability`), ``outs`` their stores. Methods registered as
+    running on a GPU (K-means, the SAEs) get the device."""
     from ..methods import SetName
 
     if [Path(o).stem for o in outs] != [s["name"] for s in sets]:
@@ -30,13 +32,14 @@ def find_direction_sets(responses: str, sets: list[dict], seed: int, outs: list[
     x = ds["responses"].values
     for spec, out in zip(sets, outs):
         _fit_set(ds, x, SetName.parse(spec["name"]), spec["k_ratio"], spec["options"], seed,
-                 out, device)
+                 out, device, spec.get("stability", False))
 
 
 def _fit_set(ds: xr.Dataset, x: np.ndarray, name, k_ratio: float, params: dict, seed: int,
-             out: str, device: str) -> None:
+             out: str, device: str, stability: bool) -> None:
     from ..directions import find_directions as fit, n_directions
     from ..methods import METHODS
+    from ..recovery import seed_stability
 
     method = name.base
     n_components = n_directions(k_ratio, x.shape[1], str(name))
@@ -44,6 +47,12 @@ def _fit_set(ds: xr.Dataset, x: np.ndarray, name, k_ratio: float, params: dict, 
         params = params | {"device": resolve_device(device)}
     log.info("%s: %d images x %d units, K=%d, %s", name, *x.shape, n_components, params)
     result = fit(x, method, n_components, seed, **params)
+    stable = {}
+    if stability:
+        again = fit(x, method, n_components, seed + 1, **params)
+        stable = seed_stability(result.components, again.components) | {"seed": seed + 1}
+        log.info("%s: stability across seeds %.3f (chance %.3f)", name,
+                 stable["stability"], stable["stability_chance"])
     if method == "neurons":  # each neuron keeps its own label: V4:5 stays V4:5 when V4:4 was dropped
         names = [str(u) for u in ds["unit"].values]
     else:
@@ -54,7 +63,7 @@ def _fit_set(ds: xr.Dataset, x: np.ndarray, name, k_ratio: float, params: dict, 
         coords={"direction": names, "unit": ds["unit"].values, "image": ds["image"].values},
         attrs={k: v for k, v in ds.attrs.items() if k != "provenance"}
         | {"method": str(name), "base_method": method, "k_ratio": k_ratio, "info": result.info,
-           "provenance": provenance(method=method, k_ratio=k_ratio, seed=seed, **params)})
+           "stability": stable, "provenance": provenance(method=method, k_ratio=k_ratio, seed=seed, **params)})
     store.write_dataset(out_ds, out)
 
 

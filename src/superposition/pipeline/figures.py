@@ -144,16 +144,18 @@ def results_document(net: str, calibration: str, recovery: list[str], metric: st
     """``results/RESULTS.md``: the run's results, generated from its tables; beside it,
     the share of flat crops among each direction set's top sets (``out_flat``)."""
     from ..lowlevel import FLAT_R2, FLAT_TOP, flat_shares
-    from ..resultsdoc import results_markdown
+    from ..resultsdoc import results_markdown, stability_rows
 
     rec = read_all(recovery) if recovery else None
     catch = pd.read_csv(catch_trials) if catch_trials else None
     table = read_all(scores)
-    flat = flat_shares(table[table.metric == metric])
+    table = table[table.metric == metric]
+    flat = flat_shares(table)
     write_csv(flat, out_flat, {"metric": metric, "flat": f"low-level R^2 above {FLAT_R2}",
                                "top": f"the {FLAT_TOP} directions of highest II a set"})
     Path(out).write_text(results_markdown(read_table(net), read_table(calibration), rec,
-                                          metric, dictionary, catch, flat))
+                                          metric, dictionary, catch, flat,
+                                          stability_rows(table)))
 
 
 def claims_document(*, summary: str, net: str, scores: list[str], psychophysics: list[str],

@@ -126,6 +126,7 @@ def _score_set(ds: xr.Dataset, out: str, images, groups, every_group, stats, sco
                     "out of the scores, counted in the dead column", ds.attrs["layer"],
                     ds.attrs["method"], dead, len(alive))
         resp, names = resp[:, alive], names[alive]
+    stable = ds.attrs.get("stability") or {}  # measured where the set was fitted twice
     design = design_scores(resp, scoring.k, seed, scoring.mis, stats,
                            scoring.lowlevel_baseline, groups, every_group)
     frames, alphas = [], {}
@@ -139,7 +140,9 @@ def _score_set(ds: xr.Dataset, out: str, images, groups, every_group, stats, sco
             "top_k": [" ".join(map(str, row)) for row in scores["top_k"]],
             "top_groups": (["|".join(map(str, row)) for row in every_group[scores["top_k"]]]
                            if every_group is not None else ""),
-            "sparsity": lifetime_sparseness(resp), "dead": dead}))
+            "sparsity": lifetime_sparseness(resp), "dead": dead,
+            "stability": stable.get("stability", np.nan),
+            "stability_chance": stable.get("stability_chance", np.nan)}))
         log.info("%s %s: mean II (%s) = %.4f, II excess over the low-level shadows = %.4f, "
                  "mean MIS = %.4f over %d directions", ds.attrs["layer"], ds.attrs["method"],
                  metric.name, scores["ii_pairs"].mean(), scores["ii_excess"].mean(),
