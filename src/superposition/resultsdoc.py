@@ -91,9 +91,10 @@ def stability_rows(scores: pd.DataFrame) -> pd.DataFrame:
         ["source", "layer", "method"], sort=False).first().reset_index()
     return pd.DataFrame({
         "source / layer": t.source + " / " + t.layer, "directions": t.method,
-        "best-match cosine": t.stability.round(3), "chance": t.stability_chance.round(3),
+        "best-match cosine": t.stability.map("{:.3f}".format),
+        "chance": t.stability_chance.map("{:.3f}".format),
         "above chance": ((t.stability - t.stability_chance)
-                         / (1 - t.stability_chance)).round(3)})
+                         / (1 - t.stability_chance)).map("{:.2f}".format)})
 
 
 def catch_trial_rows(catch: pd.DataFrame) -> pd.DataFrame:
