@@ -110,8 +110,9 @@ def test_every_analysis_in_the_schema_is_registered_with_the_schemas_options():
 
 
 def test_a_valid_config_gets_every_default_filled_in():
-    config = copy.deepcopy(TINY)
-    validate_config(config, SCHEMA)
+    before = copy.deepcopy(TINY)
+    config = validate_config(TINY, SCHEMA)
+    assert TINY == before  # the config handed in is not edited
     assert config["scoring"]["mis"] == NESTED["mis"] | TINY["scoring"].get("mis", {})
     assert Scoring.from_config(config["scoring"]) == Scoring.from_config(TINY["scoring"])
 
@@ -121,7 +122,7 @@ def test_a_recording_brings_its_own_pool_and_can_be_switched_off():
     own = {"kind": "zip", "path": "stimuli.zip", "size": 32}
     config["brain"]["off"] = config["brain"]["planted"] | {"enabled": False}
     config["brain"]["planted"]["pool"] = dict(own)
-    validate_config(config, SCHEMA)
+    config = validate_config(config, SCHEMA)
     assert config["brain"]["planted"]["pool"] == "planted"
     assert config["image_pools"]["planted"] == own
     assert "off" not in config["brain"] and "off" not in config["image_pools"]

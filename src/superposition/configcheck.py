@@ -50,15 +50,19 @@ def _with_defaults(validator_class):
     return validators.extend(validator_class, {"properties": properties})
 
 
-def validate_config(config: dict, schema: dict) -> None:
+def validate_config(config: dict, schema: dict) -> dict:
     """The whole config checked in plain Python, before any job: the schema first (a
-    misspelt key names the closest allowed one), its defaults filled in place, then
-    what no schema can say (:func:`config_problems`). Raises ValueError naming every
-    problem."""
+    misspelt key names the closest allowed one), then what no schema can say
+    (:func:`config_problems`). Returns a copy with the schema's defaults filled in and
+    the rows resolved (:func:`resolve_rows`); the config handed in is not edited. Raises
+    ValueError naming every problem."""
+    import copy
+
     from jsonschema.validators import validator_for
 
     from .metrics import register_config_metrics
 
+    config = copy.deepcopy(config)
     problems = schema_problems(config, schema)
     if not problems:
         list(_with_defaults(validator_for(schema))(schema).iter_errors(config))
@@ -70,6 +74,7 @@ def validate_config(config: dict, schema: dict) -> None:
         problems += config_problems(config)
     if problems:
         raise ValueError("config error:\n  " + "\n  ".join(problems))
+    return config
 
 
 def resolve_rows(config: dict) -> list[str]:

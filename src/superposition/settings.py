@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 
 from .calibration import DEFAULTS as CALIBRATION_DEFAULTS
 from .lowlevel import BASELINE_DEFAULTS, images_needed, n_coefficients
-from .methods import METHODS, SetName, set_name
+from .methods import SetName, set_name
 from .mis import DEFAULTS as MIS_DEFAULTS
 
 NESTED = {"mis": MIS_DEFAULTS, "lowlevel_baseline": BASELINE_DEFAULTS,
@@ -150,6 +150,8 @@ class Directions:
         """Whether a set is fitted a second time, with the next seed, to measure its
         stability: a fitted method's own set, not the neurons, a random dictionary
         (registered ``fitted=False``) or a shuffled-fit null."""
+        from .directions import METHODS  # the registry, every method registered
+
         name = SetName.parse(direction_set)
         return (self.stability and not name.shuffled
                 and METHODS.fact(name.fitted, "fitted", True))

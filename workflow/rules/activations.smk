@@ -28,7 +28,7 @@ rule cache_activations:
         batch_size=lambda wc: MODELS[wc.source]["batch_size"],
         input_size=lambda wc: MODELS[wc.source]["input_size"],
         device=device(model_on_gpu),
-        seed=config["seed"],
+        seed=SEED,
     script:
         "../../scripts/cache_activations.py"
 

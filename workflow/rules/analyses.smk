@@ -23,7 +23,7 @@ if ANALYSES:  # a key enables one; with none, only II vs sparsity is drawn
         params:
             analyses=ANALYSES,
             scoring=SCORING,
-            seed=config["seed"],
+            seed=SEED,
             device=device(main_metric_on_gpu),
         script:
             "../../scripts/further_analyses.py"

@@ -30,7 +30,7 @@ rule synthetic_population:
             )
             if k in BRAIN[wc.source]
         },
-        seed=config["seed"],
+        seed=SEED,
     script:
         "../../scripts/synthetic_population.py"
 
@@ -85,7 +85,7 @@ rule download_dataset:
     conda:
         "../../envs/analysis.yaml"
     params:
-        base_url=lambda wc: config.get("downloads", {}).get(wc.dataset),
+        base_url=lambda wc: PLAN.config.get("downloads", {}).get(wc.dataset),
     script:
         "../../scripts/download_dataset.py"
 
@@ -106,7 +106,7 @@ rule model_ground_truth:
     params:
         architecture=lambda wc: MODELS[wc.source]["architecture"],
         weights_tag=lambda wc: MODELS[wc.source]["weights"],
-        seed=config["seed"],
+        seed=SEED,
     script:
         "../../scripts/model_ground_truth.py"
 

@@ -30,7 +30,7 @@ for batch, (sets, sources) in set_batches(split_gpu=True).items():
             runtime="2h",
         params:
             sets=lambda wc, sets=sets: set_specs(wc.source, sets),
-            seed=config["seed"],
+            seed=SEED,
             device=device(lambda wc, gpu=batch.endswith("_gpu"): gpu),
         script:
             "../../scripts/find_directions.py"

@@ -5,7 +5,7 @@
 rule figure_ii_by_method:
     input:
         scores=lambda wc: scores(wc.source),
-        baseline=lambda wc: f"results/baselines/{SOURCES[wc.source]['pool']}.csv",
+        baseline=lambda wc: f"results/baselines/{SOURCES[wc.source].pool}.csv",
     output:
         report(
             "results/figures/{source}/ii_by_method.png",
@@ -81,7 +81,7 @@ rule figure_psychophysics:
         lambda wc: expand(
             "results/psychophysics/{source}/{layer}/{method}.csv",
             source=wc.source,
-            layer=SOURCES[wc.source]["layers"],
+            layer=SOURCES[wc.source].layers,
             method=PSYCHO.methods,
         ),
     output:
@@ -170,7 +170,7 @@ rule figure_summary:
     params:
         metric=SCORING.metric,
         untrained=UNTRAINED,
-        pools={source: info["pool"] for source, info in SOURCES.items()},
+        pools={source: info.pool for source, info in SOURCES.items()},
         dictionary=SHOWN_DICTIONARY,
     script:
         "../../scripts/figure_summary.py"
@@ -212,7 +212,7 @@ rule claims_document:
         psychophysics=[
             f"results/psychophysics/{s}/{layer}/{m}.csv"
             for s in CLAIM_SOURCES
-            for layer in SOURCES[s]["layers"]
+            for layer in SOURCES[s].layers
             for m in PSYCHO.methods
         ],
         synergy=claim_analyses("synergy"),
@@ -228,11 +228,11 @@ rule claims_document:
         "../../envs/analysis.yaml"
     params:
         metric=SCORING.metric,
-        first_layers={s: SOURCES[s]["layers"][0] for s in CLAIM_SOURCES},
+        first_layers={s: SOURCES[s].layers[0] for s in CLAIM_SOURCES},
         context={
             "title": "The paper's claims on this run",
             "config": ", ".join(f"`{Path(f).name}`" for f in workflow.configfiles),
-            "pool": describe_pools({SOURCES[s]["pool"] for s in CLAIM_SOURCES}),
+            "pool": describe_pools({SOURCES[s].pool for s in CLAIM_SOURCES}),
             "metric_note": (
                 ""
                 if SCORING.metric == "lpips_alex"
@@ -314,6 +314,6 @@ rule record_config:
     conda:
         "../../envs/analysis.yaml"
     params:
-        config=config,
+        config=PLAN.config,  # as expanded: zoo rows, untrained nulls, layers resolved
     script:
         "../../scripts/record_config.py"

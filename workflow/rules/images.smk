@@ -18,6 +18,6 @@ rule build_image_pool:
     params:
         kind=lambda wc: POOLS_CFG[wc.pool]["kind"],
         options=lambda wc: {k: v for k, v in POOLS_CFG[wc.pool].items() if k != "kind"},
-        seed=config["seed"],
+        seed=SEED,
     script:
         "../../scripts/build_image_pool.py"

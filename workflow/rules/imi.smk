@@ -32,7 +32,7 @@ if CATCH_POOLS:
             names=CATCH_POOLS,
             scoring=SCORING,
             pooling=PSYCHO.pooling,
-            seed=config["seed"],
+            seed=SEED,
             device=device(all_metrics_on_gpu),
         script:
             "../../scripts/imi_catch_trials.py"
@@ -156,7 +156,7 @@ if IMI:  # the branch runs when the config has an imi section
             runtime="30m",
         params:
             imi=IMI,
-            seed=config["seed"],
+            seed=SEED,
             mis_alpha=SCORING.mis["alpha"],
         script:
             "../../scripts/imi_validation.py"

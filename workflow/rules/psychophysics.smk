@@ -27,7 +27,7 @@ if PSYCHO.methods:
         params:
             psychophysics=PSYCHO,
             scoring=SCORING,
-            seed=config["seed"],
+            seed=SEED,
             device=device(main_metric_on_gpu),
         script:
             "../../scripts/psychophysics.py"

@@ -77,7 +77,7 @@ for batch, (sets, sources) in set_batches(split_gpu=False).items():
             runtime="2h",
         params:
             scoring=SCORING,
-            seed=config["seed"],
+            seed=SEED,
             device=device(scoring_on_gpu),
         script:
             "../../scripts/score_directions.py"
@@ -99,7 +99,7 @@ rule random_baseline:
         runtime="30m",
     params:
         scoring=SCORING,
-        seed=config["seed"],
+        seed=SEED,
         device=device(scoring_on_gpu),
     script:
         "../../scripts/random_baseline.py"
@@ -126,7 +126,7 @@ rule calibrate:
         runtime="1h",
     params:
         scoring=SCORING,
-        seed=config["seed"],
+        seed=SEED,
         device=device(scoring_on_gpu),
     script:
         "../../scripts/calibrate.py"
