@@ -99,7 +99,7 @@ def test_every_method_option_default_is_the_methods_own():
 def test_every_analysis_in_the_schema_is_registered_with_the_schemas_options():
     """Each further analysis the schema allows is a registry entry that takes exactly the
     options its schema section lists (their defaults are the schema's, filled in)."""
-    from superposition.pipeline.analyses import ANALYSES
+    from superposition.analyses import ANALYSES
 
     sections = SECTIONS["analyses"]["properties"]
     assert set(sections) == set(ANALYSES.names())

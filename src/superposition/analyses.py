@@ -1,17 +1,24 @@
-"""The paper's further analyses, as pure functions of responses and II scores.
+"""The paper's further analyses, as pure functions of responses and II scores, and
+their registry: a name in the config's ``analyses`` section selects one.
 
 Each takes arrays (and an II function where images must be scored) and returns a
-table; the workflow writes them and draws one figure each.
+table; the workflow loads what they read (:class:`Layer`), writes the tables and draws
+one figure each.
 """
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 from .directions import unit_rows
+from .registry import Registry
+
+log = logging.getLogger("superposition")
 
 # II of every column of an (images x k) response matrix
 ScoreFn = Callable[[np.ndarray], np.ndarray]
@@ -116,3 +123,74 @@ def power_law_spectrum(x: np.ndarray, lo: float = 0.05, hi: float = 0.5) -> dict
     slope, intercept = np.polyfit(np.log(ranks[sel]), np.log(eig[sel]), 1)
     return {"eigenvalues": eig, "alpha": float(-slope), "intercept": float(intercept),
             "fit_ranks": [int(ranks[sel][0]), int(ranks[sel][-1])]}
+
+
+def semantics(scores: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
+    """Purity of the top-k images' labels and factors, per unit or direction, with
+    chance: ``scores``, one metric's score rows (their ``top_k``); ``labels``, the pool's
+    categorical attributes to check, one column each (``label``, ``factor_<name>``)."""
+    top = np.array([list(map(int, t.split())) for t in scores.top_k])
+    frames = []
+    for c in labels:
+        values = labels[c].to_numpy()
+        frames.append(pd.DataFrame({
+            "method": scores.method.values, "direction": scores.direction.values,
+            "ii": scores.ii_pairs.values, "attribute": c.removeprefix("factor_"),
+            "purity": top_k_purity(top, values), "chance": chance_purity(values, top.shape[1])}))
+    empty = pd.DataFrame(columns=["method", "direction", "ii", "attribute", "purity",
+                                  "chance"])
+    return pd.concat(frames) if frames else empty
+
+
+@dataclass(frozen=True)
+class Layer:
+    """What the further analyses of one layer read, loaded: the responses (images x
+    units), the II of any response columns, each neuron's II, the seed; and where an
+    analysis reads them (its registry facts), the layer's K-means directions, its score
+    rows under the metric and the pool's attributes to check."""
+
+    x: np.ndarray
+    score: ScoreFn | None
+    neuron_ii: np.ndarray | None
+    seed: int
+    kmeans: np.ndarray | None = None
+    scores: pd.DataFrame | None = None
+    labels: pd.DataFrame | None = None
+
+
+# Facts: scores_images, the analysis scores new response columns (it needs the II
+# scorer); reads, the direction sets it reads (neurons: their score table; kmeans: the
+# directions); labels, it reads the score rows and the pool's labels and factors.
+ANALYSES: Registry = Registry("analysis")
+
+
+@ANALYSES.register("synergy", scores_images=True, reads=("neurons",))
+def _synergy(layer: Layer, n_pairs: int) -> pd.DataFrame:
+    table = synergy(layer.x, layer.neuron_ii, layer.score, n_pairs, layer.seed)
+    log.info("synergy > 0 for %d of %d pairs", (table.synergy > 0).sum(), len(table))
+    return table
+
+
+@ANALYSES.register("interpolation", scores_images=True, reads=("kmeans",))
+def _interpolation(layer: Layer, n_pairs: int, alphas: list[float]) -> pd.DataFrame:
+    return interpolation(layer.x, layer.kmeans, layer.score, n_pairs, alphas, layer.seed)
+
+
+@ANALYSES.register("split", scores_images=True, reads=("neurons",))
+def _split(layer: Layer) -> pd.DataFrame:
+    return split_halves(layer.x, layer.neuron_ii, layer.score, layer.seed)
+
+
+@ANALYSES.register("semantics", labels=True)
+def _semantics(layer: Layer) -> pd.DataFrame:
+    return semantics(layer.scores, layer.labels)
+
+
+@ANALYSES.register("spectrum")
+def _spectrum(layer: Layer, lo: float, hi: float) -> pd.DataFrame:
+    fit = power_law_spectrum(layer.x.astype(np.float64), lo, hi)
+    eig = fit.pop("eigenvalues")
+    log.info("power-law exponent alpha = %.3f", fit["alpha"])
+    return pd.DataFrame({"rank": np.arange(1, len(eig) + 1), "eigenvalue": eig,
+                         "alpha": fit["alpha"], "intercept": fit["intercept"],
+                         "fit_first": fit["fit_ranks"][0], "fit_last": fit["fit_ranks"][1]})

@@ -113,7 +113,7 @@ def config_problems(config: dict) -> list[str]:
     import os
 
     from .metrics import METRICS
-    from .pipeline.analyses import ANALYSES
+    from .analyses import ANALYSES
     from .settings import Directions, Figures, Imi, Psychophysics, Scoring
 
     pools, models, brain = config["image_pools"], config["models"], config["brain"]

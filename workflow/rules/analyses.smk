@@ -3,7 +3,7 @@
 # source and layer runs those the config enables, and one job per source draws their
 # figures, with II vs sparsity.
 
-if ANALYSES:  # a key enables one; with none, only II vs sparsity is drawn
+if ANALYSIS_SETTINGS:  # a key enables one; with none, only II vs sparsity is drawn
 
     rule further_analyses:
         input:
@@ -11,7 +11,10 @@ if ANALYSES:  # a key enables one; with none, only II vs sparsity is drawn
             responses="results/responses/{source}/{layer}.zarr",
             scores=lambda wc: scores(wc.source, [wc.layer]),
         output:
-            **{a: f"results/analyses/{{source}}/{{layer}}/{a}.csv" for a in ANALYSES},
+            **{
+                a: f"results/analyses/{{source}}/{{layer}}/{a}.csv"
+                for a in ANALYSIS_SETTINGS
+            },
         log:
             "logs/further_analyses/{source}/{layer}.log",
         conda:
@@ -21,7 +24,7 @@ if ANALYSES:  # a key enables one; with none, only II vs sparsity is drawn
             mem_mb=lambda wc, attempt: 8000 * attempt,
             runtime="1h",
         params:
-            analyses=ANALYSES,
+            analyses=ANALYSIS_SETTINGS,
             scoring=SCORING,
             seed=SEED,
             device=device(main_metric_on_gpu),
@@ -41,7 +44,7 @@ rule figure_analyses:
                 subcategory=a,
                 labels={"source": "{source}", "analysis": a},
             )
-            for a in ANALYSIS_FIGURES
+            for a in ANALYSIS_PLOTS
         },
     log:
         "logs/figure_analyses/{source}.log",

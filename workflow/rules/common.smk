@@ -56,7 +56,7 @@ ZOO, DEPTHS, UNTRAINED = PLAN.zoo, PLAN.depths, PLAN.untrained
 DIRECTIONS, SCORING, PSYCHO = PLAN.directions, PLAN.scoring, PLAN.psychophysics
 FIGURES, IMI = PLAN.figures, PLAN.imi  # rules pass them whole
 DIRECTION_SETS = DIRECTIONS.sets  # each method at the source's K, then <method>@<ratio>
-ANALYSES, ANALYSIS_FIGURES = PLAN.analyses, PLAN.analysis_figures
+ANALYSIS_SETTINGS, ANALYSIS_PLOTS = PLAN.analyses, PLAN.analysis_figures
 ALL_METRICS = SCORING.metrics
 IMI_METRICS = list(IMI.metrics or ALL_METRICS) if IMI else []
 TRAINED, CATCH_POOLS, SCORED_POOLS = PLAN.trained, PLAN.catch_pools, PLAN.scored_pools
@@ -172,7 +172,7 @@ def analysis_tables(wildcards):
     layers = SOURCES[wildcards.source].layers
     tables = {
         a: [f"results/analyses/{wildcards.source}/{layer}/{a}.csv" for layer in layers]
-        for a in ANALYSES
+        for a in ANALYSIS_SETTINGS
     }
     return tables | {
         "sparsity": scores(wildcards.source, layers, ["neurons", "kmeans"])
@@ -182,10 +182,10 @@ def analysis_tables(wildcards):
 def further_analysis_inputs(wc):
     """The primary metric's inputs, and the direction sets that the enabled analyses
     read (the registry's facts): the neurons' score table, the K-means store."""
-    from superposition.pipeline.analyses import ANALYSES as ANALYSIS_REGISTRY
+    from superposition.analyses import ANALYSES as ANALYSIS_REGISTRY
 
     reads = dict.fromkeys(
-        d for a in ANALYSES for d in ANALYSIS_REGISTRY.fact(a, "reads", ())
+        d for a in ANALYSIS_SETTINGS for d in ANALYSIS_REGISTRY.fact(a, "reads", ())
     )
     where = {
         "neurons": f"results/scores/{wc.source}/{wc.layer}/neurons.csv",

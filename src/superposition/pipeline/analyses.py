@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 from .. import store
 from ..devices import resolve_device
-from ..registry import Registry
 from ..settings import Scoring
 from .io import (build_metrics, cached_input, metric_info, pool_groups, pool_images,
                  pool_table, read_all, read_table, write_csv)
@@ -56,87 +53,28 @@ def further_analyses(responses: str, outs: dict[str, str], analyses: dict, pool:
     with its settings from ``analyses``: the responses, the pool and the II scorer are
     loaded once for all of them. ``scores``: the layer's score tables; ``neurons``: its
     neurons' (synergy, split); ``kmeans``: its K-means directions (interpolation)."""
+    from ..analyses import ANALYSES, Layer
+
     for name in outs:
         ANALYSES.get(name)  # an unknown name fails before any work, naming the known ones
     ds = store.open_dataset(responses)
     scored = [name for name in outs if ANALYSES.fact(name, "scores_images")]
     meta, score = _scorer(pool, weights, scoring, device, embeddings) if scored else ({}, None)
+    labelled = any(ANALYSES.fact(name, "labels") for name in outs)
     layer = Layer(ds["responses"].values, score,
-                  _neuron_ii(neurons, scoring.metric) if neurons else None, seed, pool,
-                  scores, scoring.metric, kmeans)
+                  _neuron_ii(neurons, scoring.metric) if neurons else None, seed,
+                  store.open_dataset(kmeans)["components"].values if kmeans else None,
+                  *(_labelled_scores(scores, pool, scoring.metric) if labelled else ()))
     for name, out in outs.items():
         table = ANALYSES.get(name)(layer, **analyses.get(name, {}))
         _write_analysis(table, ds.attrs, out, meta if name in scored else {})
 
 
-@dataclass(frozen=True)
-class Layer:
-    """What the further analyses of one layer read."""
-
-    x: np.ndarray  # images x units
-    score: Callable | None  # II of every column of a response matrix
-    neuron_ii: np.ndarray | None  # II of each unit, from its score table
-    seed: int
-    pool: str
-    scores: list  # the layer's score tables
-    metric: str
-    kmeans: str | None  # the layer's K-means direction store
-
-
-# Facts: scores_images, the analysis scores new response columns (it needs the II
-# scorer); reads, the direction sets whose stores it reads (neurons: their score table).
-ANALYSES: Registry = Registry("analysis")
-
-
-@ANALYSES.register("synergy", scores_images=True, reads=("neurons",))
-def _synergy(layer: Layer, n_pairs: int) -> pd.DataFrame:
-    from ..analyses import synergy
-
-    table = synergy(layer.x, layer.neuron_ii, layer.score, n_pairs, layer.seed)
-    log.info("synergy > 0 for %d of %d pairs", (table.synergy > 0).sum(), len(table))
-    return table
-
-
-@ANALYSES.register("interpolation", scores_images=True, reads=("kmeans",))
-def _interpolation(layer: Layer, n_pairs: int, alphas: list[float]) -> pd.DataFrame:
-    from ..analyses import interpolation
-
-    comps = store.open_dataset(layer.kmeans)["components"].values
-    return interpolation(layer.x, comps, layer.score, n_pairs, alphas, layer.seed)
-
-
-@ANALYSES.register("split", scores_images=True, reads=("neurons",))
-def _split(layer: Layer) -> pd.DataFrame:
-    from ..analyses import split_halves
-
-    return split_halves(layer.x, layer.neuron_ii, layer.score, layer.seed)
-
-
-@ANALYSES.register("semantics")
-def _semantics(layer: Layer) -> pd.DataFrame:
-    return semantics_table(layer.scores, layer.pool, layer.metric)
-
-
-@ANALYSES.register("spectrum")
-def _spectrum(layer: Layer, lo: float, hi: float) -> pd.DataFrame:
-    from ..analyses import power_law_spectrum
-
-    fit = power_law_spectrum(layer.x.astype(np.float64), lo, hi)
-    eig = fit.pop("eigenvalues")
-    log.info("power-law exponent alpha = %.3f", fit["alpha"])
-    return pd.DataFrame({"rank": np.arange(1, len(eig) + 1), "eigenvalue": eig,
-                         "alpha": fit["alpha"], "intercept": fit["intercept"],
-                         "fit_first": fit["fit_ranks"][0], "fit_last": fit["fit_ranks"][1]})
-
-
-def semantics_table(scores: list[str], pool: str, metric: str) -> pd.DataFrame:
-    """Purity of the top-k images' labels and factors, per unit or direction, with chance.
-
-    Where the top-k sets took one image per group, an attribute that names the group
-    (the photos pool's label: the photograph) has purity 1/k by construction: skipped.
-    """
-    from ..analyses import chance_purity, top_k_purity
-
+def _labelled_scores(scores: list[str], pool: str, metric: str):
+    """The layer's score rows under ``metric``, and the pool's attributes whose purity
+    the top-k sets can show: its categorical labels and factors (50 values at most),
+    less those that name the group where the top-k sets took one image per group (the
+    photos pool's label, the photograph: purity 1/k by construction)."""
     table = pool_table(pool)
     columns = [c for c in table if c == "label" or c.startswith("factor_")]
     columns = [c for c in columns if table[c].nunique() <= 50]  # categorical ones only
@@ -144,22 +82,10 @@ def semantics_table(scores: list[str], pool: str, metric: str) -> pd.DataFrame:
     if "group" in table and sidecar["metrics"].get(metric, {}).get("one_per_group"):
         columns = [c for c in columns
                    if table.groupby("group")[c].nunique().max() > 1]  # not fixed by the group
-    all_scores = read_all(scores)
-    all_scores = all_scores[all_scores.metric == metric]
-    top = np.array([list(map(int, t.split())) for t in all_scores.top_k])
-    k = top.shape[1]
-    frames = []
     if not columns:
         log.info("pool %s has no categorical labels or factors: nothing to check", pool)
-    for c in columns:
-        labels = table[c].to_numpy()
-        frames.append(pd.DataFrame({
-            "method": all_scores.method.values, "direction": all_scores.direction.values,
-            "ii": all_scores.ii_pairs.values, "attribute": c.removeprefix("factor_"),
-            "purity": top_k_purity(top, labels), "chance": chance_purity(labels, k)}))
-    empty = pd.DataFrame(columns=["method", "direction", "ii", "attribute", "purity",
-                                  "chance"])
-    return pd.concat(frames) if frames else empty
+    all_scores = read_all(scores)
+    return all_scores[all_scores.metric == metric], table[columns]
 
 
 def figure_analyses(tables: dict[str, list[str]], outs: dict[str, str], metric: str,
