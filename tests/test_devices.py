@@ -12,3 +12,12 @@ def test_a_job_without_a_gpu_runs_on_the_cpu():
     assert job_device("cuda:1", True) == "cuda:1" and job_device("auto", True) == "auto"
     assert job_device("cuda", False) == "cpu" and job_device("auto", False) == "cpu"
     assert job_device("cpu", True) == "cpu"
+
+
+def test_a_gpu_job_asks_by_gpus_or_by_gres_never_both():
+    from superposition.devices import job_gpu_request
+
+    assert job_gpu_request("auto", True) == {"gpu": 1, "gres": ""}
+    assert job_gpu_request("auto", True, "gres") == {"gpu": 0, "gres": "gpu:1"}
+    assert job_gpu_request("cpu", True, "gres") == {"gpu": 0, "gres": ""}
+    assert job_gpu_request("cuda", False, "gpus") == {"gpu": 0, "gres": ""}

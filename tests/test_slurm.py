@@ -164,11 +164,14 @@ def expects_gpu(job, cached):
     return job.rule == "cache_activations" or (not cached and job.rule in SCORING_RULES)
 
 
-@pytest.mark.parametrize("device, cached", [("cpu", True), ("auto", True), ("auto", False)])
+@pytest.mark.parametrize("device, cached, gpu_request", [
+    ("cpu", True, "gpus"), ("auto", True, "gpus"), ("auto", False, "gpus"),
+    ("auto", True, "gres")])
 def test_every_job_asks_for_a_gpu_only_where_it_uses_one_and_lands_on_its_partition(
-        tmp_path, device, cached):
+        tmp_path, device, cached, gpu_request):
     """No cluster needed: the embedded default under the SLURM profile, each job's sbatch
-    GPU flags and the partition the plugin picks for it from the profile's partitions."""
+    GPU flags (--gpus, or --gres where the cluster takes only generic resources) and the
+    partition the plugin picks for it from the profile's partitions."""
     from snakemake_executor_plugin_slurm.partitions import (get_best_partition,
                                                             read_partition_file)
     from snakemake_executor_plugin_slurm.utils import set_gres_string
@@ -178,6 +181,7 @@ def test_every_job_asks_for_a_gpu_only_where_it_uses_one_and_lands_on_its_partit
                             warning=lambda *a: None)
     config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
     config["scoring"]["cache_embeddings"] = cached
+    config["gpu_request"] = gpu_request
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
     jobs = planned_jobs(tmp_path, tmp_path / "config.yaml", device)
     assert {j.rule for j in jobs} >= SCORING_RULES | {"embed_pool", "find_directions",
@@ -185,10 +189,13 @@ def test_every_job_asks_for_a_gpu_only_where_it_uses_one_and_lands_on_its_partit
         set() if cached else {"embed_pool"})
     for j in jobs:
         gpu = device != "cpu" and expects_gpu(j, cached)
-        assert j.resources.get("gpu", 0) == gpu, (j.rule, j.wildcards)
+        asked = gpu and gpu_request == "gpus"
+        assert j.resources.get("gpu", 0) == asked, (j.rule, j.wildcards)
         job = SimpleNamespace(name=j.rule, threads=j.threads, resources=SimpleNamespace(
-            get=lambda key, default=None, r=j.resources: r.get(key, default)))
-        assert set_gres_string(job) == (" --gpus=1" if gpu else "")
+            get=lambda key, default=None, r=j.resources: r.get(key, default),
+            gres=j.resources.get("gres")))
+        flag = " --gpus=1" if gpu_request == "gpus" else " --gres=gpu:1"
+        assert set_gres_string(job) == (flag if gpu else "")
         assert "slurm_partition" not in j.resources  # chosen from the partitions file
         assert get_best_partition(partitions, job, quiet) == (
             "CHANGE-ME-gpu-partition" if gpu else "CHANGE-ME-cpu-partition"), j.rule

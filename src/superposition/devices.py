@@ -7,6 +7,17 @@ def job_gpus(device: str, uses_gpu: bool) -> int:
     return int(bool(uses_gpu) and device != "cpu")
 
 
+def job_gpu_request(device: str, uses_gpu: bool, request: str = "gpus") -> dict:
+    """A job's GPU as the SLURM plugin asks for it: the ``gpu`` resource (sbatch
+    ``--gpus=1``) or, where ``request`` is ``gres`` (clusters whose SelectType plugin
+    refuses ``--gpus``), the ``gres`` resource (``--gres=gpu:1``); the other one empty,
+    since the plugin refuses both at once."""
+    n = job_gpus(device, uses_gpu)
+    if request == "gres":
+        return {"gpu": 0, "gres": f"gpu:{n}" if n else ""}
+    return {"gpu": n, "gres": ""}
+
+
 def job_device(device: str, uses_gpu: bool) -> str:
     """The device a job's script runs on: the configured one for a job that asked for a
     GPU, the CPU for every other job (a cluster gives it none)."""

@@ -16,7 +16,7 @@ rule cache_activations:
         "../../envs/torch.yaml"
     threads: 2
     resources:
-        gpu=gpus(model_on_gpu),
+        **gpu_request(model_on_gpu),
         mem_mb=lambda wc, attempt: 8000 * attempt,
         runtime="4h",
     params:

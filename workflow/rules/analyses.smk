@@ -20,7 +20,7 @@ if ANALYSIS_SETTINGS:  # a key enables one; with none, only II vs sparsity is dr
         conda:
             "../../envs/torch.yaml"
         resources:
-            gpu=gpus(main_metric_on_gpu),
+            **gpu_request(main_metric_on_gpu),
             mem_mb=lambda wc, attempt: 8000 * attempt,
             runtime="1h",
         params:

@@ -6,7 +6,7 @@
 import sys
 
 from superposition.configcheck import validate_config
-from superposition.devices import job_device, job_gpus
+from superposition.devices import job_device, job_gpu_request
 from superposition.directions import METHODS  # the registry, every method registered
 from superposition.metrics import METRICS
 from superposition.models import ArchitectureFacts, model_row_problems
@@ -50,6 +50,7 @@ def _plan():
 FACTS = ArchitectureFacts(shared_cache("architectures"))
 PLAN = _plan()
 SEED, DEVICE = PLAN.config["seed"], PLAN.config["device"]
+GPU_REQUEST = PLAN.config["gpu_request"]
 MODELS, BRAIN, POOLS_CFG = PLAN.models, PLAN.brain, PLAN.pools
 SOURCES = PLAN.sources  # name -> Source: pool, layers, K ratio, whether a null
 ZOO, DEPTHS, UNTRAINED = PLAN.zoo, PLAN.depths, PLAN.untrained
@@ -91,11 +92,15 @@ def _check_device():
         )
 
 
-def gpus(uses):
-    """resources: gpu=gpus(uses). One GPU where the job's work runs on one, uses(wildcards),
-    and the device is not cpu; none otherwise. The SLURM profile's partition file sends
-    every job that asks for one to the GPU partition."""
-    return lambda wc: job_gpus(DEVICE, uses(wc))
+def gpu_request(uses):
+    """resources: **gpu_request(uses). One GPU where the job's work runs on one,
+    uses(wildcards), and the device is not cpu; none otherwise: the gpu resource, or gres
+    with gpu_request: gres. The SLURM profile's partition file sends every job that asks
+    for one to the GPU partition."""
+    return {
+        key: lambda wc, key=key: job_gpu_request(DEVICE, uses(wc), GPU_REQUEST)[key]
+        for key in ("gpu", "gres")
+    }
 
 
 def device(uses):

@@ -25,7 +25,7 @@ for batch, (sets, sources) in set_batches(split_gpu=True).items():
         conda:
             "../../envs/torch.yaml"
         resources:
-            gpu=gpus(lambda wc, gpu=batch.endswith("_gpu"): gpu),
+            **gpu_request(lambda wc, gpu=batch.endswith("_gpu"): gpu),
             mem_mb=lambda wc, attempt: 8000 * attempt,
             runtime="2h",
         params:

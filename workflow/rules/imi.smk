@@ -25,7 +25,7 @@ if CATCH_POOLS:
         conda:
             "../../envs/torch.yaml"
         resources:
-            gpu=gpus(all_metrics_on_gpu),
+            **gpu_request(all_metrics_on_gpu),
             mem_mb=lambda wc, attempt: 4000 * attempt,
             runtime="30m",
         params:
@@ -91,7 +91,7 @@ if IMI:  # the branch runs when the config has an imi section
         conda:
             "../../envs/torch.yaml"
         resources:
-            gpu=gpus(metric_on_gpu),
+            **gpu_request(metric_on_gpu),
             mem_mb=lambda wc, attempt: 16000 * attempt,
             runtime="2h",
         params:

@@ -21,7 +21,7 @@ if PSYCHO.methods:
         conda:
             "../../envs/torch.yaml"
         resources:
-            gpu=gpus(main_metric_on_gpu),
+            **gpu_request(main_metric_on_gpu),
             mem_mb=lambda wc, attempt: 8000 * attempt,
             runtime="1h",
         params:

@@ -32,7 +32,7 @@ rule embed_pool:
     conda:
         "../../envs/torch.yaml"
     resources:
-        gpu=gpus(all_metrics_on_gpu),
+        **gpu_request(all_metrics_on_gpu),
         mem_mb=lambda wc, attempt: 8000 * attempt,
         runtime="2h",
     params:
@@ -72,7 +72,7 @@ for batch, (sets, sources) in set_batches(split_gpu=False).items():
         conda:
             "../../envs/torch.yaml"
         resources:
-            gpu=gpus(scoring_on_gpu),
+            **gpu_request(scoring_on_gpu),
             mem_mb=lambda wc, attempt: 8000 * attempt,
             runtime="2h",
         params:
@@ -94,7 +94,7 @@ rule random_baseline:
     conda:
         "../../envs/torch.yaml"
     resources:
-        gpu=gpus(scoring_on_gpu),
+        **gpu_request(scoring_on_gpu),
         mem_mb=lambda wc, attempt: 8000 * attempt,
         runtime="30m",
     params:
@@ -121,7 +121,7 @@ rule calibrate:
     conda:
         "../../envs/torch.yaml"
     resources:
-        gpu=gpus(scoring_on_gpu),
+        **gpu_request(scoring_on_gpu),
         mem_mb=lambda wc, attempt: 8000 * attempt,
         runtime="1h",
     params:
