@@ -1,4 +1,4 @@
-# The paper's further analyses (feature synergy, interpolation between directions,
+# Stage 6: the paper's further analyses (feature synergy, interpolation between directions,
 # split re-clustering, semantics of the top images, covariance spectrum): one job per
 # source and layer runs those the config enables, and one job per source draws their
 # figures, with II vs sparsity.

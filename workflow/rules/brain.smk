@@ -1,4 +1,5 @@
-# Stage 2 for brains: neural datasets -> the same (image x unit) layout as models.
+# Stage 2 for brains: neural datasets -> the same (image x unit) layout as models;
+# and stage 6's recovery of planted features (synthetic populations, user networks).
 
 
 rule synthetic_population:

@@ -1,5 +1,5 @@
-# Stage 7: figures, each wrapped for the HTML report (stage 8:
-# `snakemake --report results/report.html`).
+# Stage 7: figures, tables and the documents, each wrapped for the HTML report
+# (`snakemake --report results/report.html`).
 
 
 rule figure_ii_by_method:

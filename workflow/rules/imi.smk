@@ -1,4 +1,4 @@
-# Validation against human judgments: the IMI 2-AFC psychophysics
+# Stage 5, validation against human judgments: the IMI 2-AFC psychophysics
 # (Zimmermann et al. 2023). Trials -> their ImageNet stimuli -> in-silico evidence
 # and II per unit -> AUC / r per trial, Spearman per unit -> Fig. 2.
 # Beside it, a real positive control: the IMI catch-trial units' exemplars (a pool of
