@@ -79,8 +79,10 @@ def main():
         del images  # each stage reads the pool, as the workflow's jobs do
         stage(report, f"cache {', '.join(args.layers)} (one pass)",
               lambda: cache_activations(
-                  pool, ARCH, None, "random", args.layers, "centre", args.batch, None,
-                  args.device, 0, "resnet50", str(tmp)), args.images)
+                  pool, architecture=ARCH, weights_dir=None, weights_tag="random",
+                  layers=args.layers, statistic="centre", batch_size=args.batch,
+                  input_size=None, device=args.device, seed=0, source="resnet50",
+                  out=str(tmp)), args.images)
     if not args.caching_only:
         scores(args, tmp, pool, report)
     if args.scores_only:
@@ -110,8 +112,8 @@ def scores(args, tmp: Path, pool: str, report: dict):
     lazy = store.open_images(pool)
     for layer in args.layers:
         dirs, scores = str(tmp / layer / "neurons.zarr"), str(tmp / f"{layer}_ii.csv")
-        find_direction_sets(str(tmp / f"{layer}.zarr"), [
-            {"name": "neurons", "k_ratio": 1.0, "options": {}}], 0, [dirs])
+        find_direction_sets(str(tmp / f"{layer}.zarr"), sets=[
+            {"name": "neurons", "k_ratio": 1.0, "options": {}}], seed=0, outs=[dirs])
         resp = store.open_dataset(dirs)["responses"].values
         stage(report, f"II of every {layer} unit",
               lambda: interpretability_index(resp, lazy, metric, 5))
@@ -119,9 +121,9 @@ def scores(args, tmp: Path, pool: str, report: dict):
               lambda: score_units(design_scores(resp, 5, 0, MIS), lazy, metric, None))
         stage(report, f"score job of every {layer} unit (II, MIS, low-level baseline)",
               lambda: score_direction_sets(
-                  [dirs], [scores], pool=pool, statistics=statistics, embeddings={}, weights={},
-                  scoring=Scoring(args.metric, 5, mis=MIS, lowlevel_baseline=BASELINE), seed=0,
-                  device=args.device))
+                  [dirs], outs=[scores], pool=pool, statistics=statistics, embeddings={},
+                  weights={}, scoring=Scoring(args.metric, 5, mis=MIS, lowlevel_baseline=BASELINE),
+                  seed=0, device=args.device))
         ii, both = (report[f"{name} of every {layer} unit"]["wall_s"] for name in ("II", "II + MIS"))
         report[f"II of every {layer} unit"]["units"] = resp.shape[1]
         report[f"MIS cost / II cost, {layer}"] = round((both - ii) / ii, 2)

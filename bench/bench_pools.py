@@ -103,7 +103,7 @@ def child(args) -> dict:
         options = {"path": args.path, "size": size, "n_images": n}
         if args.store:
             options["store"] = args.store
-        build_pool("bench", args.kind, options, 0, str(out), workers=2)
+        build_pool("bench", kind=args.kind, params=options, seed=0, out=str(out), workers=2)
     elif args.child == "floor":
         names = ([str(f) for f in folder_files(Path(args.path), n)[0]] if args.kind == "folder"
                  else zip_members(Path(args.path), n))
@@ -121,8 +121,10 @@ def child(args) -> dict:
         store.write_dataset(xr.Dataset({"images": (("image", "y", "x", "channel"), images)}),
                             out, chunk_images=256)
     elif args.child == "cache":
-        cache_activations(args.path, CACHE_ARCH, None, "random", CACHE_LAYERS, "centre", 64,
-                          None, "cpu", 0, "bench", str(out), workers=2)
+        cache_activations(args.path, architecture=CACHE_ARCH, weights_dir=None,
+                          weights_tag="random", layers=CACHE_LAYERS, statistic="centre",
+                          batch_size=64, input_size=None, device="cpu", seed=0, source="bench",
+                          out=str(out), workers=2)
     elif args.child == "bare":
         import torch
 
@@ -212,7 +214,8 @@ def main():
     for keep in ("pixels", "in_place"):
         wall = report[f"cache from {keep}"]["wall_s"]
         report[f"cache from {keep} / bare forward"] = round(wall / bare, 2)
-        report[f"cache from {keep} / (bare forward + decode floor)"] = round(wall / (bare + floor), 2)
+        report[f"cache from {keep} / (bare forward + decode floor)"] = round(wall / (bare + floor),
+                                                                             2)
     report["total_s"] = round(time.perf_counter() - start, 1)
     print(json.dumps(report, indent=2))
 

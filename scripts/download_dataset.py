@@ -4,5 +4,5 @@ from superposition.pipeline.images import download_dataset
 from superposition.runner import logged
 
 with logged(snakemake):
-    download_dataset(snakemake.wildcards.dataset, snakemake.wildcards.file,
-                     snakemake.params.base_url, snakemake.output[0])
+    download_dataset(snakemake.wildcards.dataset, file=snakemake.wildcards.file,
+                     base_url=snakemake.params.base_url, out=snakemake.output[0])

@@ -4,5 +4,5 @@ from superposition.pipeline.figures import figure_agreement
 from superposition.runner import logged
 
 with logged(snakemake):
-    figure_agreement(list(snakemake.input), snakemake.params.metric, snakemake.output.figure,
-                     snakemake.output.table)
+    figure_agreement(list(snakemake.input), metric=snakemake.params.metric,
+                     out_figure=snakemake.output.figure, out_table=snakemake.output.table)

@@ -5,5 +5,5 @@ from superposition.runner import logged
 
 tables = {name: list(snakemake.input[name]) for name in snakemake.output.keys()}
 with logged(snakemake):
-    figure_analyses(tables, dict(snakemake.output.items()), snakemake.params.metric,
-                    snakemake.wildcards.source)
+    figure_analyses(tables, outs=dict(snakemake.output.items()), metric=snakemake.params.metric,
+                    source=snakemake.wildcards.source)

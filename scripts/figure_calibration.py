@@ -4,6 +4,6 @@ from superposition.pipeline.scoring import calibration
 from superposition.runner import logged
 
 with logged(snakemake):
-    calibration(list(snakemake.input), snakemake.params.settings,
-                snakemake.params.lowlevel_metrics, snakemake.output.table,
-                snakemake.output.figure)
+    calibration(list(snakemake.input), settings=snakemake.params.settings,
+                lowlevel_metrics=snakemake.params.lowlevel_metrics,
+                out_table=snakemake.output.table, out_figure=snakemake.output.figure)

@@ -4,5 +4,5 @@ from superposition.pipeline.figures import figure_ii
 from superposition.runner import logged
 
 with logged(snakemake):
-    figure_ii(snakemake.input.scores, snakemake.input.baseline, snakemake.params.metric,
-              snakemake.params.title, snakemake.output[0])
+    figure_ii(snakemake.input.scores, baseline=snakemake.input.baseline,
+              metric=snakemake.params.metric, title=snakemake.params.title, out=snakemake.output[0])

@@ -4,5 +4,5 @@ from superposition.pipeline.figures import figure_sizes
 from superposition.runner import logged
 
 with logged(snakemake):
-    figure_sizes(snakemake.input.scores, snakemake.params.metric, snakemake.params.title,
-                 snakemake.output[0])
+    figure_sizes(snakemake.input.scores, metric=snakemake.params.metric,
+                 title=snakemake.params.title, out=snakemake.output[0])

@@ -5,5 +5,6 @@ from superposition.runner import logged
 
 p = snakemake.params
 with logged(snakemake):
-    figure_imi(snakemake.input.trials, snakemake.input.units, snakemake.input.unit_table,
-               p.model, p.metric, snakemake.output.auc, snakemake.output.units)
+    figure_imi(snakemake.input.trials, unit_stats=snakemake.input.units,
+               units=snakemake.input.unit_table, model=p.model, metric=p.metric,
+               out_auc=snakemake.output.auc, out_units=snakemake.output.units)

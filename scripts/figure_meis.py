@@ -5,5 +5,5 @@ from superposition.runner import logged
 
 p = snakemake.params
 with logged(snakemake):
-    figure_meis(snakemake.input.scores, snakemake.input.pool, p.metric, p.figures, p.title,
-                snakemake.output[0])
+    figure_meis(snakemake.input.scores, pool=snakemake.input.pool, metric=p.metric,
+                figures=p.figures, title=p.title, out=snakemake.output[0])

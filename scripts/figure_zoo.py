@@ -5,5 +5,6 @@ from superposition.runner import logged
 
 p = snakemake.params
 with logged(snakemake):
-    figure_zoo(snakemake.input[0], p.index, p.depths, p.methods, p.metric,
-               snakemake.output.figure, snakemake.output.table)
+    figure_zoo(snakemake.input[0], index=p.index, depths=p.depths, methods=p.methods,
+               metric=p.metric, out_figure=snakemake.output.figure,
+               out_table=snakemake.output.table)

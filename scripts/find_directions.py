@@ -4,5 +4,5 @@ from superposition.pipeline.directions import find_direction_sets
 from superposition.runner import logged
 
 with logged(snakemake):
-    find_direction_sets(snakemake.input[0], snakemake.params.sets, seed=snakemake.params.seed,
+    find_direction_sets(snakemake.input[0], sets=snakemake.params.sets, seed=snakemake.params.seed,
                         outs=list(snakemake.output), device=snakemake.params.device)

@@ -8,7 +8,7 @@ from superposition.runner import logged
 p = snakemake.params
 inputs = dict(snakemake.input.items())
 with logged(snakemake):
-    further_analyses(snakemake.input.responses, dict(snakemake.output.items()),
+    further_analyses(snakemake.input.responses, outs=dict(snakemake.output.items()),
                      analyses=p.analyses, pool=snakemake.input.pool,
                      neurons=inputs.get("neurons"), scores=list(snakemake.input.scores),
                      kmeans=inputs.get("kmeans"), weights=inputs,

@@ -4,5 +4,5 @@ from superposition.pipeline.directions import recovery
 from superposition.runner import logged
 
 with logged(snakemake):
-    recovery(snakemake.input.directions, snakemake.input.truth, snakemake.params.layers,
-             snakemake.output[0])
+    recovery(snakemake.input.directions, truths=snakemake.input.truth,
+             layers=snakemake.params.layers, out=snakemake.output[0])

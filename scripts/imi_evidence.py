@@ -5,6 +5,7 @@ from superposition.runner import logged
 
 p = snakemake.params
 with logged(snakemake):
-    imi_evidence(snakemake.input.trials, snakemake.input.stimuli, snakemake.wildcards.metric,
-                 dict(snakemake.input.items()), p.imi, p.device, snakemake.output.sets,
-                 snakemake.output.units)
+    imi_evidence(snakemake.input.trials, stimuli=snakemake.input.stimuli,
+                 metric=snakemake.wildcards.metric, weights=dict(snakemake.input.items()),
+                 imi=p.imi, device=p.device, out_sets=snakemake.output.sets,
+                 out_units=snakemake.output.units)

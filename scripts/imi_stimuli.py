@@ -5,4 +5,5 @@ from superposition.runner import logged
 
 p = snakemake.params
 with logged(snakemake):
-    imi_stimuli(snakemake.input.trials, p.imi, snakemake.output[0], workers=snakemake.threads)
+    imi_stimuli(snakemake.input.trials, imi=p.imi, out=snakemake.output[0],
+                workers=snakemake.threads)

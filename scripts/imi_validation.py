@@ -5,7 +5,8 @@ from superposition.runner import logged
 
 p = snakemake.params
 with logged(snakemake):
-    imi_validation(snakemake.input.trials, list(snakemake.input.evidence),
-                   list(snakemake.input.unit_ii), p.imi, p.seed, p.mis_alpha,
-                   snakemake.output.trials, snakemake.output.units, snakemake.output.unit_table,
-                   snakemake.output.models, snakemake.input.mis_alpha)
+    imi_validation(snakemake.input.trials, evidence=list(snakemake.input.evidence),
+                   unit_ii=list(snakemake.input.unit_ii), imi=p.imi, seed=p.seed,
+                   mis_alpha=p.mis_alpha, out_trials=snakemake.output.trials,
+                   out_units=snakemake.output.units, out_unit_table=snakemake.output.unit_table,
+                   out_models=snakemake.output.models, fitted=snakemake.input.mis_alpha)

@@ -5,5 +5,6 @@ from superposition.runner import logged
 
 p = snakemake.params
 with logged(snakemake):
-    ingest_recording(snakemake.input.pool, snakemake.wildcards.source, snakemake.wildcards.layer,
-                     p.adapter, p.options, p.zscore, p.min_std, snakemake.output[0])
+    ingest_recording(snakemake.input.pool, source=snakemake.wildcards.source,
+                     area=snakemake.wildcards.layer, adapter=p.adapter, params=p.options,
+                     zscore=p.zscore, min_std=p.min_std, out=snakemake.output[0])

@@ -5,5 +5,6 @@ from superposition.runner import logged
 
 p = snakemake.params
 with logged(snakemake):
-    model_ground_truth(p.architecture, snakemake.input.weights or None, p.weights_tag, p.seed,
-                       snakemake.input.responses, snakemake.output[0])
+    model_ground_truth(p.architecture, weights_dir=snakemake.input.weights or None,
+                       weights_tag=p.weights_tag, seed=p.seed, responses=snakemake.input.responses,
+                       out=snakemake.output[0])

@@ -7,6 +7,6 @@ from superposition.runner import logged
 p = snakemake.params
 inputs = dict(snakemake.input.items())
 with logged(snakemake):
-    psychophysics(list(snakemake.input.directions), list(snakemake.output),
+    psychophysics(list(snakemake.input.directions), outs=list(snakemake.output),
                   pool=snakemake.input.pool, weights=inputs, embeddings=embedding_stores(inputs),
                   settings=p.psychophysics, scoring=p.scoring, seed=p.seed, device=p.device)

@@ -5,6 +5,6 @@ from superposition.runner import logged
 
 i, p, out = snakemake.input, snakemake.params, snakemake.output
 with logged(snakemake):
-    results_document(i.net, i.calibration, list(i.recovery), p.metric, p.dictionary,
-                     out.document, scores=list(i.scores), out_flat=out.flat,
-                     catch_trials=i.catch_trials[0] if i.catch_trials else None)
+    results_document(i.net, calibration=i.calibration, recovery=list(i.recovery), metric=p.metric,
+                     dictionary=p.dictionary, out=out.document, scores=list(i.scores),
+                     out_flat=out.flat, catch_trials=i.catch_trials[0] if i.catch_trials else None)

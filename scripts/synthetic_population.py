@@ -4,7 +4,7 @@ from superposition.pipeline.responses import synthetic_population
 from superposition.runner import logged
 
 with logged(snakemake):
-    synthetic_population(snakemake.input.pool, snakemake.wildcards.source,
-                         snakemake.wildcards.layer, seed=snakemake.params.seed,
+    synthetic_population(snakemake.input.pool, source=snakemake.wildcards.source,
+                         area=snakemake.wildcards.layer, seed=snakemake.params.seed,
                          out_responses=snakemake.output.responses,
                          out_truth=snakemake.output.truth, **snakemake.params.settings)

@@ -50,8 +50,8 @@ def test_a_folder_pool_streams_in_order_with_bounded_memory(tmp_path):
         pixels = rng.integers(0, 256, (12, 10, 4 if mode == "RGBA" else 1 if mode == "L" else 3),
                               np.uint8)
         Image.fromarray(pixels.squeeze(), mode).save(tmp_path / f"{i:03d}.png")
-    build_pool("p", "folder", {"path": str(tmp_path), "size": 8}, 0, str(tmp_path / "p.zarr"),
-               workers=3)
+    build_pool("p", kind="folder", params={"path": str(tmp_path), "size": 8}, seed=0,
+               out=str(tmp_path / "p.zarr"), workers=3)
     files = sorted(tmp_path.glob("*.png"))
     expected = np.stack([resize(read_image(f), 8) for f in files])
     group = zarr.open_group(tmp_path / "p.zarr", mode="r")
@@ -72,8 +72,9 @@ def test_a_folder_kept_in_place_reads_alike_and_refuses_a_changed_file(tmp_path)
             Image.fromarray(rng.integers(0, 256, (20, 14, 3), np.uint8)).save(
                 folder / cls / f"{i}.png")
     options = {"path": str(folder), "size": 8}
-    build_pool("px", "folder", options, 0, str(tmp_path / "px.zarr"))
-    build_pool("ip", "folder", options | {"store": "in_place"}, 0, str(tmp_path / "ip.zarr"))
+    build_pool("px", kind="folder", params=options, seed=0, out=str(tmp_path / "px.zarr"))
+    build_pool("ip", kind="folder", params=options | {"store": "in_place"}, seed=0,
+               out=str(tmp_path / "ip.zarr"))
     pixels, in_place = pool_images(str(tmp_path / "px.zarr")), pool_images(str(tmp_path / "ip.zarr"))
     assert in_place.shape == pixels.shape == (12, 8, 8, 3)
     for index in (slice(None), slice(3, 9), np.array([11, 0, 5]), 4):

@@ -37,11 +37,13 @@ def run(release, tmp_path_factory):
     settings = Imi(paths["responses"], paths["file_map"], paths["imagenet_root"], size=48,
                    n_boot=200, n_splits=30)
     imi_trials(settings, p["trials.csv"])
-    imi_stimuli(p["trials.csv"], settings, p["stimuli.zarr"])
-    imi_evidence(p["trials.csv"], p["stimuli.zarr"], "pixel", {}, settings, "cpu",
-                 p["evidence.csv"], p["ii.csv"])
-    imi_validation(p["trials.csv"], [p["evidence.csv"]], [p["ii.csv"]], settings, 0, MIS_ALPHA,
-                   p["trial_stats.csv"], p["unit_stats.csv"], p["units.csv"], p["models.csv"])
+    imi_stimuli(p["trials.csv"], imi=settings, out=p["stimuli.zarr"])
+    imi_evidence(p["trials.csv"], stimuli=p["stimuli.zarr"], metric="pixel", weights={},
+                 imi=settings, device="cpu", out_sets=p["evidence.csv"], out_units=p["ii.csv"])
+    imi_validation(p["trials.csv"], evidence=[p["evidence.csv"]], unit_ii=[p["ii.csv"]],
+                   imi=settings, seed=0, mis_alpha=MIS_ALPHA, out_trials=p["trial_stats.csv"],
+                   out_units=p["unit_stats.csv"], out_unit_table=p["units.csv"],
+                   out_models=p["models.csv"])
     return p
 
 
@@ -102,9 +104,9 @@ def test_missing_image_names_the_file_before_decoding_any(release, run, tmp_path
     first[f"batch_{trials.batch[0]}"]["min_4.png"] = "n09999999/n09999999_1.JPEG"
     (tmp_path / "map.json").write_text(json.dumps(mapping))
     with pytest.raises(FileNotFoundError, match="n09999999/n09999999_1.JPEG.*imagenet_root"):
-        imi_stimuli(run["trials.csv"], Imi("unused", str(tmp_path / "map.json"),
+        imi_stimuli(run["trials.csv"], imi=Imi("unused", str(tmp_path / "map.json"),
                                            str(release["imagenet_root"]), size=32),
-                    str(tmp_path / "s.zarr"))
+                    out=str(tmp_path / "s.zarr"))
 
 
 def _pixel_image(root, rel, size=48):

@@ -66,7 +66,8 @@ def test_download_checks_the_sha256(tmp_path, monkeypatch):
     src.parent.mkdir()
     src.write_bytes(b"published bytes")
     good = hashlib.sha256(b"published bytes").hexdigest()
-    monkeypatch.setitem(downloads.DATASETS, "demo", {"base_url": "", "files": {"f.bin": f"sha256:{good}"}})
+    monkeypatch.setitem(downloads.DATASETS, "demo",
+                        {"base_url": "", "files": {"f.bin": f"sha256:{good}"}})
     url, digest = downloads.download("demo", "f.bin", tmp_path / "out/f.bin",
                                      (tmp_path / "mirror").as_uri())
     assert url.endswith("mirror/f.bin") and digest == f"sha256:{good}"
@@ -118,6 +119,6 @@ def test_neurons_keep_their_own_labels_after_flat_units_are_dropped(tmp_path):
         "source": "v4", "layer": "V4", "kind": "brain", "pool": "p", "provenance": {}}),
         responses)
     out = tmp_path / "neurons.zarr"
-    find_direction_sets(str(responses), [{"name": "neurons", "k_ratio": 1.0, "options": {}}],
-                        0, [str(out)])
+    find_direction_sets(str(responses), sets=[{"name": "neurons", "k_ratio": 1.0, "options": {}}],
+                        seed=0, outs=[str(out)])
     assert list(xr.open_zarr(out)["direction"].values) == ["V4:1", "V4:2"]

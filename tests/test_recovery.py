@@ -101,9 +101,9 @@ def test_a_fitted_set_records_its_stability_and_the_nulls_do_not(tmp_path, rng):
         "source": "s", "layer": "l", "kind": "model", "pool": "p", "provenance": {}}),
         responses)
     outs = [str(tmp_path / "kmeans.zarr"), str(tmp_path / "neurons.zarr")]
-    find_direction_sets(str(responses), [
+    find_direction_sets(str(responses), sets=[
         {"name": "kmeans", "k_ratio": 1.0, "options": {"n_init": 1}, "stability": True},
-        {"name": "neurons", "k_ratio": 1.0, "options": {}, "stability": False}], 0, outs)
+        {"name": "neurons", "k_ratio": 1.0, "options": {}, "stability": False}], seed=0, outs=outs)
     stable = xr.open_zarr(outs[0]).attrs["stability"]
     assert stable["stability"] > 0.99 > stable["stability_chance"]
     assert stable["seed"] == 1

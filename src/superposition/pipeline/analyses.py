@@ -25,8 +25,8 @@ def _scorer(pool: str, weights: dict, scoring: Scoring, device: str, embeddings:
     from ..interpretability import interpretability_index
 
     metric = scoring.metric
-    m = build_metrics([metric], weights, resolve_device(device), scoring.metric_size,
-                      embeddings)[0]
+    m = build_metrics([metric], weights=weights, device=resolve_device(device),
+                      size=scoring.metric_size, embeddings=embeddings)[0]
     cache = cached_input(embeddings, metric)
     images = pool_images(pool)
     groups = pool_groups(pool, scoring.one_per_group)
@@ -46,7 +46,7 @@ def _write_analysis(table: pd.DataFrame, attrs: dict, out: str, meta: dict | Non
     write_csv(table, out, meta or {})
 
 
-def further_analyses(responses: str, outs: dict[str, str], analyses: dict, pool: str,
+def further_analyses(responses: str, *, outs: dict[str, str], analyses: dict, pool: str,
                      neurons: str | None, scores: list[str], kmeans: str | None, weights: dict,
                      embeddings: dict, scoring: Scoring, seed: int, device: str) -> None:
     """Every further analysis of one layer named in ``outs`` (analysis -> its table), each
@@ -88,7 +88,7 @@ def _labelled_scores(scores: list[str], pool: str, metric: str):
     return all_scores[all_scores.metric == metric], table[columns]
 
 
-def figure_analyses(tables: dict[str, list[str]], outs: dict[str, str], metric: str,
+def figure_analyses(tables: dict[str, list[str]], *, outs: dict[str, str], metric: str,
                     source: str) -> None:
     """Draw each further analysis from its tables (all layers of a source): analysis ->
     its tables in ``tables``, its figure in ``outs``."""

@@ -17,7 +17,7 @@ from .io import write_csv
 log = logging.getLogger("superposition")
 
 
-def find_direction_sets(responses: str, sets: list[dict], seed: int, outs: list[str],
+def find_direction_sets(responses: str, *, sets: list[dict], seed: int, outs: list[str],
                         device: str = "cpu") -> None:
     """Fit every direction set of a layer in one job, the responses read once: ``sets``
     are {"name", "k_ratio", "options", "stability"} (a name as ``kmeans@2``; stability:
@@ -63,11 +63,12 @@ def _fit_set(ds: xr.Dataset, x: np.ndarray, name, k_ratio: float, params: dict, 
         coords={"direction": names, "unit": ds["unit"].values, "image": ds["image"].values},
         attrs={k: v for k, v in ds.attrs.items() if k != "provenance"}
         | {"method": str(name), "base_method": method, "k_ratio": k_ratio, "info": result.info,
-           "stability": stable, "provenance": provenance(method=method, k_ratio=k_ratio, seed=seed, **params)})
+           "stability": stable,
+           "provenance": provenance(method=method, k_ratio=k_ratio, seed=seed, **params)})
     store.write_dataset(out_ds, out)
 
 
-def recovery(directions: list[str], truths: list[str], layers: list[str], out: str) -> None:
+def recovery(directions: list[str], *, truths: list[str], layers: list[str], out: str) -> None:
     """How well every direction set of each layer matches the layer's planted features,
     beside the chance level of as many random directions."""
     from ..recovery import N_CHANCE_DRAWS, recovery_with_chance

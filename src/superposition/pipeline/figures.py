@@ -15,19 +15,19 @@ from .io import pool_images, read_all, read_table, write_csv
 log = logging.getLogger("superposition")
 
 
-def figure_ii(scores: list[str], baseline: str, metric: str, title: str, out: str) -> None:
+def figure_ii(scores: list[str], *, baseline: str, metric: str, title: str, out: str) -> None:
     from ..plotting import ii_by_method
 
     ii_by_method(read_all(scores), read_table(baseline), metric, title, out)
 
 
-def figure_sizes(scores: list[str], metric: str, title: str, out: str) -> None:
+def figure_sizes(scores: list[str], *, metric: str, title: str, out: str) -> None:
     from ..plotting import ii_by_size
 
     ii_by_size(read_all(scores), metric, title, out)
 
 
-def figure_meis(scores: list[str], pool: str, metric: str, figures: Figures, title: str,
+def figure_meis(scores: list[str], *, pool: str, metric: str, figures: Figures, title: str,
                 out: str) -> None:
     from ..plotting import mei_grid
 
@@ -41,7 +41,7 @@ def figure_psychophysics(tables: list[str], title: str, out: str) -> None:
     psychophysics_curves(read_all(tables), title, out)
 
 
-def figure_imi(trial_stats: str, unit_stats: str, units: str, model: str, metric: str,
+def figure_imi(trial_stats: str, *, unit_stats: str, units: str, model: str, metric: str,
                out_auc: str, out_units: str) -> None:
     from ..plotting import imi_auc, imi_units
 
@@ -58,7 +58,7 @@ def figure_recovery(table: str, title: str, out: str) -> None:
     recovery_bars(read_table(table), title, out)
 
 
-def figure_zoo(summary: str, index: dict, depths: dict, methods: list[str], metric: str,
+def figure_zoo(summary: str, *, index: dict, depths: dict, methods: list[str], metric: str,
                out_figure: str, out_table: str) -> None:
     """The zoo table and figure: each zoo model's gains over its neurons by depth."""
     from ..plotting import zoo as plot_zoo
@@ -72,7 +72,7 @@ def figure_zoo(summary: str, index: dict, depths: dict, methods: list[str], metr
     log.info("zoo: %d models, %d rows", table.source.nunique(), len(table))
 
 
-def figure_summary(scores: list[str], calibration: str, calibration_figure: str, metric: str,
+def figure_summary(scores: list[str], *, calibration: str, calibration_figure: str, metric: str,
                    untrained: dict[str, str],
                    pools: dict[str, str], dictionary: str | None, out_figure: str,
                    out_compact: str, out_table: str, out_net: str, out_front: str) -> None:
@@ -138,8 +138,8 @@ def pooled_effects(*, scores: list[str], metric: str, sessions: dict[str, dict],
                  r.net_ci_high, r.verdict)
 
 
-def results_document(net: str, calibration: str, recovery: list[str], metric: str,
-                     dictionary: str | None, out: str, *, scores: list[str], out_flat: str,
+def results_document(net: str, *, calibration: str, recovery: list[str], metric: str,
+                     dictionary: str | None, out: str, scores: list[str], out_flat: str,
                      catch_trials: str | None = None) -> None:
     """``results/RESULTS.md``: the run's results, generated from its tables; beside it,
     the share of flat crops among each direction set's top sets (``out_flat``)."""
@@ -194,7 +194,7 @@ def claims_document(*, summary: str, net: str, scores: list[str], psychophysics:
         log.info("%s: %s", claim.key, claim.verdict)
 
 
-def figure_agreement(scores: list[str], metric: str, out_figure: str, out_table: str) -> None:
+def figure_agreement(scores: list[str], *, metric: str, out_figure: str, out_table: str) -> None:
     """Rank agreement of II and MIS: over units, and in the order of direction sets."""
     from ..effects import score_agreement
     from ..plotting import agreement

@@ -15,7 +15,7 @@ from .io import pool_images, write_csv
 log = logging.getLogger("superposition")
 
 
-def build_pool(name: str, kind: str, params: dict, seed: int, out: str,
+def build_pool(name: str, *, kind: str, params: dict, seed: int, out: str,
                workers: int = 2) -> None:
     from ..images import POOLS
 
@@ -31,8 +31,8 @@ def build_pool(name: str, kind: str, params: dict, seed: int, out: str,
         _write_in_place(out, params["path"], params["size"], coords, attrs
                         | {"provenance": provenance(kind=kind, seed=seed, **params)})
         return
-    write_pool(out, pool.images, coords, attrs, workers,
-               lambda: {"provenance": provenance(kind=kind, seed=seed, **params,
+    write_pool(out, images=pool.images, coords=coords, attrs=attrs, workers=workers,
+               final_attrs=lambda: {"provenance": provenance(kind=kind, seed=seed, **params,
                                                  info=pool.info)})
 
 
@@ -53,7 +53,7 @@ def _write_in_place(out: str, root: str, size: int, coords: dict, attrs: dict) -
              len(stats), root, size)
 
 
-def write_pool(out: str, images, coords: dict, attrs: dict, workers: int,
+def write_pool(out: str, *, images, coords: dict, attrs: dict, workers: int,
                final_attrs=lambda: {}, batch_size: int = 256) -> None:
     """Stream a pool's images (in memory or decoded on demand by ``workers`` threads)
     into its store a batch at a time; ``final_attrs()`` is known once all are read."""
@@ -108,7 +108,7 @@ def fetch_metric_weights(metric: str, out: str) -> None:
     log.info("placed weights of metric %s at %s from %s", metric, out, origin)
 
 
-def download_dataset(dataset: str, file: str, base_url: str | None, out: str) -> None:
+def download_dataset(dataset: str, *, file: str, base_url: str | None, out: str) -> None:
     from ..downloads import download
 
     url, digest = download(dataset, file, out, base_url)

@@ -46,7 +46,7 @@ def _imi_files(trials: str, file_map: str, k: int):
     return sets, stimulus_files(mapping, sets), unit_top_files(mapping, sets, k)
 
 
-def imi_stimuli(trials: str, imi: Imi, out: str, workers: int = 2) -> None:
+def imi_stimuli(trials: str, *, imi: Imi, out: str, workers: int = 2) -> None:
     """Every ImageNet image the IMI trials and the units' top-k need, once, as a pool."""
     from ..images import listed_files
 
@@ -54,13 +54,13 @@ def imi_stimuli(trials: str, imi: Imi, out: str, workers: int = 2) -> None:
     _, set_files, top = _imi_files(trials, imi.file_map, imi.k)
     files = sorted({f for fs in set_files for f in fs} | {f for fs in top.files for f in fs})
     log.info("rebuilding %d IMI stimuli from %s at %d px", len(files), imagenet_root, size)
-    write_pool(out, listed_files(imagenet_root, files, size),
-               {"label": [Path(f).parent.name for f in files], "factor_file": files},
-               {"pool": "imi_stimuli", "kind": "imagenet_files",
-                "provenance": provenance(imagenet_root=imagenet_root, size=size)}, workers)
+    write_pool(out, images=listed_files(imagenet_root, files, size),
+               coords={"label": [Path(f).parent.name for f in files], "factor_file": files},
+               attrs={"pool": "imi_stimuli", "kind": "imagenet_files",
+                "provenance": provenance(imagenet_root=imagenet_root, size=size)}, workers=workers)
 
 
-def imi_evidence(trials: str, stimuli: str, metric: str, weights: dict, imi: Imi,
+def imi_evidence(trials: str, *, stimuli: str, metric: str, weights: dict, imi: Imi,
                  device: str, out_sets: str, out_units: str) -> None:
     """In-silico 2-AFC evidence of every IMI stimulus set, per metric layer and in all,
     and the II of every unit from its top-k exemplars."""
@@ -71,7 +71,7 @@ def imi_evidence(trials: str, stimuli: str, metric: str, weights: dict, imi: Imi
     sets, set_files, top = _imi_files(trials, imi.file_map, imi.k)
     with xr.open_zarr(stimuli) as ds:
         position = {f: i for i, f in enumerate(ds["factor_file"].values)}
-    m = build_metrics([metric], weights, device, imi.size)[0]
+    m = build_metrics([metric], weights=weights, device=device, size=imi.size)[0]
     images = pool_images(stimuli)
     evidence = stimulus_set_evidence(np.array([[position[f] for f in fs] for fs in set_files]),
                                      images, m, imi.pooling)
@@ -106,7 +106,7 @@ def imi_mis_alpha(trials: str, evidence: list[str], out: str) -> None:
                                                "under P(correct) = sigmoid(alpha * delta)"})
 
 
-def imi_validation(trials: str, evidence: list[str], unit_ii: list[str], imi: Imi,
+def imi_validation(trials: str, *, evidence: list[str], unit_ii: list[str], imi: Imi,
                    seed: int, mis_alpha, out_trials: str, out_units: str,
                    out_unit_table: str, out_models: str, fitted: str | None = None) -> None:
     """In-silico evidence, II and MIS against human correctness: trial-level AUC and r,

@@ -75,7 +75,7 @@ def cached_input(embeddings: dict, metric: str):
     return pool_embeddings(embeddings[metric]) if metric in embeddings else None
 
 
-def build_metrics(names: list[str], weights: dict[str, str | None], device: str, size,
+def build_metrics(names: list[str], *, weights: dict[str, str | None], device: str, size,
                   embeddings: dict | None = None):
     """The named metrics; one whose pool embeddings are cached (``embeddings``: metric ->
     Zarr store) is read from its store's record, its network never built."""

@@ -18,7 +18,7 @@ from .io import pool_images, pool_table
 log = logging.getLogger("superposition")
 
 
-def cache_activations(pool: str, architecture: str, weights_dir: str | None, weights_tag: str,
+def cache_activations(pool: str, *, architecture: str, weights_dir: str | None, weights_tag: str,
                       layers: list[str], statistic: str, batch_size: int, input_size: int | None,
                       device: str, seed: int, source: str, out: str, workers: int = 2,
                       layout=None) -> None:
@@ -137,7 +137,7 @@ def accuracy_table(caches: list[str], out: str, log_file: str) -> None:
         f"class outputs, see their cache_activations logs): {', '.join(without) or 'none'}\n")
 
 
-def layer_responses(cache: str, layer: str, out: str, log_file: str) -> None:
+def layer_responses(cache: str, *, layer: str, out: str, log_file: str) -> None:
     """One layer's store of a model's cache, placed as the layer's response store
     (hard links where the file system allows: no second copy on disk)."""
     how = store.link_store(Path(cache) / f"{layer}.zarr", out)
@@ -145,7 +145,7 @@ def layer_responses(cache: str, layer: str, out: str, log_file: str) -> None:
     Path(log_file).write_text(f"{out}: {how} from {cache}/{layer}.zarr\n")
 
 
-def synthetic_population(pool: str, source: str, area: str, factors: list,
+def synthetic_population(pool: str, *, source: str, area: str, factors: list,
                          n_neurons: int, features_per_neuron: int, gain: float,
                          baseline: float, seed: int, out_responses: str, out_truth: str,
                          mixing: str = "sparse", intensity: str = "size") -> None:
@@ -189,7 +189,7 @@ def synthetic_population(pool: str, source: str, area: str, factors: list,
              len(pop.features))
 
 
-def ingest_recording(pool: str, source: str, area: str, adapter: str, params: dict,
+def ingest_recording(pool: str, *, source: str, area: str, adapter: str, params: dict,
                      zscore: bool, min_std: float, out: str) -> None:
     from ..recordings import ADAPTERS, preprocess
 
@@ -209,7 +209,7 @@ def ingest_recording(pool: str, source: str, area: str, adapter: str, params: di
                                   **params, info=rec.info)}), out)
 
 
-def model_ground_truth(architecture: str, weights_dir: str | None, weights_tag: str, seed: int,
+def model_ground_truth(architecture: str, *, weights_dir: str | None, weights_tag: str, seed: int,
                        responses: str, out: str) -> None:
     """A user network's planted feature directions at one layer, stored as the synthetic
     populations store theirs (``mixing``: unit x feature), checked against the layer."""

@@ -21,7 +21,7 @@ from .io import (all_groups, build_metrics, cached_input, fitted_alphas, metric_
 log = logging.getLogger("superposition")
 
 
-def embed_pool(pool: str, metrics: list[str], weights: dict, device: str, metric_size,
+def embed_pool(pool: str, *, metrics: list[str], weights: dict, device: str, metric_size,
                outs: list[str], batch_size: int = 256) -> None:
     """Every image of a pool embedded once under each metric (``outs``: a store each),
     streamed to Zarr, so that the jobs that score read embeddings instead of running the
@@ -32,7 +32,8 @@ def embed_pool(pool: str, metrics: list[str], weights: dict, device: str, metric
         raise ValueError(f"{len(metrics)} metrics for {len(outs)} embedding stores")
     images = pool_images(pool)
     for metric, out in zip(metrics, outs):
-        m = build_metrics([metric], weights, resolve_device(device), metric_size)[0]
+        m = build_metrics([metric], weights=weights, device=resolve_device(device),
+                          size=metric_size)[0]
         _embed(images, m, Path(pool).stem, metric_size, device, out, batch_size)
 
 
@@ -86,7 +87,7 @@ def _scored(design, images, scorers: list[tuple]):
         yield metric, alpha, score_units(design, images, metric, alpha, cache)
 
 
-def score_direction_sets(directions: list[str], outs: list[str], pool: str, statistics: str,
+def score_direction_sets(directions: list[str], *, outs: list[str], pool: str, statistics: str,
                          embeddings: dict, weights: dict, scoring: Scoring, seed: int,
                          device: str, fitted: str | None = None) -> None:
     """II, MIS and the bland-image control (``ii_lowlevel``, ``ii_excess``) of every
@@ -99,8 +100,8 @@ def score_direction_sets(directions: list[str], outs: list[str], pool: str, stat
     groups = pool_groups(pool, scoring.one_per_group)
     every_group = all_groups(pool)
     stats = basis_table(pd.read_csv(statistics), scoring.lowlevel_baseline, statistics)
-    built = build_metrics(scoring.metrics, weights, resolve_device(device), scoring.metric_size,
-                          embeddings)
+    built = build_metrics(scoring.metrics, weights=weights, device=resolve_device(device),
+                          size=scoring.metric_size, embeddings=embeddings)
     scorers = _scorers(built, embeddings, scoring.mis, fitted)
     for path, out in zip(directions, outs):
         _score_set(store.open_dataset(path), out, images, groups, every_group, stats, scorers,
@@ -170,7 +171,7 @@ def basis_table(table: pd.DataFrame, baseline: dict, statistics: str) -> np.ndar
     return table[columns].to_numpy()
 
 
-def calibrate(pool: str, statistics: str, embeddings: dict, weights: dict,
+def calibrate(pool: str, *, statistics: str, embeddings: dict, weights: dict,
               scoring: Scoring, seed: int, device: str, out: str,
               fitted: str | None = None) -> None:
     """Every score of the pool's known-answer units (see :mod:`.calibration`), scored
@@ -212,8 +213,8 @@ def calibrate(pool: str, statistics: str, embeddings: dict, weights: dict,
     if every_group is not None:
         photo_resp, photo_units = photograph_units(every_group, seed, n_units=n_units, k=k)
         batches.append((photo_resp, photo_units, None))
-    built = build_metrics(scoring.metrics, weights, resolve_device(device), scoring.metric_size,
-                          embeddings)
+    built = build_metrics(scoring.metrics, weights=weights, device=resolve_device(device),
+                          size=scoring.metric_size, embeddings=embeddings)
 
     def designed(b_resp, b_units, b_groups):
         """A batch of units with its design and each candidate's shadow sets: drawn once,
@@ -277,7 +278,7 @@ def _default_concepts(table: pd.DataFrame) -> list[str]:
     return [] if same else ["label"]
 
 
-def calibration(units: list[str], settings: dict, lowlevel_metrics: list[str], out_table: str,
+def calibration(units: list[str], *, settings: dict, lowlevel_metrics: list[str], out_table: str,
                 out_figure: str) -> None:
     """The calibration table of every scored pool, and its figure. Under a low-level
     control metric (``lowlevel_metrics``) a concept has no known answer: not checked."""
@@ -302,7 +303,7 @@ def calibration(units: list[str], settings: dict, lowlevel_metrics: list[str], o
     log.info("calibration: %d of %d checks pass", table.passes.sum(), len(table))
 
 
-def random_baseline(pool: str, weights: dict, embeddings: dict, scoring: Scoring, seed: int,
+def random_baseline(pool: str, *, weights: dict, embeddings: dict, scoring: Scoring, seed: int,
                     device: str, out: str) -> None:
     """II of ``scoring.n_random`` random k-image sets under each metric: the chance level,
     read from the pool's cached embeddings or distances where ``embeddings`` has them."""
@@ -312,8 +313,8 @@ def random_baseline(pool: str, weights: dict, embeddings: dict, scoring: Scoring
     images = pool_images(pool)
     groups = pool_groups(pool, scoring.one_per_group)
     frames = []
-    built = build_metrics(scoring.metrics, weights, resolve_device(device), scoring.metric_size,
-                          embeddings)
+    built = build_metrics(scoring.metrics, weights=weights, device=resolve_device(device),
+                          size=scoring.metric_size, embeddings=embeddings)
     for metric in built:
         scores = baseline(len(images), images, metric, scoring.k, n_sets, seed, groups,
                           cached_input(embeddings, metric.name))
@@ -324,7 +325,7 @@ def random_baseline(pool: str, weights: dict, embeddings: dict, scoring: Scoring
                                        for name, info in metric_info(built, weights).items()})
 
 
-def psychophysics(directions: list[str], outs: list[str], pool: str, weights: dict,
+def psychophysics(directions: list[str], *, outs: list[str], pool: str, weights: dict,
                   embeddings: dict, settings: Psychophysics, scoring: Scoring, seed: int,
                   device: str) -> None:
     """In-silico 2-AFC psychophysics (``settings``: the config's psychophysics section)
@@ -335,8 +336,8 @@ def psychophysics(directions: list[str], outs: list[str], pool: str, weights: di
     if len(directions) != len(outs):
         raise ValueError(f"{len(directions)} direction sets for {len(outs)} tables")
     metric = scoring.metric
-    m = build_metrics([metric], weights, resolve_device(device), scoring.metric_size,
-                      embeddings)[0]
+    m = build_metrics([metric], weights=weights, device=resolve_device(device),
+                      size=scoring.metric_size, embeddings=embeddings)[0]
     cache = cached_input(embeddings, metric)
     images = pool_images(pool)
     for path, out in zip(directions, outs):
@@ -362,7 +363,8 @@ def catch_trials(pools: dict[str, str], *, weights: dict, scoring: Scoring, pool
     from ..interpretability import pool_distance_matrix
     from ..mis import resolve_alpha
 
-    built = build_metrics(scoring.metrics, weights, resolve_device(device), scoring.metric_size)
+    built = build_metrics(scoring.metrics, weights=weights, device=resolve_device(device),
+                          size=scoring.metric_size)
     rows = []
     for name, path in pools.items():
         table = pool_table(path)
