@@ -5,5 +5,5 @@ from superposition.runner import logged
 
 p = snakemake.params
 with logged(snakemake):
-    embed_pool(snakemake.input.pool, metrics=p.metrics, weights=dict(snakemake.input.items()),
+    embed_pool(snakemake.input.pool, metrics=p.metrics, weights=p.metric_inputs.weights,
                device=p.device, metric_size=p.metric_size, outs=list(snakemake.output))

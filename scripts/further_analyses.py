@@ -2,7 +2,6 @@
 semantics, spectrum (those the config enables)."""
 
 from superposition.pipeline.analyses import further_analyses
-from superposition.pipeline.io import embedding_stores
 from superposition.runner import logged
 
 p = snakemake.params
@@ -11,6 +10,6 @@ with logged(snakemake):
     further_analyses(snakemake.input.responses, outs=dict(snakemake.output.items()),
                      analyses=p.analyses, pool=snakemake.input.pool,
                      neurons=inputs.get("neurons"), scores=list(snakemake.input.scores),
-                     kmeans=inputs.get("kmeans"), weights=inputs,
-                     embeddings=embedding_stores(inputs), scoring=p.scoring, seed=p.seed,
+                     kmeans=inputs.get("kmeans"), weights=p.metric_inputs.weights,
+                     embeddings=p.metric_inputs.embeddings, scoring=p.scoring, seed=p.seed,
                      device=p.device)

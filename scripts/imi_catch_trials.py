@@ -4,8 +4,7 @@ from superposition.pipeline.scoring import catch_trials
 from superposition.runner import logged
 
 p = snakemake.params
-inputs = dict(snakemake.input.items())
 with logged(snakemake):
-    catch_trials(dict(zip(p.names, snakemake.input.pools)), weights=inputs,
+    catch_trials(dict(zip(p.names, snakemake.input.pools)), weights=p.metric_inputs.weights,
                  scoring=p.scoring, pooling=p.pooling, seed=p.seed, device=p.device,
                  out=snakemake.output[0])

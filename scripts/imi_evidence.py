@@ -6,6 +6,6 @@ from superposition.runner import logged
 p = snakemake.params
 with logged(snakemake):
     imi_evidence(snakemake.input.trials, stimuli=snakemake.input.stimuli,
-                 metric=snakemake.wildcards.metric, weights=dict(snakemake.input.items()),
+                 metric=snakemake.wildcards.metric, weights=p.metric_inputs.weights,
                  imi=p.imi, device=p.device, out_sets=snakemake.output.sets,
                  out_units=snakemake.output.units)

@@ -107,3 +107,17 @@ def test_the_preflight_refuses_a_pool_too_small_for_the_scores(demo, tmp_path):
     with pytest.raises(PreflightError, match="image pool shapes has 20 images"):
         Plan.build(small, Facts()).preflight(Facts(), str(tmp_path / "preflight.json"))
     Plan.build(demo, Facts()).preflight(Facts(), str(tmp_path / "preflight.json"))
+
+
+def test_a_jobs_metric_inputs_are_one_object_for_its_rule_and_its_script(demo):
+    """Which file is which travels as an object, not in the names of the inputs: a metric
+    named like an input (``pool``) cannot be mistaken for it."""
+    plan = Plan.build(demo, Facts())
+    inputs = plan.metric_inputs("photos", alpha=True)
+    metric = plan.scoring.metric
+    assert inputs.weights == {metric: f"resources/weights/metrics/{metric}"}  # pixels need none
+    assert set(inputs.embeddings) == set(plan.scoring.metrics)
+    assert inputs.embeddings[metric] == f"results/embeddings/photos/{metric}.zarr"
+    assert inputs.mis_alpha is None  # no IMI branch in the demo
+    assert inputs.files() == [*inputs.weights.values(), *inputs.embeddings.values()]
+    assert plan.metric_inputs().embeddings == {}  # no pool: weights alone

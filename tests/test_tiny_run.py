@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from runs import ENV, ROOT, TINY, snakemake, write_config
+from runs import ENV, ROOT, TINY, snakemake
 from superposition.pipeline.io import read_table
 
 pytestmark = pytest.mark.workflow(seconds=240)
@@ -159,9 +159,9 @@ def test_recovery_and_psychophysics_tables_are_well_formed(tiny_run):
 
 def test_a_killed_run_resumes_without_redoing_finished_jobs(tmp_path):
     target = "results/scores/planted/sim/kmeans.csv"
-    config = write_config(tmp_path, lambda c: c["scoring"].update(metric="pixel", controls=[]))
+    config = [TINY, ROOT / "tests/scenarios/pixel_metric.yaml"]
     cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), target,
-           "--cores", "1", "-d", str(tmp_path / "run"), "--configfile", str(config)]
+           "--cores", "1", "-d", str(tmp_path / "run"), "--configfile", *map(str, config)]
     proc = subprocess.Popen(cmd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     pool = tmp_path / "run/results/pools/shapes.zarr"
@@ -176,9 +176,9 @@ def test_a_killed_run_resumes_without_redoing_finished_jobs(tmp_path):
     assert not (tmp_path / "run" / target).exists()
     stamp = pool.stat().st_mtime_ns
     # a SIGKILL leaves Snakemake's lock behind: docs/pipeline.md's recovery is --unlock, then rerun
-    assert snakemake("--unlock", "-d", tmp_path / "run", "--configfile", config).returncode == 0
+    assert snakemake("--unlock", "-d", tmp_path / "run", "--configfile", *config).returncode == 0
     out = snakemake(target, "--cores", 2, "-d", tmp_path / "run", "--rerun-incomplete",
-                    "--configfile", config)
+                    "--configfile", *config)
     assert out.returncode == 0, out.stderr[-3000:]
     assert (tmp_path / "run" / target).exists()
     assert pool.stat().st_mtime_ns == stamp

@@ -64,25 +64,25 @@ def test_the_dictionaries_config_layers_every_method_on_the_v4_sessions(tmp_path
 
 # The config's checks are function calls (tests/test_settings.py, the model rows in
 # tests/test_models.py); these are the ones Snakemake runs: the schema's wiring, the
-# model rows' wiring and the preflight's checks of K and the pools.
-@pytest.mark.parametrize("edit, expected", [
-    (lambda c: c["psychophysics"].update(n_trial=5),
-     "psychophysics: unknown key 'n_trial'; did you mean 'n_trials'?"),
-    (lambda c: c["models"]["mobilenet_v2"].update(layers=["features.99"]),
-     "no layer 'features.99'"),
-    (lambda c: c["directions"].update(k_ratio=0.01), "k_ratio 0.01 x 24 units gives K = 1"),
-    (lambda c: c["directions"].update(k_sweep={"methods": ["kmeans"], "ratios": [6]}),
-     "kmeans@6 on tiny 2 with K=192 directions needs at least 192 images, the pool has 160"),
-    (lambda c: c["image_pools"]["photos"].update(n_images=30),
-     "image pool photos has 30 images; scoring.mis (n_references 9 in quantile 0.25) "
-     "needs at least 37"),
-])
-def test_bad_config_is_rejected_before_any_work_naming_the_problem(tmp_path, edit, expected):
-    out = snakemake("-n", "-d", tmp_path / "run", "--configfile", write_config(tmp_path, edit))
+# model rows' wiring and the preflight's checks of K and the pools. Each is a scenario
+# file layered on the tiny config, as a user would run it:
+#   snakemake -n --configfile tests/data/config.yaml tests/scenarios/refused/<name>.yaml
+REFUSED = sorted((ROOT / "tests/scenarios/refused").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("scenario", REFUSED, ids=[p.stem for p in REFUSED])
+def test_bad_config_is_rejected_before_any_work_naming_the_problem(tmp_path, scenario):
+    expected = re.search(r"^# expect: (.*)$", scenario.read_text(), re.M).group(1)
+    out = snakemake("-n", "-d", tmp_path / "run", "--configfile", TINY, scenario)
     assert out.returncode != 0
     assert expected in out.stdout + out.stderr
     assert len((out.stdout + out.stderr).splitlines()) < 40  # a message, not the schema
     assert not (tmp_path / "run" / "results").exists()
+
+
+def test_every_refused_scenario_names_its_expected_message():
+    assert len(REFUSED) >= 5
+    assert all(re.search(r"^# expect: .+$", p.read_text(), re.M) for p in REFUSED)
 
 
 def _good_then_broken(tmp_path, kind):

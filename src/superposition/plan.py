@@ -108,6 +108,23 @@ def _planted_models(models: dict) -> dict:
     return {name: layers for name, layers in found.items() if layers}
 
 
+@dataclass(frozen=True)
+class MetricInputs:
+    """What a job reads for its metrics, one object for its rule (the files) and its
+    script (which file is which): metric -> its pretrained weights folder (the metrics
+    with a network), metric -> the pool's embedding store (where embeddings are cached),
+    and the IMI fit of MIS's alpha (where MIS takes fitted alphas)."""
+
+    weights: dict = field(default_factory=dict)
+    embeddings: dict = field(default_factory=dict)
+    mis_alpha: str | None = None
+
+    def files(self) -> list[str]:
+        """Every file, for the rule's input: Snakemake makes them before the job runs."""
+        return [*self.weights.values(), *self.embeddings.values(),
+                *([self.mis_alpha] if self.mis_alpha else [])]
+
+
 @dataclass
 class Plan:
     """Everything a run does, decided before any job starts (see the module docstring)."""
@@ -323,21 +340,21 @@ class Plan:
             return []
         return f"resources/weights/models/{source}"
 
-    def metric_weights(self, metrics=None) -> dict[str, str]:
-        """Torch hub directories of the metrics in use (default: every scoring metric)
-        that need pretrained weights."""
+    def metric_inputs(self, pool: str | None = None, metrics=None,
+                      alpha: bool = False) -> MetricInputs:
+        """A job's inputs for ``metrics`` (default: every scoring metric): the torch hub
+        folders of those that need pretrained weights; with ``pool``, the pool's
+        embedding store under each, where embeddings are cached; with ``alpha``, the IMI
+        fit of MIS's alpha, where the IMI branch runs and MIS takes fitted alphas."""
         from .metrics import METRICS
 
         metrics = self.scoring.metrics if metrics is None else metrics
-        return {m: f"resources/weights/metrics/{m}" for m in metrics
-                if METRICS.get(m).needs_weights}
-
-    def fitted_alpha(self) -> dict[str, str]:
-        """The IMI fit of every IMI metric's MIS alpha, where the IMI branch runs and MIS
-        takes fitted alphas."""
-        if self.imi and self.scoring.mis["alpha"] == "fitted":
-            return {"mis_alpha": "results/imi/mis_alpha.csv"}
-        return {}
+        embeddings = ({m: f"results/embeddings/{pool}/{m}.zarr" for m in metrics}
+                      if pool and self.scoring.cache_embeddings else {})
+        fitted = alpha and self.imi and self.scoring.mis["alpha"] == "fitted"
+        return MetricInputs({m: f"resources/weights/metrics/{m}" for m in metrics
+                             if METRICS.get(m).needs_weights}, embeddings,
+                            "results/imi/mis_alpha.csv" if fitted else None)
 
     def truth_store(self, source: str, layer: str) -> str:
         """The planted feature directions of a source's layer: a synthetic population's,

@@ -8,6 +8,8 @@ if ANALYSIS_SETTINGS:  # a key enables one; with none, only II vs sparsity is dr
     rule further_analyses:
         input:
             unpack(further_analysis_inputs),
+            metric_inputs=metric_files([SCORING.metric]),
+            pool=lambda wc: pool_zarr(wc.source),
             responses="results/responses/{source}/{layer}.zarr",
             scores=lambda wc: scores(wc.source, [wc.layer]),
         output:
@@ -24,6 +26,7 @@ if ANALYSIS_SETTINGS:  # a key enables one; with none, only II vs sparsity is dr
             mem_mb=lambda wc, attempt: 8000 * attempt,
             runtime="1h",
         params:
+            metric_inputs=metric_inputs([SCORING.metric]),
             analyses=ANALYSIS_SETTINGS,
             scoring=SCORING,
             seed=SEED,

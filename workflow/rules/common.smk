@@ -73,7 +73,6 @@ claim_analyses, describe_pools, all_figures = (
     PLAN.targets,
 )
 pool_zarr, truth_store = PLAN.pool_store, PLAN.truth_store
-metric_weights, fitted_alpha = PLAN.metric_weights, PLAN.fitted_alpha
 
 
 def _check_device():
@@ -132,14 +131,27 @@ def scoring_on_gpu(wc):
     return not SCORING.cache_embeddings and all_metrics_on_gpu(wc)
 
 
-def main_metric_inputs(wc):
-    """What a job that scores with the primary metric alone reads: the source's pool, and
-    the metric's cached embeddings or else its weights."""
-    return (
-        {"pool": pool_zarr(wc.source)}
-        | metric_weights([SCORING.metric])
-        | pool_embedding_stores(wc, [SCORING.metric])
-    )
+def metric_inputs(metrics=None, alpha=False, pool=True):
+    """params: metrics=metric_inputs(...), a job's metric inputs (MetricInputs of
+    superposition.plan) from its wildcards: the weights of ``metrics`` (every scoring
+    metric, a list, or a function of the wildcards), the embeddings of the job's pool (of
+    its source or pool wildcard) under them where ``pool``, and MIS's fitted alpha where
+    ``alpha``. input: metrics=metric_files(...) names the same files."""
+
+    def of(wc):
+        named = dict(wc.items())
+        where = (
+            SOURCES[named["source"]].pool if "source" in named else named.get("pool")
+        )
+        chosen = metrics(wc) if callable(metrics) else metrics
+        return PLAN.metric_inputs(where if pool else None, chosen, alpha)
+
+    return of
+
+
+def metric_files(*args, **kwargs):
+    of = metric_inputs(*args, **kwargs)
+    return lambda wc: of(wc).files()
 
 
 def alternatives(names):
@@ -155,16 +167,6 @@ wildcard_constraints:
     method=alternatives(DIRECTION_SETS),
     metric=alternatives(METRICS.names()),
     layer="[^/]+",
-
-
-def pool_embedding_stores(wildcards, metrics=ALL_METRICS):
-    """The pool (of the source, or the pool wildcard) embedded under each of ``metrics``
-    (every scoring metric), where embeddings are cached."""
-    if not SCORING.cache_embeddings:
-        return {}
-    named = dict(wildcards.items())
-    pool = SOURCES[named["source"]].pool if "source" in named else named["pool"]
-    return {f"emb_{m}": f"results/embeddings/{pool}/{m}.zarr" for m in metrics}
 
 
 def model_weights(wildcards):
@@ -185,8 +187,8 @@ def analysis_tables(wildcards):
 
 
 def further_analysis_inputs(wc):
-    """The primary metric's inputs, and the direction sets that the enabled analyses
-    read (the registry's facts): the neurons' score table, the K-means store."""
+    """The direction sets that the enabled analyses read (the registry's facts): the
+    neurons' score table, the K-means store."""
     from superposition.analyses import ANALYSES as ANALYSIS_REGISTRY
 
     reads = dict.fromkeys(
@@ -196,7 +198,7 @@ def further_analysis_inputs(wc):
         "neurons": f"results/scores/{wc.source}/{wc.layer}/neurons.csv",
         "kmeans": f"results/directions/{wc.source}/{wc.layer}/kmeans.zarr",
     }
-    return main_metric_inputs(wc) | {d: where[d] for d in reads}
+    return {d: where[d] for d in reads}
 
 
 if workflow.is_main_process:

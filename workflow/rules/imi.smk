@@ -9,7 +9,7 @@ if CATCH_POOLS:
 
     rule imi_catch_trials:
         input:
-            unpack(lambda wc: metric_weights()),
+            metric_inputs=metric_files(),
             pools=expand("results/pools/{pool}.zarr", pool=CATCH_POOLS),
         output:
             report(
@@ -29,6 +29,7 @@ if CATCH_POOLS:
             mem_mb=lambda wc, attempt: 4000 * attempt,
             runtime="30m",
         params:
+            metric_inputs=metric_inputs(),
             names=CATCH_POOLS,
             scoring=SCORING,
             pooling=PSYCHO.pooling,
@@ -79,7 +80,7 @@ if IMI:  # the branch runs when the config has an imi section
 
     rule imi_evidence:
         input:
-            unpack(lambda wc: metric_weights([wc.metric])),
+            metric_inputs=metric_files(lambda wc: [wc.metric]),
             trials="results/imi/trials.csv",
             file_map=IMI.file_map,
             stimuli="results/imi/stimuli.zarr",
@@ -95,6 +96,7 @@ if IMI:  # the branch runs when the config has an imi section
             mem_mb=lambda wc, attempt: 16000 * attempt,
             runtime="2h",
         params:
+            metric_inputs=metric_inputs(lambda wc: [wc.metric]),
             imi=IMI,
             device=device(metric_on_gpu),
         script:

@@ -6,7 +6,8 @@ if PSYCHO.methods:
 
     rule psychophysics:
         input:
-            unpack(main_metric_inputs),
+            metric_inputs=metric_files([SCORING.metric]),
+            pool=lambda wc: pool_zarr(wc.source),
             directions=[
                 f"results/directions/{{source}}/{{layer}}/{d}.zarr"
                 for d in PSYCHO.methods
@@ -25,6 +26,7 @@ if PSYCHO.methods:
             mem_mb=lambda wc, attempt: 8000 * attempt,
             runtime="1h",
         params:
+            metric_inputs=metric_inputs([SCORING.metric]),
             psychophysics=PSYCHO,
             scoring=SCORING,
             seed=SEED,

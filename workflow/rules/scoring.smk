@@ -23,7 +23,7 @@ rule image_statistics:
 rule embed_pool:
     """The pool embedded once under every scoring metric: one store each."""
     input:
-        unpack(lambda wc: metric_weights()),
+        metric_inputs=metric_files(pool=False),
         pool="results/pools/{pool}.zarr",
     output:
         [directory(f"results/embeddings/{{pool}}/{m}.zarr") for m in ALL_METRICS],
@@ -36,6 +36,7 @@ rule embed_pool:
         mem_mb=lambda wc, attempt: 8000 * attempt,
         runtime="2h",
     params:
+        metric_inputs=metric_inputs(pool=False),
         metrics=ALL_METRICS,
         device=device(all_metrics_on_gpu),
         metric_size=SCORING.metric_size,
@@ -51,12 +52,8 @@ for batch, (sets, sources) in set_batches(split_gpu=False).items():
         name:
             f"score_{batch}"
         input:
-            unpack(
-                lambda wc: {"pool": pool_zarr(wc.source)}
-                | metric_weights()
-                | pool_embedding_stores(wc)
-                | fitted_alpha()
-            ),
+            metric_inputs=metric_files(alpha=True),
+            pool=lambda wc: pool_zarr(wc.source),
             directions=[
                 f"results/directions/{{source}}/{{layer}}/{d}.zarr" for d in sets
             ],
@@ -76,6 +73,7 @@ for batch, (sets, sources) in set_batches(split_gpu=False).items():
             mem_mb=lambda wc, attempt: 8000 * attempt,
             runtime="2h",
         params:
+            metric_inputs=metric_inputs(alpha=True),
             scoring=SCORING,
             seed=SEED,
             device=device(scoring_on_gpu),
@@ -85,7 +83,7 @@ for batch, (sets, sources) in set_batches(split_gpu=False).items():
 
 rule random_baseline:
     input:
-        unpack(lambda wc: metric_weights() | pool_embedding_stores(wc)),
+        metric_inputs=metric_files(),
         pool="results/pools/{pool}.zarr",
     output:
         "results/baselines/{pool}.csv",
@@ -98,6 +96,7 @@ rule random_baseline:
         mem_mb=lambda wc, attempt: 8000 * attempt,
         runtime="30m",
     params:
+        metric_inputs=metric_inputs(),
         scoring=SCORING,
         seed=SEED,
         device=device(scoring_on_gpu),
@@ -107,12 +106,8 @@ rule random_baseline:
 
 rule calibrate:
     input:
-        unpack(
-            lambda wc: {"pool": f"results/pools/{wc.pool}.zarr"}
-            | metric_weights()
-            | pool_embedding_stores(wc)
-            | fitted_alpha()
-        ),
+        metric_inputs=metric_files(alpha=True),
+        pool="results/pools/{pool}.zarr",
         statistics="results/pools/{pool}.statistics.csv",
     output:
         "results/calibration/{pool}.csv",
@@ -125,6 +120,7 @@ rule calibrate:
         mem_mb=lambda wc, attempt: 8000 * attempt,
         runtime="1h",
     params:
+        metric_inputs=metric_inputs(alpha=True),
         scoring=SCORING,
         seed=SEED,
         device=device(scoring_on_gpu),

@@ -42,12 +42,6 @@ def pool_groups(path: str, one_per_group: bool) -> np.ndarray | None:
     return all_groups(path) if one_per_group else None
 
 
-def embedding_stores(inputs: dict) -> dict[str, str]:
-    """metric -> the pool's embedding store, from a job's inputs named ``emb_<metric>``
-    (the workflow's ``pool_embedding_stores``)."""
-    return {k.removeprefix("emb_"): v for k, v in inputs.items() if k.startswith("emb_")}
-
-
 IN_MEMORY_EMBEDDINGS = 2 << 30  # bytes: a pool's embeddings up to this size are held whole
 
 
