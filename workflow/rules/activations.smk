@@ -48,7 +48,9 @@ rule layer_responses:
     run:
         from superposition.pipeline.responses import layer_responses
 
-        layer_responses(input[0], layer=wildcards.layer, out=output[0], log_file=log[0])
+        layer_responses(
+            input[0], layer=wildcards.layer, out=output[0], log_file=log[0]
+        )
 
 
 rule accuracy_table:
