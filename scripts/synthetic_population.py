@@ -5,6 +5,6 @@ from superposition.runner import logged
 
 with logged(snakemake):
     synthetic_population(snakemake.input.pool, source=snakemake.wildcards.source,
-                         area=snakemake.wildcards.layer, seed=snakemake.params.seed,
-                         out_responses=snakemake.output.responses,
-                         out_truth=snakemake.output.truth, **snakemake.params.settings)
+                         area=snakemake.wildcards.layer, settings=snakemake.params.settings,
+                         seed=snakemake.params.seed, out_responses=snakemake.output.responses,
+                         out_truth=snakemake.output.truth)

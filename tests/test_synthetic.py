@@ -43,3 +43,18 @@ def test_too_sparse_a_mixture_is_refused():
     z, names = conjunction_features({"a": np.array([0, 1])}, ["a"])
     with pytest.raises(ValueError, match="features_per_neuron"):
         planted_population(z, names, 3, 5, 1.0, 0.0, 0)
+
+
+def test_a_populations_settings_are_read_once_from_its_row_with_their_defaults():
+    """One owner for the synthetic adapter's keys: the row's settings, the keys the
+    config check requires, and the defaults."""
+    from superposition.configcheck import ADAPTER_NEEDS
+    from superposition.synthetic import PopulationSettings
+
+    row = {"adapter": "synthetic", "pool": "shapes", "area": "sim", "factors": ["shape"],
+           "n_neurons": 8, "features_per_neuron": 2, "gain": 10.0, "baseline": 1.0}
+    settings = PopulationSettings.from_row(row)
+    assert (settings.mixing, settings.intensity) == ("sparse", "size")
+    assert PopulationSettings.from_row(row | {"mixing": "gaussian"}).mixing == "gaussian"
+    assert ADAPTER_NEEDS["synthetic"] == PopulationSettings.required() == [
+        "factors", "n_neurons", "features_per_neuron", "gain", "baseline"]

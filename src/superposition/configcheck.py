@@ -6,6 +6,8 @@ from __future__ import annotations
 import copy
 from difflib import get_close_matches
 
+from .synthetic import PopulationSettings
+
 
 def _closest(word, allowed) -> str:
     close = get_close_matches(str(word), [str(a) for a in allowed], n=1, cutoff=0.6)
@@ -56,8 +58,6 @@ def validate_config(config: dict, schema: dict) -> dict:
     (:func:`config_problems`). Returns a copy with the schema's defaults filled in and
     the rows resolved (:func:`resolve_rows`); the config handed in is not edited. Raises
     ValueError naming every problem."""
-    import copy
-
     from jsonschema.validators import validator_for
 
     from .metrics import register_config_metrics
@@ -100,8 +100,7 @@ def resolve_rows(config: dict) -> list[str]:
 POOL_NEEDS = {"folder": ["path"], "zip": ["path"], "cadena2019": ["path"], "cifar10": ["path"],
               "imi_stimuli": ["path"],
               "nsd": ["path", "expdesign", "subject", "sessions"]}
-ADAPTER_NEEDS = {"synthetic": ["factors", "n_neurons", "features_per_neuron", "gain",
-                               "baseline"],
+ADAPTER_NEEDS = {"synthetic": PopulationSettings.required(),
                  "npy": ["path"], "cadena2019": ["path"],
                  "nsd": ["path", "expdesign", "roi", "subject", "sessions"]}
 

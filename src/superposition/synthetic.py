@@ -10,10 +10,38 @@ direction method's recovery of them can be checked.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from itertools import product
 
 import numpy as np
+
+
+@dataclass(frozen=True)
+class PopulationSettings:
+    """A synthetic population's settings, its config row under ``brain`` (adapter
+    ``synthetic``) read once: the factors whose conjunctions are the features, the
+    neurons, the mixing (``sparse``: ``features_per_neuron`` non-negative features per
+    neuron; ``gaussian``: each feature a random unit direction), the rates' gain and
+    baseline, and how each image's features are scaled (``size``: by the object's size;
+    ``independent``: uniform 0.5-1.5 per image and feature). Its defaults are these."""
+
+    factors: list
+    n_neurons: int
+    features_per_neuron: int
+    gain: float
+    baseline: float
+    mixing: str = "sparse"
+    intensity: str = "size"
+
+    @classmethod
+    def from_row(cls, row: dict) -> "PopulationSettings":
+        """From a brain row: its own keys, the row's other keys (pool, area) left out."""
+        return cls(**{f.name: row[f.name] for f in fields(cls) if f.name in row})
+
+    @classmethod
+    def required(cls) -> list[str]:
+        """The settings a row must give (those without a default)."""
+        return [f.name for f in fields(cls) if f.default is MISSING]
 
 
 @dataclass

@@ -18,19 +18,7 @@ rule synthetic_population:
         mem_mb=lambda wc, attempt: 2000 * attempt,
         runtime="10m",
     params:
-        settings=lambda wc: {
-            k: BRAIN[wc.source][k]
-            for k in (
-                "factors",
-                "n_neurons",
-                "features_per_neuron",
-                "gain",
-                "baseline",
-                "mixing",
-                "intensity",
-            )
-            if k in BRAIN[wc.source]
-        },
+        settings=lambda wc: PopulationSettings.from_row(BRAIN[wc.source]),
         seed=SEED,
     script:
         "../../scripts/synthetic_population.py"

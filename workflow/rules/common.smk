@@ -12,6 +12,7 @@ from superposition.metrics import METRICS
 from superposition.models import ArchitectureFacts, model_row_problems
 from superposition.plan import Plan, PlanError, PreflightError, data_inputs
 from superposition.preflight import shared_cache
+from superposition.synthetic import PopulationSettings
 
 
 def config_error(message):

@@ -13,6 +13,7 @@ import xarray as xr
 from .. import store
 from ..devices import resolve_device
 from ..provenance import provenance
+from ..synthetic import PopulationSettings
 from .io import pool_images, pool_table
 
 log = logging.getLogger("superposition")
@@ -145,16 +146,16 @@ def layer_responses(cache: str, *, layer: str, out: str, log_file: str) -> None:
     Path(log_file).write_text(f"{out}: {how} from {cache}/{layer}.zarr\n")
 
 
-def synthetic_population(pool: str, *, source: str, area: str, factors: list,
-                         n_neurons: int, features_per_neuron: int, gain: float,
-                         baseline: float, seed: int, out_responses: str, out_truth: str,
-                         mixing: str = "sparse", intensity: str = "size") -> None:
-    """Plant features into a population over a pool: ``factors`` names one group of
-    factors (features are their conjunctions, one active per image) or several groups
-    (one feature of each active per image). ``intensity``: each image's object size
-    scales its features, or ``independent`` uniform 0.5-1.5 per image and feature."""
+def synthetic_population(pool: str, *, source: str, area: str,
+                         settings: PopulationSettings, seed: int, out_responses: str,
+                         out_truth: str) -> None:
+    """Plant features into a population over a pool (see :class:`..synthetic.
+    PopulationSettings`): ``factors`` names one group of factors (features are their
+    conjunctions, one active per image) or several groups (one feature of each active
+    per image)."""
     from ..synthetic import grouped_features, planted_population
 
+    factors, intensity, n_neurons = settings.factors, settings.intensity, settings.n_neurons
     table = pool_table(pool)
     groups = [factors] if all(isinstance(f, str) for f in factors) else factors
     missing = [f for group in groups for f in group if f"factor_{f}" not in table]
@@ -168,10 +169,12 @@ def synthetic_population(pool: str, *, source: str, area: str, factors: list,
     elif "factor_size" in table:
         size = table["factor_size"].to_numpy()
         z = z * (0.5 + (size - size.min()) / (np.ptp(size) or 1))[:, None]
-    pop = planted_population(z, names, n_neurons, features_per_neuron, gain, baseline, seed,
-                             mixing)
-    settings = dict(factors=factors, n_neurons=n_neurons, features_per_neuron=features_per_neuron,
-                    gain=gain, baseline=baseline, seed=seed, mixing=mixing, intensity=intensity)
+    pop = planted_population(z, names, n_neurons, settings.features_per_neuron, settings.gain,
+                             settings.baseline, seed, settings.mixing)
+    settings = dict(factors=factors, n_neurons=n_neurons,
+                    features_per_neuron=settings.features_per_neuron, gain=settings.gain,
+                    baseline=settings.baseline, seed=seed, mixing=settings.mixing,
+                    intensity=intensity)
     units = [f"{area}:{i}" for i in range(n_neurons)]
     store.write_dataset(store.responses_dataset(
         pop.responses, units, {"source": source, "layer": area, "kind": "brain",
