@@ -7,7 +7,6 @@ import sys
 
 from superposition.configcheck import validate_config
 from superposition.devices import job_device, job_gpu_request
-from superposition.directions import METHODS  # the registry, every method registered
 from superposition.metrics import METRICS
 from superposition.models import ArchitectureFacts, model_row_problems
 from superposition.plan import Plan, PlanError, PreflightError, data_inputs
