@@ -85,6 +85,8 @@ def recovery_rows(recovery: pd.DataFrame) -> pd.DataFrame:
 def stability_rows(scores: pd.DataFrame) -> pd.DataFrame:
     """Per source, layer and set fitted twice (one metric's score table): its stability
     across seeds beside the chance level."""
+    from .recovery import above_chance
+
     if "stability" not in scores:
         return pd.DataFrame()
     t = scores.dropna(subset=["stability"]).groupby(
@@ -93,8 +95,8 @@ def stability_rows(scores: pd.DataFrame) -> pd.DataFrame:
         "source / layer": t.source + " / " + t.layer, "directions": t.method,
         "best-match cosine": t.stability.map("{:.3f}".format),
         "chance": t.stability_chance.map("{:.3f}".format),
-        "above chance": ((t.stability - t.stability_chance)
-                         / (1 - t.stability_chance)).map("{:.2f}".format)})
+        "above chance": [f"{above_chance(s, c):.2f}"
+                         for s, c in zip(t.stability, t.stability_chance)]})
 
 
 def catch_trial_rows(catch: pd.DataFrame) -> pd.DataFrame:
