@@ -5,6 +5,7 @@ import copy
 import inspect
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -89,10 +90,15 @@ def test_every_method_option_default_is_the_methods_own():
     takes; every registered method has a section, and nothing else does."""
     sections = SECTIONS["directions"]["properties"]
     for method in METHODS.names():
-        signature = inspect.signature(METHODS.get(method)).parameters
-        for option, value in schema_defaults(sections[method]).items():
-            assert signature[option].default == value, (method, option)
-        assert set(sections[method]["properties"]) <= set(signature) | {"l1", "n_points", "delta"}
+        fit = METHODS.get(method)
+        defaults = {name: p.default for name, p in inspect.signature(fit).parameters.items()
+                    if p.kind is not p.VAR_KEYWORD} | getattr(fit, "own_defaults", {})
+        stated = schema_defaults(sections[method])
+        assert {k: defaults[k] for k in stated} == stated, method
+        assert set(sections[method]["properties"]) <= set(defaults), method
+    jumprelu = METHODS.get("jumprelu_sae")
+    with pytest.raises(TypeError, match=r"jumprelu SAE takes no options \['delta'\]"):
+        jumprelu(np.zeros((4, 2)), 2, 0, delta=1.0)
     assert set(sections) - {"methods", "k_ratio", "k_sweep", "stability"} == set(METHODS.names())
 
 
@@ -115,6 +121,36 @@ def test_a_valid_config_gets_every_default_filled_in():
     assert TINY == before  # the config handed in is not edited
     assert config["scoring"]["mis"] == NESTED["mis"] | TINY["scoring"].get("mis", {})
     assert Scoring.from_config(config["scoring"]) == Scoring.from_config(TINY["scoring"])
+
+
+def test_a_kinds_own_defaults_fill_that_kinds_rows_only_and_are_the_librarys():
+    """Defaults that only one kind of row has (a folder pool's store, a CIFAR-10 pool's
+    split, a synthetic population's mixing and intensity) are stated by the schema, per
+    kind, and are the library's own."""
+    import dataclasses
+
+    from superposition.images import POOLS
+    from superposition.synthetic import PopulationSettings
+
+    config = copy.deepcopy(TINY)
+    config["image_pools"] |= {"folder": {"kind": "folder", "path": ".", "size": 32},
+                              "cifar": {"kind": "cifar10", "path": "c.tar.gz", "size": 32}}
+    config["brain"]["recorded"] = {"adapter": "npy", "path": "r.npy", "pool": "shapes",
+                                   "area": "V4"}
+    config = validate_config(config, SCHEMA)
+    pools, brain = config["image_pools"], config["brain"]
+    assert pools["folder"]["store"] == "pixels" and pools["cifar"]["split"] == "train"
+    assert not {"store", "split"} & (set(pools["photos"]) | set(pools["shapes"]))
+    assert "split" not in pools["folder"] and "store" not in pools["cifar"]
+    assert "mixing" not in brain["recorded"] and "intensity" not in brain["recorded"]
+    population = PopulationSettings.from_row(brain["planted"])
+    assert (population.mixing, population.intensity) == (brain["planted"]["mixing"],
+                                                          brain["planted"]["intensity"])
+    library = {f.name: f.default for f in dataclasses.fields(PopulationSettings)
+               if f.default is not dataclasses.MISSING}
+    assert library == {k: brain["planted"][k] for k in library}
+    split = inspect.signature(POOLS.get("cifar10")).parameters["split"].default
+    assert split == pools["cifar"]["split"]
 
 
 def test_a_recording_brings_its_own_pool_and_can_be_switched_off():

@@ -24,10 +24,24 @@ def _type(schema: dict) -> str:
     return kind
 
 
+def _kind_defaults(schema: dict, key: str) -> list[str]:
+    """A key's defaults that hold for one kind of row only (``allOf`` of ``if``/``then``):
+    ``"value"`` (where ``field`` is ``kind``)."""
+    out = []
+    for case in schema.get("allOf", []):
+        default = case.get("then", {}).get("properties", {}).get(key, {})
+        if "default" in default:
+            [(field, condition)] = case["if"]["properties"].items()
+            out.append(f"`{json.dumps(default['default'])}` ({field} "
+                       f"`{condition['const']}`)")
+    return out
+
+
 def _rows(schema: dict, prefix: str):
     for key, sub in schema.get("properties", {}).items():
         name = f"{prefix}{key}"
-        default = f"`{json.dumps(sub['default'])}`" if "default" in sub else ""
+        stated = [f"`{json.dumps(sub['default'])}`"] if "default" in sub else []
+        default = ", ".join(stated + _kind_defaults(schema, key))
         required = " (required)" if key in schema.get("required", []) else ""
         text = " ".join(sub.get("description", "").split()).replace("|", "\\|")
         yield f"| `{name}`{required} | {_type(sub)} | {default} | {text} |"

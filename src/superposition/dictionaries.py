@@ -138,11 +138,12 @@ def _data_atoms(x: np.ndarray, scaling: _Scaling, n: int, seed: int, device: str
     return torch.nn.functional.normalize(scaling(x[rows], "cpu"), dim=1).numpy()
 
 
-def _sae_method(build):
+def _sae_method(build, **own):
     """A registered SAE method from ``build(sae_module, x, K, top_k, data_atoms, scaling,
     device, options)``; the shared options are ``top_k`` (active atoms per image; default
     K / 10 as in the library, at least 1), ``max_epochs``, ``patience`` and ``tol`` (the
-    stopping rule), ``batch_size``, ``lr``."""
+    stopping rule), ``batch_size``, ``lr``; ``own`` are the options only this SAE takes,
+    with their defaults (the schema's: ``method.own_defaults``)."""
 
     def method(x: np.ndarray, n_components: int, seed: int, top_k: int | None = None,
                max_epochs: int = 1000, patience: int = 20, tol: float = 0.01,
@@ -150,6 +151,9 @@ def _sae_method(build):
                **options) -> DirectionSet:
         import torch
 
+        if unknown := sorted(set(options) - set(own)):
+            raise TypeError(f"{build.__name__.strip('_')} SAE takes no options {unknown}")
+        options = own | options
         torch.manual_seed(seed)
         scaling = _Scaling(x)
         init = _data_atoms(x, scaling, n_components, seed, device)
@@ -162,6 +166,7 @@ def _sae_method(build):
         return result
 
     method.__doc__ = build.__doc__
+    method.own_defaults = own
     return method
 
 
@@ -183,27 +188,29 @@ def _batchtopk(sae, x, k, top_k, init, scaling, device, options):
 
 def _jumprelu(sae, x, k, top_k, init, scaling, device, options):
     """JumpReLU SAE (Rajamanoharan et al. 2024): a learnt threshold per atom, trained
-    with the library's reconstruction + L1 loss (``l1``, default 1e-3)."""
+    with the library's reconstruction + L1 loss (penalty ``l1``)."""
     from functools import partial
 
     model = sae.JumpSAE(x.shape[1], k, dictionary_params={"initializer": init}, device=device)
-    return model.untied(bias=True), partial(sae.mse_l1, penalty=options.get("l1", 1e-3))
+    return model.untied(bias=True), partial(sae.mse_l1, penalty=options["l1"])
 
 
 def _archetypal(sae, x, k, top_k, init, scaling, device, options):
     """Relaxed-archetypal TopK SAE (Fel et al. 2025): atoms stay near the convex hull of
-    ``n_points`` images (default 1,000), which makes them stable across seeds."""
-    n_points = min(options.get("n_points", 1000), len(x))
+    ``n_points`` images (at most the pool's), relaxed by ``delta``, which makes them
+    stable across seeds."""
+    n_points = min(options["n_points"], len(x))
     rows = np.random.default_rng(0).choice(len(x), n_points, replace=False)
     return sae.RATopKSAE(x.shape[1], k, points=scaling(x[rows], device), top_k=top_k,
-                         delta=options.get("delta", 1.0), device=device), None
+                         delta=options["delta"], device=device), None
 
 
-for _name, _build, _colour in (("topk_sae", _topk, "#ff7f0e"),
-                               ("batchtopk_sae", _batchtopk, "#ffbb78"),
-                               ("jumprelu_sae", _jumprelu, "#e377c2"),
-                               ("archetypal_sae", _archetypal, "#8c564b")):
-    METHODS.register(_name, gpu=True, dictionary=True, colour=_colour)(_sae_method(_build))
+for _name, _method, _colour in (
+        ("topk_sae", _sae_method(_topk), "#ff7f0e"),
+        ("batchtopk_sae", _sae_method(_batchtopk), "#ffbb78"),
+        ("jumprelu_sae", _sae_method(_jumprelu, l1=1e-3), "#e377c2"),
+        ("archetypal_sae", _sae_method(_archetypal, n_points=1000, delta=1.0), "#8c564b")):
+    METHODS.register(_name, gpu=True, dictionary=True, colour=_colour)(_method)
 
 
 def _nmf_method(kind: str):

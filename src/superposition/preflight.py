@@ -178,7 +178,7 @@ def pool_size(kind: str, params: dict, cache: Cache) -> int | None:
     if kind == "cifar10" and str(params["path"]).endswith(".zip"):
         kind = "zip"  # a copy of one split as images in class folders
     elif kind == "cifar10":
-        full = CIFAR10_SIZES.get(params.get("split", "train"))
+        full = CIFAR10_SIZES.get(params["split"])
         return min(n, full) if n and full else full
     path = Path(params["path"]) if "path" in params else None
     if kind == "imi_stimuli":

@@ -20,14 +20,13 @@ def build_pool(name: str, *, kind: str, params: dict, seed: int, out: str,
     from ..images import POOLS
 
     log.info("building image pool %s (%s) with %s", name, kind, params)
-    keep = params.get("store", "pixels")
     pool = POOLS.get(kind)(seed=seed, **{k: v for k, v in params.items() if k != "store"})
     coords = {"label": np.asarray(pool.labels, dtype=str)}
     coords.update({f"factor_{k}": v for k, v in pool.factors.items()})
     if pool.groups is not None:
         coords["group"] = np.asarray(pool.groups, dtype=str)
     attrs = {"pool": name, "kind": kind, "classes": pool.classes}
-    if keep == "in_place":
+    if params.get("store") == "in_place":  # a folder's (the schema's default: pixels)
         _write_in_place(out, params["path"], params["size"], coords, attrs
                         | {"provenance": provenance(kind=kind, seed=seed, **params)})
         return
