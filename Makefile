@@ -7,7 +7,7 @@ CORES ?= 2
 export HF_HUB_OFFLINE := 1
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: install demo cifar10 imagenet v4 real real-doc report test dag config-doc clean
+.PHONY: install demo cifar10 imagenet v4 real real-doc report test test-fast dag config-doc clean
 
 install: $(VENV)/.installed
 
@@ -58,6 +58,11 @@ real-doc:  # each run's claims unedited under a heading of its own, theirs two l
 # the longest files first (tests/conftest.py orders them; xdist would put them last)
 test: install
 	$(PY) -m pytest -ra --durations=15 -n $(CORES) --dist loadfile --no-loadscope-reorder
+
+# the fast path: every unit test and every scenario's dry run (tests/test_scenarios.py),
+# no full run of the workflow
+test-fast: install
+	$(PY) -m pytest -q -n $(CORES) -m "not workflow"
 
 dag: install  # the embedded default plus the IMI branch (any folder stands in for ImageNet)
 	snakemake --rulegraph --configfile config/config.yaml config/imi.yaml \

@@ -4,6 +4,6 @@ from superposition.pipeline.images import build_pool
 from superposition.runner import logged
 
 with logged(snakemake):
-    build_pool(snakemake.wildcards.pool, kind=snakemake.params.kind,
-               params=snakemake.params.options, seed=snakemake.params.seed, out=snakemake.output[0],
-               workers=snakemake.threads)
+    pool = snakemake.params.pool
+    build_pool(snakemake.wildcards.pool, kind=pool.kind, params=pool.options,
+               seed=snakemake.params.seed, out=snakemake.output[0], workers=snakemake.threads)

@@ -4,5 +4,6 @@ from superposition.pipeline.images import fetch_weights
 from superposition.runner import logged
 
 with logged(snakemake):
-    p = snakemake.params
-    fetch_weights(p.architecture, p.tag, snakemake.output[0], mirror=p.mirror)
+    model = snakemake.params.model
+    fetch_weights(model.architecture, model.weights, snakemake.output[0],
+                  mirror=model.weights_url)

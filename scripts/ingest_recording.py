@@ -3,8 +3,9 @@
 from superposition.pipeline.responses import ingest_recording
 from superposition.runner import logged
 
-p = snakemake.params
+recording = snakemake.params.recording
 with logged(snakemake):
     ingest_recording(snakemake.input.pool, source=snakemake.wildcards.source,
-                     area=snakemake.wildcards.layer, adapter=p.adapter, params=p.options,
-                     zscore=p.zscore, min_std=p.min_std, out=snakemake.output[0])
+                     area=snakemake.wildcards.layer, adapter=recording.adapter,
+                     params=recording.options, zscore=recording.zscore,
+                     min_std=recording.min_std, out=snakemake.output[0])

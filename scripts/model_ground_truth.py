@@ -3,8 +3,8 @@
 from superposition.pipeline.responses import model_ground_truth
 from superposition.runner import logged
 
-p = snakemake.params
+model = snakemake.params.model
 with logged(snakemake):
-    model_ground_truth(p.architecture, weights_dir=snakemake.input.weights or None,
-                       weights_tag=p.weights_tag, seed=p.seed, responses=snakemake.input.responses,
-                       out=snakemake.output[0])
+    model_ground_truth(model.architecture, weights_dir=snakemake.input.weights or None,
+                       weights_tag=model.weights, seed=snakemake.params.seed,
+                       responses=snakemake.input.responses, out=snakemake.output[0])

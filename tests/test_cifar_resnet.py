@@ -160,22 +160,6 @@ def test_resnet20_classifies_the_shared_cifar10_test_images(tmp_path):
     assert check.seen == 1000 and check.correct / check.seen >= 0.75
 
 
-def _local_config(tmp_path):
-    """config/cifar10_local.yaml with its paths made absolute, for a run elsewhere."""
-    import yaml
-
-    from runs import ROOT
-
-    cfg = yaml.safe_load((ROOT / "config/cifar10_local.yaml").read_text())
-    pool = cfg["image_pools"]["cifar10_train"]
-    pool["path"] = str((ROOT / pool["path"]).resolve())
-    zoo = cfg["zoo"]["cifar_resnet"]
-    zoo["weights_url"] = str((ROOT / zoo["weights_url"]).resolve())
-    path = tmp_path / "local.yaml"
-    path.write_text(yaml.safe_dump(cfg))
-    return path
-
-
 def test_the_cifar10_config_plans_the_paper_s_experiment(tmp_path):
     """config/cifar10.yaml as users run it with a network: downloads of the archive and
     of the upstream weights, three depths with their untrained twins, every stage."""
@@ -196,10 +180,11 @@ def test_the_cifar10_config_plans_the_paper_s_experiment(tmp_path):
 def test_the_cifar10_config_runs_on_a_subset_of_the_shared_copies(tmp_path):
     """config/cifar10.yaml on 1,000 of the JPEG training images, offline: the weights
     from the mirror folder, ResNet-20's accuracy in the table, labels in the semantics."""
-    from runs import ROOT, snakemake
+    from runs import ROOT, snakemake, with_absolute_paths
 
+    local = with_absolute_paths(ROOT / "config/cifar10_local.yaml", tmp_path)
     out = snakemake("--cores", "2", "--configfile", ROOT / "config/cifar10.yaml",
-                    _local_config(tmp_path), ROOT / "tests/scenarios/cifar10_subset.yaml",
+                    local, ROOT / "tests/scenarios/cifar10_subset.yaml",
                     "-d", tmp_path / "run", timeout=900)
     assert out.returncode == 0, out.stderr[-4000:]
     run = tmp_path / "run/results"

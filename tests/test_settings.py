@@ -2,6 +2,7 @@
 refused by a function call, before Snakemake starts."""
 
 import copy
+import dataclasses
 import inspect
 from pathlib import Path
 
@@ -151,6 +152,31 @@ def test_a_kinds_own_defaults_fill_that_kinds_rows_only_and_are_the_librarys():
     assert library == {k: brain["planted"][k] for k in library}
     split = inspect.signature(POOLS.get("cifar10")).parameters["split"].default
     assert split == pools["cifar"]["split"]
+
+
+def test_the_typed_rows_defaults_are_the_schemas():
+    """A model row's fields are the schema's model keys with its defaults; a recording's
+    shared fields are schema keys with their defaults, and the rest of its row is the
+    adapter's options; a pool's options are its row less its kind."""
+    from superposition.plan import Plan
+    from superposition.rows import ModelRow, RecordingRow
+
+    assert_fields_are_the_schemas(ModelRow, SECTIONS["models"]["additionalProperties"])
+    brain = SECTIONS["brain"]["additionalProperties"]
+    shared = {k: v for k, v in brain["properties"].items()
+              if k in {f.name for f in dataclasses.fields(RecordingRow)}}
+    assert len(shared) == len(dataclasses.fields(RecordingRow)) - 1  # all but options
+    assert_fields_are_the_schemas(
+        dataclasses.make_dataclass("Shared", [(f.name, f.type, f) for f in
+                                              dataclasses.fields(RecordingRow)
+                                              if f.name != "options"]),
+        brain | {"properties": shared})
+    plan = Plan.build(validate_config(TINY, SCHEMA), facts=None)
+    planted = plan.recording_rows["planted"]
+    assert (planted.adapter, planted.pool, planted.area) == ("synthetic", "shapes", "sim")
+    assert planted.options["n_neurons"] == 8 and "zscore" not in planted.options
+    assert plan.pool_rows["photos"].options == {"n_images": 150, "size": 32}
+    assert plan.model_rows["tiny"].batch_size == 64
 
 
 def test_a_recording_brings_its_own_pool_and_can_be_switched_off():

@@ -1,9 +1,13 @@
 """The tiny config (tests/data/config.yaml) run end to end once, with its report: every
-rule of the embedded default, every figure, the score tables and their calibration; and a
-run of it killed midway that resumes."""
+rule of the embedded default, every figure, the score tables and their calibration; a
+run of it killed midway that resumes. Where the suite can start a one-node SLURM (root,
+Debian's packages: tests/slurm/local_slurm.sh), the tiny run goes through the SLURM
+profile, so the same run shows that every rule that is not local runs as an sbatch job
+on the partition its GPU request picks; elsewhere it runs locally and those checks skip."""
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -13,21 +17,46 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from runs import ENV, ROOT, TINY, snakemake
+from runs import (ENV, ROOT, TINY, planned_jobs, snakemake, snakemake_slurm, start_slurm,
+                  stop_slurm)
 from superposition.pipeline.io import read_table
 
-pytestmark = pytest.mark.workflow(seconds=240)
+pytestmark = pytest.mark.workflow(seconds=300)
 
 
 @pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory):
-    """The tiny config run end to end once, then its report built."""
+def slurm(tmp_path_factory):
+    """The local SLURM's state folder, or why it cannot start here (a string)."""
+    state = tmp_path_factory.mktemp("slurm")
+    why = start_slurm(state)
+    yield why or state
+    if why is None:
+        stopped = stop_slurm(state)
+        assert "stopped slurmctld" in stopped and "stopped slurmd" in stopped
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory, slurm):
+    """The tiny config run end to end once (through SLURM where there is one, with device
+    auto, so the jobs that would use a GPU ask for one), then its report built; and the
+    run's console output."""
     workdir = tmp_path_factory.mktemp("tiny")
-    out = snakemake("--cores", 2, "-d", workdir, "--configfile", TINY, timeout=900)
+    if isinstance(slurm, str):
+        out = snakemake("--cores", 2, "-d", workdir, "--configfile", TINY, timeout=900)
+    else:
+        out = snakemake_slurm("all", workdir, TINY, extra=["--config", "device=auto"],
+                              timeout=1200)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     report = snakemake("-d", workdir, "--configfile", TINY, "--report", workdir / "report.html")
     assert report.returncode == 0, report.stderr[-3000:]
+    workdir.joinpath("console.txt").write_text(out.stdout + out.stderr)
     return workdir
+
+
+def on_slurm(slurm):
+    if isinstance(slurm, str):
+        pytest.skip(slurm)
+    return slurm
 
 
 def test_every_figure_and_the_report_exist(tiny_run):
@@ -183,3 +212,47 @@ def test_a_killed_run_resumes_without_redoing_finished_jobs(tmp_path):
     assert (tmp_path / "run" / target).exists()
     assert pool.stat().st_mtime_ns == stamp
     assert "build_image_pool" not in out.stdout + out.stderr
+
+
+def test_every_rule_runs_as_a_slurm_job_and_gpu_jobs_land_on_the_gpu_partition(
+        slurm, tiny_run, tmp_path):
+    """The tiny run's whole DAG went through the SLURM profile, with device auto: each job
+    that asks for the cluster's one (counted) GPU went to the gpu partition, every other
+    job that is not local to cpu."""
+    on_slurm(slurm)
+    jobs = planned_jobs(tmp_path / "plan", TINY, "auto")
+    console = (tiny_run / "console.txt").read_text()
+    listed = dict(line.split(maxsplit=1) for line in subprocess.run(
+        ["squeue", "-t", "all", "-h", "-o", "%i %P %T"], capture_output=True, text=True,
+        timeout=30).stdout.splitlines())
+    local = set(re.findall(r"^localrule (\w+):", console, re.M)) - {"all"}
+    assert local == {"fetch_model_weights", "fetch_metric_weights", "layer_responses",
+                     "record_config", "ground_truth_recovery", "results_document",
+                     "accuracy_table", "claims_document"} | {
+        j.rule for j in jobs if j.rule.startswith("figure_")}
+    remote = [j for j in jobs if j.rule not in local]
+    assert len(remote) >= 20 and any(j.resources.get("gpu") for j in remote)
+    for j in remote:
+        job_id = re.search(r"running as SLURM job (\d+)", (tiny_run / j.log).read_text()).group(1)
+        partition = "gpu" if j.resources.get("gpu") else "cpu"
+        assert listed[job_id] == f"{partition} COMPLETED", (j.rule, j.wildcards)
+
+
+def test_a_failing_slurm_job_is_reported_as_failed(slurm, tmp_path):
+    import pickle
+
+    import yaml
+
+    on_slurm(slurm)
+    # a file only the job reads (the preflight refuses broken images before any job runs)
+    wrong = tmp_path / "wrong.pkl"
+    wrong.write_bytes(pickle.dumps({"images": []}))
+    cfg = yaml.safe_load(TINY.read_text())
+    cfg["image_pools"]["mine"] = {"kind": "cadena2019", "path": str(wrong), "size": 16}
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(cfg))
+    out = snakemake_slurm("results/pools/mine.zarr", tmp_path / "run", tmp_path / "config.yaml",
+                          extra=["--retries", "0"])
+    text = out.stdout + out.stderr
+    assert out.returncode != 0
+    assert re.search(r"SLURM-job '\d+' failed, SLURM status is: 'FAILED'", text)
+    assert "wrong.pkl lacks" in (tmp_path / "run/logs/build_image_pool/mine.log").read_text()

@@ -4,31 +4,12 @@ superposition, through every overcomplete dictionary method to its recovery tabl
 import numpy as np
 import pytest
 
-from runs import snakemake, write_config
+from runs import ROOT, snakemake
 from superposition.pipeline.io import read_table
 
 pytestmark = pytest.mark.workflow(seconds=40)
 
-PLANTED_NET = """
-import torch
-
-
-class Planted(torch.nn.Module):
-    \"\"\"24 feature detectors written into 8 units by a fixed mixing: superposition.\"\"\"
-
-    def __init__(self):
-        super().__init__()
-        self.features = torch.nn.Conv2d(3, 24, 5, padding=2)
-        self.mix = torch.nn.Conv2d(24, 8, 1, bias=False)
-        self.planted_directions = self.mix.weight[:, :, 0, 0].T.detach()  # features x units
-
-    def forward(self, x):
-        return self.mix(torch.relu(self.features(x)))
-
-
-def make():
-    return Planted()
-"""
+SCENARIO = ROOT / "tests/scenarios/user_network.yaml"  # its network: planted_net.py beside it
 DICTIONARIES = ["topk_sae", "batchtopk_sae", "jumprelu_sae", "archetypal_sae", "semi_nmf",
                 "convex_nmf"]
 
@@ -36,21 +17,10 @@ DICTIONARIES = ["topk_sae", "batchtopk_sae", "jumprelu_sae", "archetypal_sae", "
 def test_every_dictionary_method_runs_and_a_user_network_reports_its_recovery(tmp_path):
     """Every overcomplete method from a config row through scoring; a python/ network that
     exposes planted_directions gets the recovery table and figure, with no config for it."""
-    (tmp_path / "planted_net.py").write_text(PLANTED_NET)
-
-    def edit(c):
-        c["models"] = {"user": {"architecture": "python/planted_net:make", "weights": "random",
-                                "pool": "shapes", "layers": ["mix"], "untrained_null": False}}
-        c["brain"] = {}
-        c["directions"].update(methods=["neurons", "kmeans"] + DICTIONARIES, k_sweep=[
-            {"methods": ["topk_sae"], "ratios": [3]}])
-        c["directions"].update({m: {"max_epochs": 3} for m in DICTIONARIES if m.endswith("_sae")})
-        c["scoring"]["controls"] = []
-
     targets = ["results/recovery/user.csv", "results/figures/user/recovery.png"] + [
         f"results/scores/user/mix/{m}.csv" for m in DICTIONARIES]
-    out = snakemake(*targets, "--cores", 2, "-d", tmp_path / "run", "--configfile",
-                    write_config(tmp_path, edit), env={"PYTHONPATH": str(tmp_path)})
+    out = snakemake(*targets, "--cores", 2, "-d", tmp_path / "run", "--configfile", SCENARIO,
+                    env={"PYTHONPATH": str(SCENARIO.parent)})
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     rec = read_table(tmp_path / "run/results/recovery/user.csv").set_index("method")
     assert set(rec.index) == {"neurons", "kmeans", "topk_sae@3", *DICTIONARIES}

@@ -62,29 +62,6 @@ def test_the_dictionaries_config_layers_every_method_on_the_v4_sessions(tmp_path
         assert f"results/scores/v4_201025/V4/{method}.csv" in out.stdout
 
 
-# The config's checks are function calls (tests/test_settings.py, the model rows in
-# tests/test_models.py); these are the ones Snakemake runs: the schema's wiring, the
-# model rows' wiring and the preflight's checks of K and the pools. Each is a scenario
-# file layered on the tiny config, as a user would run it:
-#   snakemake -n --configfile tests/data/config.yaml tests/scenarios/refused/<name>.yaml
-REFUSED = sorted((ROOT / "tests/scenarios/refused").glob("*.yaml"))
-
-
-@pytest.mark.parametrize("scenario", REFUSED, ids=[p.stem for p in REFUSED])
-def test_bad_config_is_rejected_before_any_work_naming_the_problem(tmp_path, scenario):
-    expected = re.search(r"^# expect: (.*)$", scenario.read_text(), re.M).group(1)
-    out = snakemake("-n", "-d", tmp_path / "run", "--configfile", TINY, scenario)
-    assert out.returncode != 0
-    assert expected in out.stdout + out.stderr
-    assert len((out.stdout + out.stderr).splitlines()) < 40  # a message, not the schema
-    assert not (tmp_path / "run" / "results").exists()
-
-
-def test_every_refused_scenario_names_its_expected_message():
-    assert len(REFUSED) >= 5
-    assert all(re.search(r"^# expect: .+$", p.read_text(), re.M) for p in REFUSED)
-
-
 def _good_then_broken(tmp_path, kind):
     """A pool input that builds, and a broken version of it: a folder gains a truncated
     JPEG; a zip archive is cut short (the config points the same pool at the copy)."""

@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from runs import snakemake, write_config
+from runs import ROOT, snakemake
 from superposition.models import resolve_layers, stage_layers
 from superposition.zoo import expand_zoo, resolve_architectures, source_name
 
@@ -66,21 +66,10 @@ def test_depth_fractions_pick_the_first_stage_at_or_past_each_depth():
 @pytest.mark.workflow(seconds=90)
 def test_a_zoo_of_a_cnn_a_vit_and_a_channels_last_model_runs_from_one_row(tmp_path):
     """timm's tiny random test models, layers picked by relative depth: each read by its
-    own layout, scored, and drawn side by side in the zoo figure."""
-    def edit(c):
-        c["models"], c["brain"] = {}, {}
-        c.pop("metrics")
-        c["zoo"] = {"tiny3": {"architectures": ["timm/test_resnet", "timm/test_vit",
-                                                "timm/test_mamba*"],
-                              "weights": "random", "pool": "shapes", "layers": [0.5],
-                              "input_size": 96}}
-        c["image_pools"] = {"shapes": c["image_pools"]["shapes"]}
-        c["directions"].update(methods=["neurons", "kmeans", "topk_sae"], k_sweep=[])
-        c["scoring"]["controls"] = []
-        c["psychophysics"]["methods"], c["figures"]["mei_methods"], c["analyses"] = [], [], {}
-
+    own layout, scored, and drawn side by side in the zoo figure (the scenario file
+    tests/scenarios/zoo.yaml)."""
     out = snakemake("results/figures/zoo.png", "--cores", 2, "-d", tmp_path / "run",
-                    "--configfile", write_config(tmp_path, edit))
+                    "--configfile", ROOT / "tests/scenarios/zoo.yaml")
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     table = pd.read_csv(tmp_path / "run/results/tables/zoo.csv")
     assert set(table.architecture) == {"timm/test_resnet", "timm/test_vit",

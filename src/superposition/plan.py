@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .directions import METHODS  # the registry, every method registered
 from .methods import SetName
+from .rows import ModelRow, PoolRow, RecordingRow
 from .settings import Directions, Figures, Imi, Psychophysics, Scoring
 
 # the keys of a pool or brain row that name raw input files or folders
@@ -152,6 +153,19 @@ class Plan:
     @property
     def models(self) -> dict:
         return self.config["models"]
+
+    @cached_property
+    def model_rows(self) -> dict[str, ModelRow]:
+        """Every model row (zoo entries and untrained nulls expanded, layers resolved)."""
+        return {name: ModelRow.from_row(row) for name, row in self.models.items()}
+
+    @cached_property
+    def recording_rows(self) -> dict[str, RecordingRow]:
+        return {name: RecordingRow.from_row(row) for name, row in self.brain.items()}
+
+    @cached_property
+    def pool_rows(self) -> dict[str, PoolRow]:
+        return {name: PoolRow.from_row(row) for name, row in self.pools.items()}
 
     @property
     def brain(self) -> dict:

@@ -20,13 +20,7 @@ rule cache_activations:
         mem_mb=lambda wc, attempt: 8000 * attempt,
         runtime="4h",
     params:
-        architecture=lambda wc: MODELS[wc.source]["architecture"],
-        weights_tag=lambda wc: MODELS[wc.source]["weights"],
-        layers=lambda wc: MODELS[wc.source]["layers"],
-        statistic=lambda wc: MODELS[wc.source]["statistic"],
-        layout=lambda wc: MODELS[wc.source].get("layout"),
-        batch_size=lambda wc: MODELS[wc.source]["batch_size"],
-        input_size=lambda wc: MODELS[wc.source]["input_size"],
+        model=lambda wc: MODELS[wc.source],
         device=device(model_on_gpu),
         seed=SEED,
     script:
@@ -35,7 +29,7 @@ rule cache_activations:
 
 rule layer_responses:
     """A model layer's store, taken from its model's one-pass cache as hard links
-    (no second copy on disk), in the main process: linking takes milliseconds."""
+    (no second copy on disk), on the main machine: linking takes milliseconds."""
     input:
         "results/activations/{source}",
     output:
@@ -45,12 +39,10 @@ rule layer_responses:
     wildcard_constraints:
         source=alternatives(MODELS),
     localrule: True
-    run:
-        from superposition.pipeline.responses import layer_responses
-
-        layer_responses(
-            input[0], layer=wildcards.layer, out=output[0], log_file=log[0]
-        )
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../../scripts/layer_responses.py"
 
 
 rule accuracy_table:
@@ -63,7 +55,7 @@ rule accuracy_table:
     log:
         "logs/accuracy_table.log",
     localrule: True
-    run:
-        from superposition.pipeline.responses import accuracy_table
-
-        accuracy_table(input, output[0], log[0])
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../../scripts/accuracy_table.py"

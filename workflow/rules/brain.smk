@@ -18,7 +18,7 @@ rule synthetic_population:
         mem_mb=lambda wc, attempt: 2000 * attempt,
         runtime="10m",
     params:
-        settings=lambda wc: PopulationSettings.from_row(BRAIN[wc.source]),
+        settings=lambda wc: PopulationSettings.from_row(BRAIN[wc.source].options),
         seed=SEED,
     script:
         "../../scripts/synthetic_population.py"
@@ -27,7 +27,7 @@ rule synthetic_population:
 rule ingest_recording:
     input:
         pool=lambda wc: pool_zarr(wc.source),
-        recording=lambda wc: data_inputs(BRAIN[wc.source]),
+        recording=lambda wc: data_inputs(BRAIN[wc.source].options),
     output:
         directory("results/responses/{source}/{layer}.zarr"),
     log:
@@ -40,24 +40,7 @@ rule ingest_recording:
         mem_mb=lambda wc, attempt: 4000 * attempt,
         runtime="30m",
     params:
-        adapter=lambda wc: BRAIN[wc.source]["adapter"],
-        options=lambda wc: {
-            k: v
-            for k, v in BRAIN[wc.source].items()
-            if k
-            not in (
-                "adapter",
-                "pool",
-                "area",
-                "animal",
-                "enabled",
-                "zscore",
-                "min_std",
-                "k_ratio",
-            )
-        },
-        zscore=lambda wc: BRAIN[wc.source]["zscore"],
-        min_std=lambda wc: BRAIN[wc.source]["min_std"],
+        recording=lambda wc: BRAIN[wc.source],
     script:
         "../../scripts/ingest_recording.py"
 
@@ -93,8 +76,7 @@ rule model_ground_truth:
     conda:
         "../../envs/torch.yaml"
     params:
-        architecture=lambda wc: MODELS[wc.source]["architecture"],
-        weights_tag=lambda wc: MODELS[wc.source]["weights"],
+        model=lambda wc: MODELS[wc.source],
         seed=SEED,
     script:
         "../../scripts/model_ground_truth.py"

@@ -3,7 +3,7 @@
 
 rule build_image_pool:
     input:
-        lambda wc: data_inputs(POOLS_CFG[wc.pool]),
+        lambda wc: data_inputs(POOLS_CFG[wc.pool].options),
     output:
         directory("results/pools/{pool}.zarr"),
     log:
@@ -11,13 +11,12 @@ rule build_image_pool:
     conda:
         "../../envs/analysis.yaml"
     # folders and archives decode in parallel threads; generated pools use one
-    threads: lambda wc: 4 if POOLS_CFG[wc.pool]["kind"] in ("folder", "zip") else 1
+    threads: lambda wc: 4 if POOLS_CFG[wc.pool].kind in ("folder", "zip") else 1
     resources:
         mem_mb=lambda wc, attempt: 4000 * attempt,
         runtime="30m",
     params:
-        kind=lambda wc: POOLS_CFG[wc.pool]["kind"],
-        options=lambda wc: {k: v for k, v in POOLS_CFG[wc.pool].items() if k != "kind"},
+        pool=lambda wc: POOLS_CFG[wc.pool],
         seed=SEED,
     script:
         "../../scripts/build_image_pool.py"

@@ -12,9 +12,7 @@ rule fetch_model_weights:
     conda:
         "../../envs/torch.yaml"
     params:
-        architecture=lambda wc: MODELS[wc.source]["architecture"],
-        tag=lambda wc: MODELS[wc.source]["weights"],
-        mirror=lambda wc: MODELS[wc.source].get("weights_url"),
+        model=lambda wc: MODELS[wc.source],
     script:
         "../../scripts/fetch_model_weights.py"
 
