@@ -20,31 +20,18 @@ DATA = Path(os.environ.get("SUPERPOSITION_V4_DATA",
                            ROOT.parent / "shared/research-data/cowley2023_v4"))
 SESSIONS = {"190923": 33, "201025": 89, "210224": 67}
 N_IMAGES = {"190923": 1200, "201025": 1200, "210224": 800}
-# the pooled verdict needs K-means and its shuffled fit; the other methods run on brains by the
-# same code as on models, which other runs cover
-METHODS = ["neurons", "kmeans", "kmeans_shuffled", "pca", "topk_sae"]
+SCENARIO = ROOT / "tests/scenarios/v4_sessions.yaml"
+METHODS = yaml.safe_load(SCENARIO.read_text())["directions"]["methods"]
 pytestmark = [pytest.mark.workflow(seconds=180),
               pytest.mark.skipif(not DATA.is_dir(), reason=f"V4 data not found at {DATA}")]
 
 
 @pytest.fixture(scope="module")
 def v4_run(tmp_path_factory):
+    """The scenario file tests/scenarios/v4_sessions.yaml, with the mirror folder at DATA."""
     workdir = tmp_path_factory.mktemp("v4")
-    base = yaml.safe_load((ROOT / "config/v4.yaml").read_text())
-    cfg = yaml.safe_load((ROOT / "tests/data/config.yaml").read_text())
-    # the shared sessions, their images at 64 px (the config's 112 px embeds three times
-    # the pixels); each session row brings its own pool
-    cfg["image_pools"] = {}
-    cfg["brain"] = {f"v4_{s}": base["brain"][f"v4_{s}"] for s in SESSIONS}
-    for row in cfg["brain"].values():
-        row["pool"]["size"] = 64
-    cfg["models"] = {}
-    cfg["downloads"] = {"cowley2023_v4": str(DATA.resolve())}  # a local mirror folder
-    cfg["directions"]["methods"] = METHODS
-    # the tiny config's deepfeat_tiny control embeds a 112 px image in about 300,000 numbers, and
-    # the MIS tasks of 89 units then take minutes a job here; the cheap controls suffice.
-    cfg["scoring"]["controls"] = ["pixel", "colour"]
-    cfg["analyses"] = {}  # the further analyses read any source alike: the tiny run has them
+    cfg = yaml.safe_load(SCENARIO.read_text())
+    cfg["downloads"] = {"cowley2023_v4": str(DATA.resolve())}
     (workdir / "config.yaml").write_text(yaml.safe_dump(cfg))
     out = snakemake("--cores", 2, "-d", workdir, "--configfile", workdir / "config.yaml",
                     timeout=1200)
