@@ -107,3 +107,20 @@ def test_the_brain_claim_reads_the_pooled_verdicts_per_score():
     assert claim.where() == "depends on the score: cases for it at ii, none at mis"
     assert "V4 ii: 3 directions beat neurons" in claim.note
     assert c.brains_follow(None).verdict == "not testable here"
+
+
+def test_the_readme_verdict_table_is_the_runs_own():
+    """The README's results table is generated from the real-data runs' CLAIMS.md (make
+    real-doc), and each verdict in it is the one its run's page gives."""
+    from pathlib import Path
+
+    from superposition.verdicts import refreshed, verdicts
+
+    root = Path(__file__).resolve().parents[1]
+    runs = {name: (root / "docs/results" / f"{page}.md").read_text() for name, page in
+            (("CIFAR-10", "cifar10_claims"), ("ImageNet", "imagenet"), ("V4", "v4"))}
+    readme = (root / "README.md").read_text()
+    assert refreshed(readme, runs) == readme
+    assert verdicts(runs["V4"])["brains"][1] in {"holds", "partly", "does not hold"}
+    row = next(line for line in readme.splitlines() if line.startswith("| **synergy**"))
+    assert row.split("|")[2:5] == [f" {verdicts(runs[n])['synergy'][1]} " for n in runs]
