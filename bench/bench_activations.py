@@ -35,7 +35,7 @@ def main():
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     args = ap.parse_args()
     family, _ = split_architecture(args.arch)
-    model = build_model(args.arch, "random", None, seed=0).to(args.device)
+    model = build_model(args.arch, "random", hub_dir=None, seed=0).to(args.device)
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, (args.images, args.size, args.size, 3), dtype=np.uint8)
     tmp = Path(tempfile.mkdtemp())
@@ -45,12 +45,14 @@ def main():
     bare = BareForward(model, images, args.batch, family.mean, family.std, args.device)
 
     def cached():
-        layouts = layer_layouts(model, [args.layer], (args.size, args.size), None, family.mean,
-                                family.std, args.device, "centre")
+        layouts = layer_layouts(model, [args.layer], shape=(args.size, args.size), size=None,
+                                mean=family.mean,
+                                std=family.std, device=args.device, statistic="centre")
         writer = store.ResponseWriter(tmp / "acts.zarr", args.images,
                                       [str(i) for i in range(layouts[args.layer].channels)], {})
-        stream_activations(model, layouts, lazy, "centre", args.batch, None, family.mean,
-                           family.std, args.device, lambda rows: writer.write(rows[args.layer]))
+        stream_activations(model, layouts, images=lazy, statistic="centre", batch_size=args.batch,
+                           size=None, mean=family.mean, std=family.std, device=args.device,
+                           write=lambda rows: writer.write(rows[args.layer]))
         writer.close()
 
     bare(), cached()  # warm-up

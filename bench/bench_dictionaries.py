@@ -52,7 +52,7 @@ def main():
               "epochs": args.epochs, "batch": args.batch, "max_iter": args.max_iter}
     with PeakMemory() as mem:
         report["pca K=n (baseline) s"], _ = timed(
-            lambda: find_directions(x, "pca", args.units, seed=0))
+            lambda: find_directions(x, "pca", n_components=args.units, seed=0))
     report["pca K=n (baseline) peak GiB"] = round(mem.host_gib, 2)
     print("pca", report["pca K=n (baseline) s"], flush=True)
     for ratio in args.ratios:
@@ -60,7 +60,7 @@ def main():
         for method in args.methods:
             name = f"{method} K={ratio:g}n"
             with PeakMemory() as mem:
-                seconds, _ = timed(lambda: find_directions(x, method, k, seed=0,
+                seconds, _ = timed(lambda: find_directions(x, method, n_components=k, seed=0,
                                                            **options(method, args)))
             report[f"{name} s"] = round(seconds, 1)
             report[f"{name} peak GiB"] = round(max(mem.host_gib, mem.device_gib), 2)

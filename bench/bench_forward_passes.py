@@ -25,7 +25,7 @@ def child(layer: str, passes: int) -> dict:
     from superposition.activations import LayerTaps, preprocess
     from superposition.models import CIFAR_MEAN, CIFAR_STD, build_model
 
-    tap = LayerTaps(build_model("cifar10/resnet50", "random", None, seed=0), [layer])
+    tap = LayerTaps(build_model("cifar10/resnet50", "random", hub_dir=None, seed=0), [layer])
     images = np.random.default_rng(0).integers(0, 256, (N_IMAGES, 32, 32, 3), np.uint8)
     before, start = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
     for i in range(0, N_IMAGES, BATCH):

@@ -55,8 +55,8 @@ def main():
         return d
 
     def engine():
-        emb, local = embed_subset(images, sets, metric)
-        return set_distances(local, emb, metric).cpu().numpy()
+        emb, local = embed_subset(images, sets, metric=metric)
+        return set_distances(local, emb, metric=metric).cpu().numpy()
 
     unique = np.unique(sets)
 

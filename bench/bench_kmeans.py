@@ -30,9 +30,10 @@ def main():
     args = ap.parse_args()
     x = unit_rows(np.random.default_rng(0).normal(size=(args.n, args.d))).astype(np.float32)
     init = x[np.random.default_rng(1).choice(args.n, args.k, replace=False)]
-    torch_kmeans(x[:1000], 8, 0, 1, init[:8], 2, args.device)  # warm-up
-    t_torch, ours = timed(lambda: torch_kmeans(x, args.k, 0, 1, init, args.iters, args.device,
-                                               tol=0))
+    torch_kmeans(x[:1000], 8, seed=0, n_init=1, init=init[:8], max_iter=2,
+                 device=args.device)  # warm-up
+    t_torch, ours = timed(lambda: torch_kmeans(x, args.k, seed=0, n_init=1, init=init,
+                                               max_iter=args.iters, device=args.device, tol=0))
     t_full, full = timed(lambda: KMeans(args.k, init=init, n_init=1, max_iter=args.iters,
                                         tol=0, random_state=0).fit(x))
     t_mini, mini = timed(lambda: MiniBatchKMeans(args.k, init=init, n_init=1,

@@ -90,7 +90,7 @@ def main():
         return
     # last, so that its tensors held in memory do not count in the stages' peaks
     family, _ = split_architecture(ARCH)
-    model = build_model(ARCH, "random", None, seed=0).to(args.device)
+    model = build_model(ARCH, "random", hub_dir=None, seed=0).to(args.device)
     bare = BareForward(model, store.open_images(pool)[:], args.batch, family.mean, family.std,
                        args.device)
 
@@ -108,7 +108,7 @@ def scores(args, tmp: Path, pool: str, report: dict):
     statistics = str(tmp / "pool.statistics.csv")
     stage(report, "image statistics", lambda: image_statistics(pool, statistics),
           args.images)
-    metric = build_metric(args.metric, None, args.device)
+    metric = build_metric(args.metric, None, device=args.device)
     lazy = store.open_images(pool)
     for layer in args.layers:
         dirs, scores = str(tmp / layer / "neurons.zarr"), str(tmp / f"{layer}_ii.csv")
@@ -116,9 +116,10 @@ def scores(args, tmp: Path, pool: str, report: dict):
             {"name": "neurons", "k_ratio": 1.0, "options": {}}], seed=0, outs=[dirs])
         resp = store.open_dataset(dirs)["responses"].values
         stage(report, f"II of every {layer} unit",
-              lambda: interpretability_index(resp, lazy, metric, 5))
+              lambda: interpretability_index(resp, lazy, metric=metric, k=5))
         stage(report, f"II + MIS of every {layer} unit",
-              lambda: score_units(design_scores(resp, 5, 0, MIS), lazy, metric, None))
+              lambda: score_units(design_scores(resp, 5, seed=0, mis=MIS), lazy, metric=metric,
+                                  alpha=None))
         stage(report, f"score job of every {layer} unit (II, MIS, low-level baseline)",
               lambda: score_direction_sets(
                   [dirs], outs=[scores], pool=pool, statistics=statistics, embeddings={},

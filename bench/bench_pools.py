@@ -133,7 +133,8 @@ def child(args) -> dict:
         from timing import BareForward
 
         family, _ = split_architecture(CACHE_ARCH)
-        bare = BareForward(build_model(CACHE_ARCH, "random", None, 0), pool_images(args.path)[:],
+        bare = BareForward(build_model(CACHE_ARCH, "random", hub_dir=None, seed=0),
+                           pool_images(args.path)[:],
                            64, family.mean, family.std, "cpu")
         start = time.perf_counter()  # the forward only, on tensors already in memory
         bare()

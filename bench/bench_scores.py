@@ -43,7 +43,7 @@ def main():
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, (args.images, args.size, args.size, 3), np.uint8)
     responses = rng.gamma(1.0, 1.0, (args.images, args.units))
-    metric = build_metric(args.metric, args.weights, args.device)
+    metric = build_metric(args.metric, args.weights, device=args.device)
     stats = image_statistics(images)
     g = np.arange(args.images) % args.groups if args.groups else None
     report = {"machine": machine(args.device), "images": args.images, "units": args.units,
@@ -51,11 +51,13 @@ def main():
               "groups": args.groups}
     alpha = None  # hard accuracy: no fitted alpha for these metrics
     runs = {
-        "II alone (baseline)": lambda: interpretability_index(responses, images, metric, 5, g),
-        "II + MIS": lambda: score_units(design_scores(responses, 5, 0, MIS, groups=g), images,
-                                        metric, alpha),
+        "II alone (baseline)": lambda: interpretability_index(responses, images, metric=metric, k=5,
+                                                              groups=g),
+        "II + MIS": lambda: score_units(design_scores(responses, 5, seed=0, mis=MIS, groups=g),
+                                        images, metric=metric, alpha=alpha),
         "II + MIS + low-level baseline": lambda: score_units(
-            design_scores(responses, 5, 0, MIS, stats, BASELINE, g), images, metric, alpha),
+            design_scores(responses, 5, seed=0, mis=MIS, statistics=stats, baseline=BASELINE,
+                          groups=g), images, metric=metric, alpha=alpha),
         "embed the pool once": lambda: metric.embed(images).cpu().numpy(),
     }
     for name, fn in runs.items():
@@ -63,19 +65,23 @@ def main():
         print(name, round(report[name + " s"], 2), flush=True)
     cache = out
     report["II + MIS + low-level baseline, cached embeddings s"], cached = timed(
-        lambda: score_units(design_scores(responses, 5, 0, MIS, stats, BASELINE, g), images,
-                            metric, alpha, embeddings=cache))
+        lambda: score_units(design_scores(responses, 5, seed=0, mis=MIS, statistics=stats,
+                                          baseline=BASELINE, groups=g), images,
+                            metric=metric, alpha=alpha, embeddings=cache))
     report["pool distance matrix, once s"], matrix = timed(
         lambda: PoolDistances(pool_distance_matrix(torch.from_numpy(cache), metric)))
     report["II + MIS + low-level baseline, pool distance matrix s"], gathered = timed(
-        lambda: score_units(design_scores(responses, 5, 0, MIS, stats, BASELINE, g), images,
-                            metric, alpha, embeddings=matrix))
+        lambda: score_units(design_scores(responses, 5, seed=0, mis=MIS, statistics=stats,
+                                          baseline=BASELINE, groups=g), images,
+                            metric=metric, alpha=alpha, embeddings=matrix))
     report["design alone s"], _ = timed(
-        lambda: design_scores(responses, 5, 0, MIS, stats, BASELINE, g))
+        lambda: design_scores(responses, 5, seed=0, mis=MIS, statistics=stats, baseline=BASELINE,
+                              groups=g))
     report["matrix path equals cached (max abs diff of II, MIS)"] = [
         float(np.abs(cached[c] - gathered[c]).max()) for c in ("ii_pairs", "mis")]
-    fresh = score_units(design_scores(responses, 5, 0, MIS, stats, BASELINE, g), images, metric,
-                        alpha)
+    fresh = score_units(design_scores(responses, 5, seed=0, mis=MIS, statistics=stats,
+                                      baseline=BASELINE, groups=g), images, metric=metric,
+                        alpha=alpha)
     report["cached equals fresh (max abs diff of II, MIS)"] = [
         float(np.abs(cached[c] - fresh[c]).max()) for c in ("ii_pairs", "mis")]
     base = report["II alone (baseline) s"]

@@ -27,7 +27,7 @@ def test_synergy_is_ii_of_the_pair_minus_the_better_constituent(rng):
     x = rng.normal(size=(50, 4))
     unit_ii = np.array([-1.0, -2.0, -3.0, -4.0])
     score = lambda resp: -np.abs(resp).mean(0)  # a stand-in II
-    t = synergy(x, unit_ii, score, n_pairs=10, seed=0)
+    t = synergy(x, unit_ii, score=score, n_pairs=10, seed=0)
     z = (x - x.mean(0)) / x.std(0)
     row = t[(t.i == 0) & (t.j == 2)].iloc[0]
     pair = -np.abs((z[:, 0] + z[:, 2]) / np.sqrt(2)).mean()
@@ -38,7 +38,7 @@ def test_synergy_is_ii_of_the_pair_minus_the_better_constituent(rng):
 def test_interpolation_endpoints_are_the_directions(rng):
     x = rng.normal(size=(40, 3))
     d = np.eye(3)
-    t = interpolation(x, d, lambda resp: resp.max(0), n_pairs=3, alphas=[0, 0.5, 1], seed=0)
+    t = interpolation(x, d, score=lambda resp: resp.max(0), n_pairs=3, alphas=[0, 0.5, 1], seed=0)
     for _, row in t[t.alpha == 0].iterrows():
         assert row.ii == pytest.approx(x[:, int(row.i)].max())
     for _, row in t[t.alpha == 1].iterrows():
@@ -47,7 +47,7 @@ def test_interpolation_endpoints_are_the_directions(rng):
 
 def test_split_halves_score_both_halves_and_bases(rng):
     x = np.abs(rng.normal(size=(60, 6)))
-    t = split_halves(x, np.arange(6.0), lambda resp: resp.mean(0), seed=0, n_init=2)
+    t = split_halves(x, np.arange(6.0), score=lambda resp: resp.mean(0), seed=0, n_init=2)
     assert set(t.half) == {"most interpretable half", "least interpretable half"}
     assert (t.groupby(["half", "basis"]).size() == 3).all()
     most = t[(t.half == "most interpretable half") & (t.basis == "neurons")].ii

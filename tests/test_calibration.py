@@ -74,11 +74,13 @@ def test_neighbourhood_and_photograph_units(rng):
 
 
 def test_a_check_passes_only_when_its_whole_ci_shows_the_answer():
-    assert check("=", 0, 0.1, -0.05, 0.08)  # the CI inside the band
-    assert not check("=", 0, 0.1, -0.05, 0.2)  # a CI that only meets the band
-    assert not check("=", 0, 0.1, -0.2, 0.2)  # wider than the band: too few units
-    assert not check("=", 0.5, 0.05, 0.3, 0.44)
-    assert check(">", 0.5, 0, 0.51, 0.7) and not check(">", 0.5, 0, 0.49, 0.7)
+    assert check("=", 0, tolerance=0.1, low=-0.05, high=0.08)  # the CI inside the band
+    assert not check("=", 0, tolerance=0.1, low=-0.05, high=0.2)  # a CI that only meets the band
+    assert not check("=", 0, tolerance=0.1, low=-0.2,
+                     high=0.2)  # wider than the band: too few units
+    assert not check("=", 0.5, tolerance=0.05, low=0.3, high=0.44)
+    assert check(">", 0.5, tolerance=0, low=0.51,
+                 high=0.7) and not check(">", 0.5, tolerance=0, low=0.49, high=0.7)
 
 
 @pytest.fixture(scope="module")
@@ -90,12 +92,12 @@ def shapes_scores():
     metric = build_metric("colour")
     resp, units = known_units(stats, probe_statistics(pool.images), 0, k=5, n_units=400,
                               concepts={"colour": pool.factors["colour"]})
-    chance = random_baseline(1000, pool.images, metric, 5, 400, seed=0)["ii_pairs"]
+    chance = random_baseline(1000, pool.images, metric=metric, k=5, n_sets=400, seed=0)["ii_pairs"]
     emb = metric.embed(pool.images)
 
     def distances(anchors):
         return -set_ii(np.stack(np.broadcast_arrays(np.arange(1000)[:, None], anchors[None]),
-                                -1).reshape(-1, 2), pool.images, metric,
+                                -1).reshape(-1, 2), pool.images, metric=metric,
                        cache=emb)["ii_pairs"].reshape(1000, -1)
 
     distances.n_images = 1000
@@ -103,8 +105,8 @@ def shapes_scores():
     resp, units = np.hstack([resp, near]), pd.concat([units, near_units], ignore_index=True)
     out = units.assign(pool="shapes", metric="colour", chance_sd=chance.std())
     for name, baseline in {"": BASELINE_DEFAULTS, "[first_design]": FIRST}.items():
-        design = design_scores(resp, 5, 0, MIS, stats, baseline)
-        scores = score_units(design, pool.images, metric, None, emb)
+        design = design_scores(resp, 5, seed=0, mis=MIS, statistics=stats, baseline=baseline)
+        scores = score_units(design, pool.images, metric=metric, alpha=None, embeddings=emb)
         out[f"ii_excess{name}"] = scores["ii_excess"]
         if not name:
             out = out.assign(ii=scores["ii_pairs"] - chance.mean(), mis=scores["mis"])
@@ -159,7 +161,7 @@ def test_ii_with_the_noise_tail_ignored_fails(shapes_scores):
     spiky = (units.unit_type == "spiky_lowlevel").to_numpy()
     r = resp[:, spiky]
     tail_ignored = np.where(r > np.percentile(r, 99, axis=0), np.median(r, axis=0), r)
-    wrong = set_ii(top_k(tail_ignored, 5), pool.images, metric, cache=emb)["ii_pairs"]
+    wrong = set_ii(top_k(tail_ignored, 5), pool.images, metric=metric, cache=emb)["ii_pairs"]
     right = units.ii.to_numpy()[spiky] + chance.mean()
     biased = units.copy()
     biased.loc[spiky, "ii_excess"] += wrong - right
@@ -196,11 +198,13 @@ def test_photograph_units_score_chance_one_per_group_and_above_it_without():
     resp, units = resp[:, keep], units[keep]
     photo, photo_units = photograph_units(groups, 0, n_units=38, k=5)
     metric = build_metric("colour")
-    chance = random_baseline(1200, pool.images, metric, 5, 300, seed=0, groups=groups)["ii_pairs"]
+    chance = random_baseline(1200, pool.images, metric=metric, k=5, n_sets=300, seed=0,
+                             groups=groups)["ii_pairs"]
     parts = []
     for r, u, g in ((resp, units, groups), (photo, photo_units, None)):
-        design = design_scores(r, 5, 0, MIS, stats, BASELINE_DEFAULTS, g, groups)
-        scores = score_units(design, pool.images, metric, None)
+        design = design_scores(r, 5, seed=0, mis=MIS, statistics=stats, baseline=BASELINE_DEFAULTS,
+                               groups=g, pool_groups=groups)
+        scores = score_units(design, pool.images, metric=metric, alpha=None)
         parts.append(u.assign(pool="photos", metric="colour",
                               ii=scores["ii_pairs"] - chance.mean(), mis=scores["mis"],
                               ii_excess=scores["ii_excess"], chance_sd=chance.std()))

@@ -126,6 +126,7 @@ def test_results_md_counts_the_easy_units_and_the_flat_crops():
     calibration = pd.DataFrame(columns=["pool", "metric", "unit_type", "score", "n", "mean",
                                         "ci_low", "ci_high", "ci_width", "expected", "tolerance",
                                         "passes"])
-    text = results_markdown(net, calibration, None, "m", None, catch, flat)
+    text = results_markdown(net, calibration, recovery=None, metric="m", dictionary=None,
+                            catch=catch, flat=flat)
     assert "Easy: 1 of 2 units under `m`; 0 of 1 units under `pixel`." in text
     assert "| s / l | kmeans | 0.10 | 0.30 | 0.30 | 0.25 |" in text

@@ -33,7 +33,7 @@ def test_he_cifar_resnets_have_the_published_sizes_and_three_stages(depth, param
     assert abs(count - params) < 0.02 * params + 0.005  # He et al. Table 6, rounded
     layers, depths = resolve_layers(f"cifar_resnet/resnet{depth}", "stages")
     assert layers == ["layer1", "layer2", "layer3"]
-    assert layer_widths(f"cifar_resnet/resnet{depth}", layers, 32) == {
+    assert layer_widths(f"cifar_resnet/resnet{depth}", layers, size=32) == {
         "layer1": 16, "layer2": 32, "layer3": 64}
     with torch.no_grad():
         assert model.eval()(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
@@ -84,7 +84,7 @@ def test_a_local_checkpoint_loads_and_one_of_another_depth_is_refused(tmp_path):
     check_weight_file("cifar_resnet/resnet8", str(path))
     hub = tmp_path / "hub"
     fetch(FAMILIES.get("cifar_resnet").weights_source("resnet8", str(path)), hub)
-    loaded = build_model("cifar_resnet/resnet8", str(path), str(hub), seed=1)
+    loaded = build_model("cifar_resnet/resnet8", str(path), hub_dir=str(hub), seed=1)
     x = torch.rand(2, 3, 32, 32)
     with torch.no_grad():
         torch.testing.assert_close(loaded(x), model.eval()(x))
@@ -150,13 +150,15 @@ def test_resnet20_classifies_the_shared_cifar10_test_images(tmp_path):
     assert pool.classes == "cifar10" and set(pool.labels) == set(CIFAR10_CLASSES)
     family = FAMILIES.get("cifar_resnet")
     fetch(mirrored(family.weights_source("resnet20", "akamaster"), str(RESNETS)), tmp_path)
-    model = build_model("cifar_resnet/resnet20", "akamaster", str(tmp_path), seed=0)
+    model = build_model("cifar_resnet/resnet20", "akamaster", hub_dir=str(tmp_path), seed=0)
     images = np.concatenate(list(pool.images.batches(250, 2)))
     check = Classification("pool", class_targets(pool.labels, 10)[0], "cifar10", 10)
-    layouts = layer_layouts(model, ["layer1"], (32, 32), None, family.mean, family.std, "cpu",
-                            "centre")
-    stream_activations(model, layouts, images, "centre", 250, None, family.mean, family.std,
-                       "cpu", lambda rows: None, predict=check.add)
+    layouts = layer_layouts(model, ["layer1"], shape=(32, 32), size=None, mean=family.mean,
+                            std=family.std, device="cpu",
+                            statistic="centre")
+    stream_activations(model, layouts, images=images, statistic="centre", batch_size=250, size=None,
+                       mean=family.mean, std=family.std,
+                       device="cpu", write=lambda rows: None, predict=check.add)
     assert check.seen == 1000 and check.correct / check.seen >= 0.75
 
 

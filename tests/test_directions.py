@@ -25,7 +25,7 @@ def few_steps(method):
 def test_every_method_returns_unit_directions_and_responses(method, clustered):
     x, _ = clustered
     params = few_steps(method)
-    result = find_directions(x, method, 3, seed=0, **params)
+    result = find_directions(x, method, n_components=3, seed=0, **params)
     k = result.components.shape[0]
     assert result.responses.shape == (300, k)
     np.testing.assert_allclose(np.linalg.norm(result.components, axis=1), 1, atol=1e-6)
@@ -35,33 +35,34 @@ def test_every_method_returns_unit_directions_and_responses(method, clustered):
 
 def test_kmeans_finds_the_planted_cluster_directions(clustered):
     x, truth = clustered
-    comps = find_directions(x, "kmeans", 3, seed=0).components
+    comps = find_directions(x, "kmeans", n_components=3, seed=0).components
     assert (truth @ comps.T).max(axis=1).min() > 0.99
 
 
 def test_kmeans_identity_init_starts_at_the_neurons(clustered):
     x, _ = clustered
     with pytest.raises(ValueError, match="identity"):
-        find_directions(x, "kmeans", 3, seed=0, init="identity")
-    assert find_directions(x, "kmeans", 6, seed=0, init="identity").components.shape == (6, 6)
+        find_directions(x, "kmeans", n_components=3, seed=0, init="identity")
+    assert find_directions(x, "kmeans", n_components=6, seed=0,
+                           init="identity").components.shape == (6, 6)
 
 
 def test_kmeans_projection_response_is_a_linear_readout(clustered):
     x, _ = clustered
-    r = find_directions(x, "kmeans", 3, seed=0, response="projection")
+    r = find_directions(x, "kmeans", n_components=3, seed=0, response="projection")
     np.testing.assert_allclose(r.responses, x @ r.components.T, rtol=1e-6)
 
 
 def test_neurons_are_the_identity(clustered):
     x, _ = clustered
-    r = find_directions(x, "neurons", 3, seed=0)
+    r = find_directions(x, "neurons", n_components=3, seed=0)
     np.testing.assert_array_equal(r.components, np.eye(6))
     np.testing.assert_array_equal(r.responses, x)
 
 
 def test_pca_is_orthonormal_with_positive_tails(clustered):
     x, _ = clustered
-    r = find_directions(x, "pca", 3, seed=0)
+    r = find_directions(x, "pca", n_components=3, seed=0)
     np.testing.assert_allclose(r.components @ r.components.T, np.eye(3), atol=1e-6)
     from scipy.stats import skew
     assert (skew(r.responses, axis=0) >= 0).all()
@@ -69,12 +70,13 @@ def test_pca_is_orthonormal_with_positive_tails(clustered):
 
 def test_nmf_codes_are_non_negative(clustered):
     x, _ = clustered
-    assert (find_directions(x, "nmf", 3, seed=0).responses >= 0).all()
+    assert (find_directions(x, "nmf", n_components=3, seed=0).responses >= 0).all()
 
 
 def test_an_sae_learns_to_reconstruct(clustered):
     x, _ = clustered
-    fit = lambda epochs: find_directions(x, "topk_sae", 4, seed=0, max_epochs=epochs, tol=0,
+    fit = lambda epochs: find_directions(x, "topk_sae", n_components=4, seed=0, max_epochs=epochs,
+                                         tol=0,
                                          top_k=2, lr=1e-3).info["relative_mse"]
     assert fit(100) < 0.2 * fit(1)
 
@@ -90,17 +92,17 @@ def test_the_stopping_rule_waits_for_a_plateau():
 
 def test_an_sae_trains_until_converged_or_the_cap_and_says_which(clustered):
     x, _ = clustered
-    info = find_directions(x, "topk_sae", 4, seed=0, top_k=2, max_epochs=2000).info
+    info = find_directions(x, "topk_sae", n_components=4, seed=0, top_k=2, max_epochs=2000).info
     assert info["converged"] and info["epochs"] < 2000 == info["max_epochs"]
     assert len(info["loss_curve"]) == info["epochs"]
-    capped = find_directions(x, "topk_sae", 4, seed=0, top_k=2, max_epochs=3).info
+    capped = find_directions(x, "topk_sae", n_components=4, seed=0, top_k=2, max_epochs=3).info
     assert not capped["converged"] and capped["epochs"] == 3
 
 
 def test_same_seed_same_directions(clustered):
     x, _ = clustered
-    a = find_directions(x, "ica", 3, seed=3).components
-    b = find_directions(x, "ica", 3, seed=3).components
+    a = find_directions(x, "ica", n_components=3, seed=3).components
+    b = find_directions(x, "ica", n_components=3, seed=3).components
     np.testing.assert_array_equal(a, b)
 
 
@@ -108,7 +110,7 @@ def test_non_finite_responses_are_refused():
     x = np.ones((10, 3))
     x[2, 1] = np.nan
     with pytest.raises(ValueError, match="NaN or inf"):
-        find_directions(x, "pca", 2, seed=0)
+        find_directions(x, "pca", n_components=2, seed=0)
 
 
 def test_torch_kmeans_matches_scikit_learn_on_clustered_data(rng):
@@ -153,7 +155,8 @@ def test_every_method_has_a_shuffled_fit_null_applied_to_the_real_responses(rng,
     fit = METHODS.get(method)(x, 4 if method != "neurons" else 5, 0, **params)
     tol = 5e-3 if method == "nmf" else 1e-5  # NMF's transform solves for the codes anew
     np.testing.assert_allclose(fit.encode(x), fit.responses, rtol=tol, atol=tol)
-    null = find_directions(x, f"{method}_shuffled", 4 if method != "neurons" else 5, seed=3,
+    null = find_directions(x, f"{method}_shuffled", n_components=4 if method != "neurons" else 5,
+                           seed=3,
                            **params)
     again = METHODS.get(method)(shuffle_units(x, 3), null.components.shape[0], 3, **params)
     np.testing.assert_allclose(null.components, again.components, atol=1e-6)

@@ -22,7 +22,7 @@ def _scores(rng, neurons_sd=5.0, groups=None):
 def test_the_net_over_the_shuffled_fit_does_not_count_the_neurons_twice(rng):
     """The neurons appear in both gains and cancel: the net's interval is as narrow as
     that of kmeans - kmeans_shuffled alone, however noisy the neurons."""
-    net = net_effects(_scores(rng), "x", {})
+    net = net_effects(_scores(rng), "x", untrained={})
     row = net[(net.score == "ii") & (net.null == "shuffled")].iloc[0]
     assert row.net == pytest.approx(row.gain - row.null_gain)
     width = row.net_ci_high - row.net_ci_low
@@ -41,7 +41,7 @@ def test_every_set_is_read_net_of_the_random_dictionary_at_its_k(rng):
         rows += [{"source": "m", "layer": "l", "method": method, "direction": i, "metric": "x",
                   "ii_pairs": v, "mis": 0.5, "ii_excess": v, "top_groups": np.nan}
                  for i, v in enumerate(rng.normal(mean, 0.1, 30))]
-    net = net_effects(pd.DataFrame(rows), "x", {})
+    net = net_effects(pd.DataFrame(rows), "x", untrained={})
     random = net[(net.null == "random") & (net.score == "ii")].set_index("method")
     assert random.null_method.to_dict() == {"kmeans": "random", "topk_sae@3": "random@3"}
     assert random.loc["topk_sae@3", "net"] == pytest.approx(0.3, abs=0.1)
@@ -132,14 +132,14 @@ def test_the_neurons_cancel_exactly_whatever_photographs_each_set_covers():
     """The net over the shuffled fit does not depend on the neurons at all, however
     noisy they are and whichever photographs their top images share with each set; and
     reading the sets in another order gives every interval to the last digit."""
-    quiet = net_effects(_grouped(np.random.default_rng(1), 0.1), "x", {})
-    noisy = net_effects(_grouped(np.random.default_rng(1), 50.0), "x", {})
+    quiet = net_effects(_grouped(np.random.default_rng(1), 0.1), "x", untrained={})
+    noisy = net_effects(_grouped(np.random.default_rng(1), 50.0), "x", untrained={})
     columns = ["net", "net_ci_low", "net_ci_high", "p"]
     np.testing.assert_allclose(quiet[columns].to_numpy(float), noisy[columns].to_numpy(float),
                                rtol=0, atol=1e-9)
     table = _grouped(np.random.default_rng(2), 1.0)
     sets = [table[table.method == m] for m in ("kmeans", "kmeans_shuffled", "neurons")]
-    ahead = net_effects(table, "x", {}).set_index("method")
-    behind = net_effects(pd.concat(sets), "x", {}).set_index("method")
+    ahead = net_effects(table, "x", untrained={}).set_index("method")
+    behind = net_effects(pd.concat(sets), "x", untrained={}).set_index("method")
     pd.testing.assert_frame_equal(ahead.drop(columns="p_adjusted"),
                                   behind.loc[ahead.index].drop(columns="p_adjusted"))

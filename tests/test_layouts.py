@@ -78,7 +78,8 @@ def _marked(kind, shape):
 
 def _taken(model, layer, side, statistic, kind):
     """What ``statistic`` took from the marked output, and the layer's layout."""
-    layouts = layer_layouts(model, [layer], (side, side), None, MEAN, STD, "cpu", statistic)
+    layouts = layer_layouts(model, [layer], shape=(side, side), size=None, mean=MEAN, std=STD,
+                            device="cpu", statistic=statistic)
     module = dict(model.named_modules())[layer]
     mark = module.register_forward_hook(lambda m, i, out: _marked(kind, out.shape).clone())
     taps = LayerTaps(model, [layer], lambda name, t: layouts[name].reduce(t, statistic))
@@ -115,10 +116,10 @@ def test_each_layout_reads_its_channels_and_the_right_positions(case):
 def test_the_preflight_reads_the_width_as_the_channels():
     from superposition.models import layer_widths
 
-    assert layer_widths("timm/vit_tiny_patch16_224", ["blocks.5"], 224) == {"blocks.5": 192}
-    assert layer_widths("torchvision/vit_b_16", ["encoder.layers.encoder_layer_5"], 224) == {
+    assert layer_widths("timm/vit_tiny_patch16_224", ["blocks.5"], size=224) == {"blocks.5": 192}
+    assert layer_widths("torchvision/vit_b_16", ["encoder.layers.encoder_layer_5"], size=224) == {
         "encoder.layers.encoder_layer_5": 768}
-    assert layer_widths("timm/swin_tiny_patch4_window7_224", ["layers.1"], 224) == {
+    assert layer_widths("timm/swin_tiny_patch4_window7_224", ["layers.1"], size=224) == {
         "layers.1": 192}
 
 
@@ -151,6 +152,7 @@ def test_a_map_that_reads_both_ways_follows_the_layout_its_model_declares():
 
     model = _timm("test_mambaout")
     assert declared_maps(model) == "nhwc"
-    layout = layer_layouts(model, ["stages.0"], (64, 64), None, MEAN, STD, "cpu",
-                           "centre")["stages.0"]
+    layout = layer_layouts(model, ["stages.0"], shape=(64, 64), size=None, mean=MEAN, std=STD,
+                           device="cpu",
+                           statistic="centre")["stages.0"]
     assert (layout.kind, layout.channels) == ("nhwc", 16)

@@ -110,6 +110,6 @@ def test_the_chance_level_takes_one_image_per_group_too(rng):
 
     images = rng.integers(0, 256, (60, 8, 8, 3), dtype=np.uint8)
     groups = np.repeat(np.arange(12), 5)
-    out = random_baseline(60, images, build_metric("pixel"), k=5, n_sets=30, seed=0,
+    out = random_baseline(60, images, metric=build_metric("pixel"), k=5, n_sets=30, seed=0,
                           groups=groups)
     assert all(len(set(groups[s])) == 5 for s in out["top_k"])

@@ -17,7 +17,8 @@ def test_colour_metric_is_distance_of_mean_colours():
 def test_deep_feature_metric_is_a_proper_dissimilarity(rng):
     images = rng.integers(0, 256, (6, 32, 32, 3), dtype=np.uint8)
     m = deep_feature_metric("test", "efficientnet_lite/efficientnet_lite0",
-                            ["_blocks.0", "_blocks.2"], "random backbone", "random", None)
+                            taps=["_blocks.0", "_blocks.2"], description="random backbone",
+                            weights="random", hub_dir=None)
     e = m.embed(images)
     d = m.pairwise(e, e).numpy()
     np.testing.assert_allclose(np.diag(d), 0, atol=1e-4)
@@ -106,7 +107,7 @@ def test_a_config_row_defines_a_deep_feature_metric_on_any_registered_model(rng)
     emb = metric.embed(images)
     assert [name for name, _ in metric.parts] == ["layer1", "layer2"]
 
-    model = build_model("torchvision/resnet18", "random", None, seed=0)
+    model = build_model("torchvision/resnet18", "random", hub_dir=None, seed=0)
     feats = {}
     for layer in row["layers"]:
         dict(model.named_modules())[layer].register_forward_hook(

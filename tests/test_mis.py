@@ -11,7 +11,8 @@ from superposition.scoring import design_scores, score_units
 def ii_and_mis(responses, images, metric, k, seed, n_references, n_tasks, quantile, alpha,
                **kw):
     mis = dict(n_references=n_references, n_tasks=n_tasks, quantile=quantile, alpha=alpha)
-    return score_units(design_scores(responses, k, seed, mis), images, metric, alpha, **kw)
+    return score_units(design_scores(responses, k, seed=seed, mis=mis), images, metric=metric,
+                       alpha=alpha, **kw)
 
 
 def test_tasks_come_from_each_sides_quantile_with_the_least_extreme_as_query(rng):
@@ -26,13 +27,13 @@ def test_tasks_come_from_each_sides_quantile_with_the_least_extreme_as_query(rng
             assert set(row[:10]) <= top and set(row[10:]) <= bottom
             assert len(set(row[:10])) == 10 and len(set(row[10:])) == 10
             assert r[q_max] < r[e_max].min() and r[q_min] > r[e_min].max()
-    again = design_tasks(responses, 9, 20, 0.25, seed=0)
+    again = design_tasks(responses, 9, n_tasks=20, quantile=0.25, seed=0)
     np.testing.assert_array_equal(tasks, again)
 
 
 def test_too_small_a_quantile_is_refused(rng):
     with pytest.raises(ValueError, match="scoring.mis.quantile"):
-        design_tasks(rng.normal(size=(30, 2)), 9, 5, 0.25, seed=0)
+        design_tasks(rng.normal(size=(30, 2)), 9, n_tasks=5, quantile=0.25, seed=0)
 
 
 def test_mis_matches_a_hand_computation(flat_images):
@@ -42,7 +43,7 @@ def test_mis_matches_a_hand_computation(flat_images):
     alpha, k_refs, n_tasks = 3.0, 3, 4
     out = ii_and_mis(responses, flat_images, build_metric("colour"), k=5, seed=7,
                      n_references=k_refs, n_tasks=n_tasks, quantile=0.25, alpha=alpha)
-    tasks = design_tasks(responses, k_refs, n_tasks, 0.25, seed=7)
+    tasks = design_tasks(responses, k_refs, n_tasks=n_tasks, quantile=0.25, seed=7)
     for u in range(3):
         probs = []
         for row in tasks[u]:
@@ -73,7 +74,7 @@ def test_ii_is_unchanged_by_the_shared_pass(rng):
     metric = build_metric("pixel")
     shared = ii_and_mis(responses, images, metric, 5, 0, 3, 4, 0.25, 0.16,
                         max_bytes=12 * 4 * 8 * 8 * 3)  # several chunks
-    alone = interpretability_index(responses, images, metric, 5)
+    alone = interpretability_index(responses, images, metric=metric, k=5)
     np.testing.assert_allclose(shared["ii_pairs"], alone["ii_pairs"], rtol=1e-6)
     np.testing.assert_array_equal(shared["top_k"], alone["top_k"])
     whole = ii_and_mis(responses, images, metric, 5, 0, 3, 4, 0.25, 0.16)
@@ -104,7 +105,7 @@ def test_grouped_tasks_keep_queries_apart_from_the_explanations_photographs(rng,
     groups = np.repeat(np.arange(25), 16)
     groups = np.array([f"photo{g:02d}.jpg" for g in groups]) if names else groups
     responses = rng.normal(size=(400, 4))
-    tasks = design_tasks(responses, 9, 20, 0.25, seed=0, groups=groups)
+    tasks = design_tasks(responses, 9, n_tasks=20, quantile=0.25, seed=0, groups=groups)
     for row in tasks.reshape(-1, 20):
         g_max, g_min = groups[row[:10]], groups[row[10:]]
         assert len(set(g_max)) == 10 and len(set(g_min)) == 10
@@ -128,8 +129,8 @@ def test_units_of_unrelated_photographs_score_one_half_one_per_group():
     metric = build_metric("colour")
 
     def score(responses, grouped):
-        design = design_scores(responses, 5, 0, mis, groups=groups if grouped else None)
-        return score_units(design, images, metric, None)["mis"].mean()
+        design = design_scores(responses, 5, seed=0, mis=mis, groups=groups if grouped else None)
+        return score_units(design, images, metric=metric, alpha=None)["mis"].mean()
 
     assert score(photo, grouped=False) > 0.62
     assert score(photo, grouped=True) == pytest.approx(0.5, abs=0.06)
@@ -142,6 +143,6 @@ def test_a_sparse_unit_is_asked_about_its_support(rng):
     responses = np.zeros((400, 1))
     active = rng.choice(400, 20, replace=False)
     responses[active, 0] = rng.uniform(0.5, 1.5, 20)
-    tasks = design_tasks(responses, 9, 20, 0.25, seed=0)
+    tasks = design_tasks(responses, 9, n_tasks=20, quantile=0.25, seed=0)
     assert set(tasks[0, :, :10].ravel()) <= set(active)
     assert not set(tasks[0, :, 10:].ravel()) & set(active)

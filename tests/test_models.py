@@ -47,12 +47,12 @@ def test_architecture_facts_are_asked_of_the_network_once_per_install(tmp_path, 
     path = tmp_path / "facts.json"
     first = ArchitectureFacts(Cache(path))
     names = first.layer_names("torchvision/mobilenet_v2")
-    widths = first.layer_widths("torchvision/mobilenet_v2", ["features.2"], 64)
+    widths = first.layer_widths("torchvision/mobilenet_v2", ["features.2"], size=64)
     monkeypatch.setattr(models, "layer_names", lambda a: pytest.fail("built the network"))
     monkeypatch.setattr(models, "layer_widths", lambda *a: pytest.fail("built the network"))
     again = ArchitectureFacts(Cache(path))
     assert again.layer_names("torchvision/mobilenet_v2") == names
-    assert again.layer_widths("torchvision/mobilenet_v2", ["features.2"], 64) == widths == {
+    assert again.layer_widths("torchvision/mobilenet_v2", ["features.2"], size=64) == widths == {
         "features.2": 24}
     monkeypatch.setattr(models, "layer_names", lambda a: ["changed"])
     monkeypatch.setattr("superposition.preflight._fingerprint", lambda path: "other")
@@ -60,7 +60,7 @@ def test_architecture_facts_are_asked_of_the_network_once_per_install(tmp_path, 
 
 
 def test_layer_taps_stop_the_forward_pass_after_the_last_layer():
-    model = build_model("tiny/cnn", "random", None, seed=0)
+    model = build_model("tiny/cnn", "random", hub_dir=None, seed=0)
     calls = []
     model[4].register_forward_hook(lambda *a: calls.append(1))
     out = LayerTaps(model, ["2", "0"])(torch.zeros(2, 3, 16, 16))  # any order
@@ -80,14 +80,16 @@ def test_statistics_pick_the_centre_or_average_of_a_map():
 
 
 def test_streaming_writes_every_image_in_order(rng):
-    model = build_model("tiny/cnn", "random", None, seed=0)
+    model = build_model("tiny/cnn", "random", hub_dir=None, seed=0)
     images = rng.integers(0, 256, (150, 16, 16, 3), dtype=np.uint8)
     rows = []  # reads of 100 and 50 images; forwards of 64, 36 and 50 on the CPU
-    layouts = layer_layouts(model, ["4", "2"], (16, 16), None, (0.5,) * 3, (0.5,) * 3, "cpu",
-                            "mean")
+    layouts = layer_layouts(model, ["4", "2"], shape=(16, 16), size=None, mean=(0.5,) * 3,
+                            std=(0.5,) * 3, device="cpu",
+                            statistic="mean")
     assert [layouts[layer].channels for layer in ("4", "2")] == [32, 32]
-    stream_activations(model, layouts, images, "mean", 100, None, (0.5,) * 3, (0.5,) * 3,
-                       "cpu", rows.append, workers=3)
+    stream_activations(model, layouts, images=images, statistic="mean", batch_size=100, size=None,
+                       mean=(0.5,) * 3, std=(0.5,) * 3,
+                       device="cpu", write=rows.append, workers=3)
     assert [len(r["4"]) for r in rows] == [100, 50]
     x = (torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255 - 0.5) / 0.5
     for layer, depth in (("4", 5), ("2", 3)):  # one pass gives each layer's own forward
@@ -130,7 +132,7 @@ def test_real_mobilenet_weights_classify_a_real_photo(tmp_path):
     fetch(src, tmp_path)
     assert (tmp_path / "checkpoints" / "mobilenet_v2-b0353104.pth").exists()
     # torchvision's own API loads it from the hub directory, with its hash check
-    model = build_model("torchvision/mobilenet_v2", "IMAGENET1K_V1", str(tmp_path), seed=0)
+    model = build_model("torchvision/mobilenet_v2", "IMAGENET1K_V1", hub_dir=str(tmp_path), seed=0)
     x = preprocess(data.chelsea()[None, :, 75:375], IMAGENET_MEAN, IMAGENET_STD, 224, "cpu")
     with torch.no_grad():
         top = model(x).argmax().item()
@@ -155,13 +157,13 @@ def make_user_model(weights=None):
 ])
 def test_every_family_builds_and_taps_a_named_layer(architecture, layer):
     assert layer in layer_names(architecture)
-    model = build_model(architecture, "random", None, seed=0)
+    model = build_model(architecture, "random", hub_dir=None, seed=0)
     out = LayerTaps(model, [layer])(torch.zeros(1, 3, 64, 64))[layer]
     assert out.ndim == 4
 
 
 def test_user_models_receive_their_weights_tag():
-    model = build_model("python/test_models:make_user_model", "ones", None, seed=0)
+    model = build_model("python/test_models:make_user_model", "ones", hub_dir=None, seed=0)
     assert float(model[0].weight.mean()) == 1.0
 
 

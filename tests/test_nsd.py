@@ -46,15 +46,15 @@ def nsd_files(tmp_path, rng):
 
 def test_image_ids_follow_the_experimental_design(nsd_files):
     path, _, trial_ids, _ = nsd_files
-    ids = nsd_image_ids(str(path / "nsd_expdesign.mat"), 1, [1, 2], shared_only=False)
+    ids = nsd_image_ids(str(path / "nsd_expdesign.mat"), 1, sessions=[1, 2], shared_only=False)
     np.testing.assert_array_equal(ids, np.unique(trial_ids[:1500]))
-    shared = nsd_image_ids(str(path / "nsd_expdesign.mat"), 1, [1, 2], shared_only=True)
+    shared = nsd_image_ids(str(path / "nsd_expdesign.mat"), 1, sessions=[1, 2], shared_only=True)
     assert shared.max() < 20 and set(shared) <= set(ids)
 
 
 def test_roi_voxels_are_averaged_over_repeats_after_session_zscoring(nsd_files):
     path, weights, trial_ids, labels = nsd_files
-    rec = nsd(str(path / "betas"), str(path / "nsd_expdesign.mat"), str(path / "roi.nii.gz"),
+    rec = nsd(str(path / "betas"), str(path / "nsd_expdesign.mat"), roi=str(path / "roi.nii.gz"),
               subject=1, sessions=[1, 2], area="hV4", roi_labels=[7], shared_only=False)
     mask = (labels == 7).transpose(2, 1, 0)
     assert rec.responses.shape == (len(rec.image_ids), 7)
@@ -92,7 +92,7 @@ def test_betas_in_another_space_than_the_roi_are_refused(nsd_files):
     path, _, _, _ = nsd_files
     nibabel.save(nibabel.Nifti1Image(np.ones((X + 1, Y, Z)), np.eye(4)), path / "bad.nii.gz")
     with pytest.raises(ValueError, match="not the same space"):
-        nsd(str(path / "betas"), str(path / "nsd_expdesign.mat"), str(path / "bad.nii.gz"),
+        nsd(str(path / "betas"), str(path / "nsd_expdesign.mat"), roi=str(path / "bad.nii.gz"),
             subject=1, sessions=[1])
 
 

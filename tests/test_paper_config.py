@@ -65,7 +65,7 @@ def test_cifar10_pool_reads_the_published_archive(cifar_archive):
 
 
 def test_cifar_resnet50_has_the_paper_architecture():
-    model = build_model("cifar10/resnet50", "random", None, seed=0)
+    model = build_model("cifar10/resnet50", "random", hub_dir=None, seed=0)
     assert model.conv1.kernel_size == (3, 3) and model.conv1.stride == (1, 1)
     assert model.fc.out_features == 10
     assert {"layer1", "layer2", "layer3", "layer4"} <= set(layer_names("cifar10/resnet50"))
@@ -78,7 +78,7 @@ def test_cifar_resnet50_has_the_paper_architecture():
 
 
 def test_weights_are_extracted_from_the_release_archive(tmp_path):
-    state = build_model("cifar10/resnet18", "random", None, seed=1).state_dict()
+    state = build_model("cifar10/resnet18", "random", hub_dir=None, seed=1).state_dict()
     buf = io.BytesIO()
     torch.save(state, buf)
     with zipfile.ZipFile(tmp_path / "state_dicts.zip", "w") as zf:
@@ -86,7 +86,7 @@ def test_weights_are_extracted_from_the_release_archive(tmp_path):
     source = WeightsSource("cifar10_resnet18.pt", (tmp_path / "state_dicts.zip").as_uri(),
                            "state_dicts/resnet18.pt")
     fetch(source, tmp_path / "hub")
-    loaded = build_model("cifar10/resnet18", "huyvnphan", str(tmp_path / "hub"), seed=2)
+    loaded = build_model("cifar10/resnet18", "huyvnphan", hub_dir=str(tmp_path / "hub"), seed=2)
     torch.testing.assert_close(loaded.state_dict()["fc.weight"], state["fc.weight"])
 
 

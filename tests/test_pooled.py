@@ -44,11 +44,12 @@ def test_a_git_blob_id_checks_a_download_from_a_local_mirror(tmp_path, monkeypat
     blob = hashlib.sha1(b"blob 9\0responses").hexdigest()  # what `git hash-object` says
     monkeypatch.setitem(downloads.DATASETS, "demo",
                         {"base_url": "", "files": {"r.npy": f"gitblob:{blob}"}})
-    url, digest = downloads.download("demo", "r.npy", tmp_path / "out/r.npy", str(mirror))
+    url, digest = downloads.download("demo", "r.npy", dest=tmp_path / "out/r.npy",
+                                     base_url=str(mirror))
     assert url.startswith("file://") and digest.startswith(f"gitblob:{blob}, sha256:")
     (mirror / "r.npy").write_bytes(b"responsez")
     with pytest.raises(ValueError, match="not the published file"):
-        downloads.download("demo", "r.npy", tmp_path / "again/r.npy", str(mirror))
+        downloads.download("demo", "r.npy", dest=tmp_path / "again/r.npy", base_url=str(mirror))
     assert not (tmp_path / "again/r.npy").exists()
 
 
@@ -83,7 +84,7 @@ def test_one_verdict_across_sessions_with_each_session_beside_it(rng):
     per = table[table.level == "session"].set_index("source")
     assert pooled.net == pytest.approx(per.net["a"] / 2 + (per.net["b"] + per.net["c"]) / 4)
     # a session's row is its row of the net effects, to the bootstrap draw
-    net = net_effects(scores, "m", {}).set_index("source")
+    net = net_effects(scores, "m", untrained={}).set_index("source")
     for source in sessions:
         assert per.loc[source, ["net_ci_low", "net_ci_high"]].tolist() == pytest.approx(
             net.loc[source, ["net_ci_low", "net_ci_high"]].tolist())

@@ -101,12 +101,12 @@ def test_response_files_are_checked_for_shape_and_finite_values(tmp_path):
     cache = preflight.Cache(None)
     with pytest.raises(ValueError, match=r"responses.npy holds 3 NaN/inf values, in units "
                                          r"V4:2, V4:3 and images 1, 2, 7"):
-        preflight.response_units(row, 10, "pool", cache)
+        preflight.response_units(row, 10, pool="pool", cache=cache)
     np.save(path, np.nan_to_num(x, posinf=0.0))
     with pytest.raises(ValueError, match=r"responses.npy has 10 images but the image pool "
                                          r"pool has 12"):
-        preflight.response_units(row, 12, "pool", cache)
-    assert preflight.response_units(row, 10, "pool", cache) == 4
+        preflight.response_units(row, 12, pool="pool", cache=cache)
+    assert preflight.response_units(row, 10, pool="pool", cache=cache) == 4
 
 
 def test_nan_places_are_listed_by_unit_label_and_image():
@@ -120,22 +120,24 @@ def test_nan_places_are_listed_by_unit_label_and_image():
 @pytest.mark.parametrize("n_units", [3, 7, 24, 160, 2048])
 def test_a_k_below_two_is_refused_with_a_ratio_that_works(n_units):
     with pytest.raises(ValueError, match="K must be at least 2") as err:
-        n_directions(0.5 / n_units, n_units, "kmeans", " on m layer")
+        n_directions(0.5 / n_units, n_units, method="kmeans", where=" on m layer")
     assert "kmeans on m layer" in str(err.value)
     suggested = float(re.search(r"at least ([0-9.e-]+)$", str(err.value)).group(1))
-    assert n_directions(suggested, n_units, "kmeans") >= 2
-    assert n_directions(0.01, n_units, "neurons") >= 1  # the neurons ignore K
+    assert n_directions(suggested, n_units, method="kmeans") >= 2
+    assert n_directions(0.01, n_units, method="neurons") >= 1  # the neurons ignore K
 
 
 def test_the_mis_pool_requirement_is_the_exact_minimum(rng):
     need = Scoring(metric="pixel", k=5).pool_requirements()
     n = need["scoring.mis (n_references 9 in quantile 0.25)"]
-    design_tasks(rng.random((n, 2)), MIS["n_references"], 2, MIS["quantile"], 0)
+    design_tasks(rng.random((n, 2)), MIS["n_references"], n_tasks=2, quantile=MIS["quantile"],
+                 seed=0)
     with pytest.raises(ValueError):
-        design_tasks(rng.random((n - 1, 2)), MIS["n_references"], 2, MIS["quantile"], 0)
+        design_tasks(rng.random((n - 1, 2)), MIS["n_references"], n_tasks=2,
+                     quantile=MIS["quantile"], seed=0)
 
 
 def test_layer_widths_come_from_a_forward_pass_without_weights():
-    assert layer_widths("torchvision/mobilenet_v2", ["features.2", "features.14"], 64) == {
+    assert layer_widths("torchvision/mobilenet_v2", ["features.2", "features.14"], size=64) == {
         "features.2": 24, "features.14": 160}
-    assert layer_widths("torchvision/resnet50", ["layer4"], 224) == {"layer4": 2048}
+    assert layer_widths("torchvision/resnet50", ["layer4"], size=224) == {"layer4": 2048}

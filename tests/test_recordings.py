@@ -68,13 +68,14 @@ def test_download_checks_the_sha256(tmp_path, monkeypatch):
     good = hashlib.sha256(b"published bytes").hexdigest()
     monkeypatch.setitem(downloads.DATASETS, "demo",
                         {"base_url": "", "files": {"f.bin": f"sha256:{good}"}})
-    url, digest = downloads.download("demo", "f.bin", tmp_path / "out/f.bin",
-                                     (tmp_path / "mirror").as_uri())
+    url, digest = downloads.download("demo", "f.bin", dest=tmp_path / "out/f.bin",
+                                     base_url=(tmp_path / "mirror").as_uri())
     assert url.endswith("mirror/f.bin") and digest == f"sha256:{good}"
     assert (tmp_path / "out/f.bin").read_bytes() == b"published bytes"
     src.write_bytes(b"tampered")
     with pytest.raises(ValueError, match="not the published file"):
-        downloads.download("demo", "f.bin", tmp_path / "out2/f.bin", (tmp_path / "mirror").as_uri())
+        downloads.download("demo", "f.bin", dest=tmp_path / "out2/f.bin",
+                           base_url=(tmp_path / "mirror").as_uri())
     assert not (tmp_path / "out2/f.bin").exists()
 
 
@@ -82,8 +83,8 @@ def test_download_without_a_pinned_checksum_records_the_digest(tmp_path, monkeyp
     (tmp_path / "mirror").mkdir()
     (tmp_path / "mirror" / "r.csv").write_bytes(b"a,b")
     monkeypatch.setitem(downloads.DATASETS, "demo", {"base_url": "", "files": {"r.csv": None}})
-    _, digest = downloads.download("demo", "r.csv", tmp_path / "r.csv",
-                                   (tmp_path / "mirror").as_uri())
+    _, digest = downloads.download("demo", "r.csv", dest=tmp_path / "r.csv",
+                                   base_url=(tmp_path / "mirror").as_uri())
     assert digest.startswith(f"sha256:{hashlib.sha256(b'a,b').hexdigest()}")
     assert "no published checksum" in digest
 
@@ -91,15 +92,17 @@ def test_download_without_a_pinned_checksum_records_the_digest(tmp_path, monkeyp
 def test_unreachable_download_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setitem(downloads.DATASETS, "demo", {"base_url": "", "files": {"f": "sha256:0"}})
     with pytest.raises(RuntimeError, match="copy the file to"):
-        downloads.download("demo", "f", tmp_path / "f", (tmp_path / "absent").as_uri())
+        downloads.download("demo", "f", dest=tmp_path / "f",
+                           base_url=(tmp_path / "absent").as_uri())
 
 
 def test_shuffle_control_loses_the_population_structure(rng):
     truth = np.abs(rng.normal(size=(4, 8))) * (rng.random((4, 8)) < 0.4) + np.eye(4, 8)
     codes = np.eye(4)[rng.integers(0, 4, 600)] * rng.uniform(1, 2, (600, 1))
     x = codes @ truth + 0.02 * rng.random((600, 8))
-    real = recovery_scores(find_directions(x, "kmeans", 4, seed=0).components, truth)
-    shuffled = recovery_scores(find_directions(x, "kmeans_shuffled", 4, seed=0).components, truth)
+    real = recovery_scores(find_directions(x, "kmeans", n_components=4, seed=0).components, truth)
+    shuffled = recovery_scores(
+        find_directions(x, "kmeans_shuffled", n_components=4, seed=0).components, truth)
     assert real["matched_cosine"] > 0.95
     assert shuffled["matched_cosine"] < real["matched_cosine"] - 0.1
 

@@ -49,7 +49,8 @@ def overcomplete_population():
     z, names = grouped_features(pool.factors, [["shape", "colour"], ["size", "x"],
                                                ["y", "rotation"]])
     z = z * np.random.default_rng(1).uniform(0.5, 1.5, z.shape)
-    pop = planted_population(z, names, 16, 3, gain=100.0, baseline=100.0, seed=0,
+    pop = planted_population(z, names, n_neurons=16, features_per_neuron=3, gain=100.0,
+                             baseline=100.0, seed=0,
                              mixing="gaussian")
     assert pop.mixing.shape == (16, 48) and (z > 0).sum(1).tolist() == [3] * 1200
     return pop
@@ -64,7 +65,7 @@ def test_a_topk_sae_recovers_features_that_outnumber_the_neurons(overcomplete_po
     x, truth = overcomplete_population.responses, overcomplete_population.mixing.T
 
     def best(method, k, **options):
-        found = find_directions(x, method, k, seed=0, **options).components
+        found = find_directions(x, method, n_components=k, seed=0, **options).components
         return recovery_scores(found, truth)["best_cosine"]
 
     assert best("topk_sae", 48, top_k=3) >= 0.9

@@ -33,8 +33,8 @@ def test_every_neuron_mixes_the_requested_number_of_features_and_all_are_used():
 def test_kmeans_recovers_planted_directions_and_neurons_do_not():
     pop = _population()
     truth = pop.mixing.T
-    kmeans = find_directions(pop.responses, "kmeans", 16, seed=0).components
-    neurons = find_directions(pop.responses, "neurons", 10, seed=0).components
+    kmeans = find_directions(pop.responses, "kmeans", n_components=16, seed=0).components
+    neurons = find_directions(pop.responses, "neurons", n_components=10, seed=0).components
     assert recovery_scores(kmeans, truth)["matched_cosine"] > 0.85
     assert recovery_scores(neurons, truth)["matched_cosine"] < 0.7
 
@@ -42,7 +42,8 @@ def test_kmeans_recovers_planted_directions_and_neurons_do_not():
 def test_too_sparse_a_mixture_is_refused():
     z, names = conjunction_features({"a": np.array([0, 1])}, ["a"])
     with pytest.raises(ValueError, match="features_per_neuron"):
-        planted_population(z, names, 3, 5, 1.0, 0.0, 0)
+        planted_population(z, names, n_neurons=3, features_per_neuron=5, gain=1.0, baseline=0.0,
+                           seed=0)
 
 
 def test_a_populations_settings_are_read_once_from_its_row_with_their_defaults():

@@ -95,7 +95,7 @@ def test_a_timm_vit_runs_at_the_row_s_input_size_or_is_refused_naming_one_that_w
     from superposition.models import layer_widths
 
     arch = "timm/vit_small_patch14_reg4_dinov2"
-    assert layer_widths(arch, ["blocks.0", "blocks.11"], 224) == {"blocks.0": 384,
+    assert layer_widths(arch, ["blocks.0", "blocks.11"], size=224) == {"blocks.0": 384,
                                                                   "blocks.11": 384}
     with pytest.raises(ValueError, match="does not run on 225 px.*set input_size: 518"):
-        layer_widths(arch, ["blocks.0"], 225)
+        layer_widths(arch, ["blocks.0"], size=225)

@@ -89,7 +89,7 @@ def batches(images, batch_size: int, workers: int = 2) -> Iterator[np.ndarray]:
     """Read ``images`` (array-like, e.g. a Zarr array) in batches, read ahead by
     ``workers`` threads, so decompressing overlaps the forward pass."""
     return ordered_map(lambda s: np.asarray(images[s:s + batch_size]),
-                       range(0, len(images), batch_size), workers, ahead=workers)
+                       range(0, len(images), batch_size), workers=workers, ahead=workers)
 
 
 CPU_FORWARD_BATCH = 64
@@ -107,7 +107,7 @@ def forward_chunks(x: torch.Tensor, cpu_batch: int = CPU_FORWARD_BATCH) -> tuple
     return x.split(cpu_batch) if x.device.type == "cpu" else (x,)
 
 
-def layer_layouts(model: nn.Module, layers: list[str], shape: tuple[int, int], size, mean,
+def layer_layouts(model: nn.Module, layers: list[str], *, shape: tuple[int, int], size, mean,
                   std, device, statistic: str, layout=None) -> dict[str, Layout]:
     """Each layer's layout and channel count, from one forward pass of one blank image;
     the statistic is taken once from it, so a layer it cannot read fails here, before
@@ -118,13 +118,13 @@ def layer_layouts(model: nn.Module, layers: list[str], shape: tuple[int, int], s
         outs = taps(preprocess(probe, mean, std, size, device))
     finally:
         taps.close()
-    layouts = model_layouts(model, {layer: out.shape for layer, out in outs.items()}, layout)
+    layouts = model_layouts(model, {layer: out.shape for layer, out in outs.items()}, layout=layout)
     for layer, out in outs.items():
         layouts[layer].reduce(out, statistic)
     return layouts
 
 
-def stream_activations(model: nn.Module, layouts: dict[str, Layout], images, statistic: str,
+def stream_activations(model: nn.Module, layouts: dict[str, Layout], *, images, statistic: str,
                        batch_size: int, size: int | None, mean, std, device,
                        write: Callable[[dict[str, np.ndarray]], None], workers: int = 2,
                        predict: Callable[[np.ndarray], None] | None = None):

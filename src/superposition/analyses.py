@@ -45,7 +45,7 @@ def sample_pairs(n: int, n_pairs: int, seed: int) -> np.ndarray:
     return all_pairs[np.sort(rng.choice(len(all_pairs), n_pairs, replace=False))]
 
 
-def synergy(x: np.ndarray, unit_ii: np.ndarray, score: ScoreFn, n_pairs: int,
+def synergy(x: np.ndarray, unit_ii: np.ndarray, *, score: ScoreFn, n_pairs: int,
             seed: int) -> pd.DataFrame:
     """II of the sum of two standardised neurons vs the better of the two.
 
@@ -62,7 +62,7 @@ def synergy(x: np.ndarray, unit_ii: np.ndarray, score: ScoreFn, n_pairs: int,
                          "synergy": ii_pair - best})
 
 
-def interpolation(x: np.ndarray, directions: np.ndarray, score: ScoreFn, n_pairs: int,
+def interpolation(x: np.ndarray, directions: np.ndarray, *, score: ScoreFn, n_pairs: int,
                   alphas: list[float], seed: int) -> pd.DataFrame:
     """II along straight paths between pairs of directions (projection responses)."""
     pairs = sample_pairs(len(directions), n_pairs, seed)
@@ -75,7 +75,7 @@ def interpolation(x: np.ndarray, directions: np.ndarray, score: ScoreFn, n_pairs
     return pd.DataFrame(rows)
 
 
-def split_halves(x: np.ndarray, unit_ii: np.ndarray, score: ScoreFn, seed: int,
+def split_halves(x: np.ndarray, unit_ii: np.ndarray, *, score: ScoreFn, seed: int,
                  n_init: int = 10) -> pd.DataFrame:
     """Re-cluster the most and the least interpretable halves of the neurons separately.
 
@@ -90,7 +90,7 @@ def split_halves(x: np.ndarray, unit_ii: np.ndarray, score: ScoreFn, seed: int,
     for name, units in (("most interpretable half", order[:half]),
                         ("least interpretable half", order[-half:])):
         sub = x[:, units]
-        km = find_directions(sub, "kmeans", len(units), seed, n_init=n_init,
+        km = find_directions(sub, "kmeans", n_components=len(units), seed=seed, n_init=n_init,
                              response="projection")
         for basis, resp in (("neurons", sub), ("kmeans", km.responses)):
             rows += [{"half": name, "basis": basis, "ii": v} for v in score(resp)]
@@ -106,7 +106,7 @@ def top_k_purity(top_k: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return out
 
 
-def chance_purity(labels: np.ndarray, k: int, n_sets: int = 2000, seed: int = 0) -> float:
+def chance_purity(labels: np.ndarray, k: int, *, n_sets: int = 2000, seed: int = 0) -> float:
     rng = np.random.default_rng(seed)
     sets = np.stack([rng.choice(len(labels), k, replace=False) for _ in range(n_sets)])
     return float(top_k_purity(sets, labels).mean())
@@ -166,19 +166,20 @@ ANALYSES: Registry = Registry("analysis")
 
 @ANALYSES.register("synergy", scores_images=True, reads=("neurons",))
 def _synergy(layer: Layer, n_pairs: int) -> pd.DataFrame:
-    table = synergy(layer.x, layer.neuron_ii, layer.score, n_pairs, layer.seed)
+    table = synergy(layer.x, layer.neuron_ii, score=layer.score, n_pairs=n_pairs, seed=layer.seed)
     log.info("synergy > 0 for %d of %d pairs", (table.synergy > 0).sum(), len(table))
     return table
 
 
 @ANALYSES.register("interpolation", scores_images=True, reads=("kmeans",))
 def _interpolation(layer: Layer, n_pairs: int, alphas: list[float]) -> pd.DataFrame:
-    return interpolation(layer.x, layer.kmeans, layer.score, n_pairs, alphas, layer.seed)
+    return interpolation(layer.x, layer.kmeans, score=layer.score, n_pairs=n_pairs, alphas=alphas,
+                         seed=layer.seed)
 
 
 @ANALYSES.register("split", scores_images=True, reads=("neurons",))
 def _split(layer: Layer) -> pd.DataFrame:
-    return split_halves(layer.x, layer.neuron_ii, layer.score, layer.seed)
+    return split_halves(layer.x, layer.neuron_ii, score=layer.score, seed=layer.seed)
 
 
 @ANALYSES.register("semantics", labels=True)

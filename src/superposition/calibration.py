@@ -91,7 +91,7 @@ CHANCE_SETS = 5000
 TINY = 1e-9  # noise on a sparse unit's silent images: no ties
 
 
-def _concept_values(labels: np.ndarray, groups: np.ndarray | None, k: int,
+def _concept_values(labels: np.ndarray, groups: np.ndarray | None, *, k: int,
                     need: int) -> list:
     """Values with at least ``need`` images and, where the pool has groups, at least
     ``k`` of them (a label that names the group is no concept)."""
@@ -104,7 +104,7 @@ def _concept_values(labels: np.ndarray, groups: np.ndarray | None, k: int,
     return values
 
 
-def _tails_and_mixtures(z: np.ndarray, names: list[tuple[str, str]], n_units: int, rng,
+def _tails_and_mixtures(z: np.ndarray, names: list[tuple[str, str]], *, n_units: int, rng,
                         add, kind: str) -> None:
     """Each standardised column's two tails, then random unit-norm mixtures up to
     ``n_units``."""
@@ -148,9 +148,10 @@ def known_units(stats: np.ndarray, probes: np.ndarray, seed: int, *, k: int = 5,
 
     from .probes import PROBES
 
-    _tails_and_mixtures(z, [TAILS[s] for s in STATISTICS], n_units, rng, add, "lowlevel")
+    _tails_and_mixtures(z, [TAILS[s] for s in STATISTICS], n_units=n_units, rng=rng, add=add,
+                        kind="lowlevel")
     _tails_and_mixtures(standardise(probes), [(f"high_{p}", f"low_{p}") for p in PROBES],
-                        n_units, rng, add, "probe_lowlevel")
+                        n_units=n_units, rng=rng, add=add, kind="probe_lowlevel")
     for j in range(n_units):
         add("noise", str(j), rng.standard_normal(n))
         add("heavy_noise", str(j), rng.standard_t(3, n))
@@ -169,7 +170,7 @@ def known_units(stats: np.ndarray, probes: np.ndarray, seed: int, *, k: int = 5,
     for kind, need in (("concept", int(np.ceil(concept_share * n))),
                        ("sparse_concept", max(min_active, 4 * k))):
         values = [(attr, v) for attr, labels in (concepts or {}).items()
-                  for v in _concept_values(np.asarray(labels), groups, k, need)]
+                  for v in _concept_values(np.asarray(labels), groups, k=k, need=need)]
         for attr, value in [values[i % len(values)] for i in range(n_units)] if values else []:
             labels = np.asarray(concepts[attr])
             members = np.flatnonzero(labels == value)
@@ -249,7 +250,7 @@ def _ci(values: np.ndarray, n_boot: int, rng) -> tuple[float, float]:
     return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
 
 
-def check(relation: str, value: float, tolerance: float, low: float, high: float) -> bool:
+def check(relation: str, value: float, *, tolerance: float, low: float, high: float) -> bool:
     """Whether a mean's 95% CI [low, high] shows the expected relation: all of it
     inside value +- tolerance, or all of it above value."""
     if relation == ">":
@@ -269,7 +270,7 @@ def score_columns(units: pd.DataFrame) -> list[str]:
     return [c for c in units if c in ("ii", "mis", "ii_excess") or c.startswith("ii_excess[")]
 
 
-def calibration_table(units: pd.DataFrame, tolerances: dict, n_boot: int = 1000,
+def calibration_table(units: pd.DataFrame, tolerances: dict, *, n_boot: int = 1000,
                       seed: int = 0) -> pd.DataFrame:
     """Per pool, metric, unit type and score with a known answer: the mean with its 95%
     bootstrap CI, the expected value, the tolerance and whether the check passes.
@@ -296,7 +297,7 @@ def calibration_table(units: pd.DataFrame, tolerances: dict, n_boot: int = 1000,
                          "ci_high": high, "ci_width": high - low,
                          "expected": f"{relation} {value:g}",
                          "tolerance": 0.0 if relation == ">" else tol, "scale": scale,
-                         "passes": check(relation, value, tol, low, high)})
+                         "passes": check(relation, value, tolerance=tol, low=low, high=high)})
     return pd.DataFrame(rows, columns=["pool", "metric", "unit_type", "score", "n", "mean",
                                        "ci_low", "ci_high", "ci_width", "expected",
                                        "tolerance", "scale", "passes"])

@@ -131,7 +131,7 @@ def directions_beat_neurons(summary: pd.DataFrame, first_layers: dict[str, str])
     return claim
 
 
-def _set_differences(claim: Claim, scores: pd.DataFrame, sources: list[str],
+def _set_differences(claim: Claim, scores: pd.DataFrame, *, sources: list[str],
                      pairs: list[tuple[str, str, str]]) -> Claim:
     """A case per network, layer and (set, other set, label) of ``pairs``: the mean II of
     the set minus that of the other, the two resampled independently."""
@@ -149,14 +149,14 @@ def kmeans_beats_others(scores: pd.DataFrame, sources: list[str]) -> Claim:
     """Mean II of K-means minus that of each other method, per network and layer."""
     return _set_differences(
         Claim("kmeans_best", "mean II(K-means) - mean II(method), CI over directions"),
-        scores, sources, [("kmeans", method, method) for method in OTHER_METHODS])
+        scores, sources=sources, pairs=[("kmeans", method, method) for method in OTHER_METHODS])
 
 
 def ii_rises_with_k(scores: pd.DataFrame, sources: list[str]) -> Claim:
     """Mean II of K-means at K = 2n minus at K = n/2."""
     return _set_differences(
         Claim("k", "mean II(K-means, K = 2n) - mean II(K-means, K = n/2)"),
-        scores, sources, [("kmeans@2", "kmeans@0.5", "")])
+        scores, sources=sources, pairs=[("kmeans@2", "kmeans@0.5", "")])
 
 
 def accuracy_falls_with_difficulty(psycho: pd.DataFrame, sources: list[str]) -> Claim:

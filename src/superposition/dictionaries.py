@@ -55,7 +55,7 @@ class _Scaling:
                                device=device)
 
 
-def _direction_set(atoms, codes, scaling: _Scaling, info: dict, encode) -> DirectionSet:
+def _direction_set(atoms, codes, *, scaling: _Scaling, info: dict, encode) -> DirectionSet:
     """Unit-norm atoms, and codes times the atoms' norms and the data's spread (so a
     response is in the units of the activations), as numpy."""
     atoms = atoms.detach().cpu().double().numpy()
@@ -77,7 +77,7 @@ def converged(losses: list[float], patience: int, tol: float) -> bool:
     return min(losses[-patience:]) > (1 - tol) * min(losses[:-patience])
 
 
-def _train_sae(model, x: np.ndarray, scaling: _Scaling, max_epochs: int, patience: int,
+def _train_sae(model, x: np.ndarray, *, scaling: _Scaling, max_epochs: int, patience: int,
                tol: float, batch_size: int, lr: float, seed: int, device: str,
                criterion=None) -> DirectionSet:
     """Train an `overcomplete` SAE with its own loop (``train_sae``) and Adam, an epoch
@@ -119,15 +119,15 @@ def _train_sae(model, x: np.ndarray, scaling: _Scaling, max_epochs: int, patienc
     with torch.no_grad():
         recon = model.decode(codes)
         relative_mse = float((recon - data).square().sum() / data.square().sum())
-    return _direction_set(model.get_dictionary(), codes, scaling,
-                          {"relative_mse": relative_mse, "epochs": len(losses),
+    return _direction_set(model.get_dictionary(), codes, scaling=scaling,
+                          info={"relative_mse": relative_mse, "epochs": len(losses),
                            "converged": converged(losses, patience, tol),
                            "max_epochs": max_epochs, "patience": patience, "tol": tol,
                            "loss_curve": [round(v, 6) for v in losses], "lr": lr,
-                           "batch_size": batch_size}, encode)
+                           "batch_size": batch_size}, encode=encode)
 
 
-def _data_atoms(x: np.ndarray, scaling: _Scaling, n: int, seed: int, device: str):
+def _data_atoms(x: np.ndarray, scaling: _Scaling, *, n: int, seed: int, device: str):
     """``n`` images (distinct where the pool has as many), scaled and unit-normalised: the
     atoms' starting point (fewer dead atoms than from a random start)."""
     import torch
@@ -156,12 +156,13 @@ def _sae_method(build, **own):
         options = own | options
         torch.manual_seed(seed)
         scaling = _Scaling(x)
-        init = _data_atoms(x, scaling, n_components, seed, device)
+        init = _data_atoms(x, scaling, n=n_components, seed=seed, device=device)
         top_k = top_k or max(n_components // 10, 1)
         model, criterion = build(_overcomplete().sae, x, n_components, top_k, init,
                                  scaling, device, options | {"batch_size": batch_size})
-        result = _train_sae(model, x, scaling, max_epochs, patience, tol, batch_size, lr,
-                            seed, device, criterion)
+        result = _train_sae(model, x, scaling=scaling, max_epochs=max_epochs, patience=patience,
+                            tol=tol, batch_size=batch_size, lr=lr,
+                            seed=seed, device=device, criterion=criterion)
         result.info.update(top_k=top_k, **options)
         return result
 
@@ -234,8 +235,9 @@ def _nmf_method(kind: str):
         codes = encode(x)
         relative_mse = float((codes @ atoms - data).square().sum() / data.square().sum())
 
-        return _direction_set(atoms, codes, scaling,
-                              {"relative_mse": relative_mse, "max_iter": max_iter}, encode)
+        return _direction_set(atoms, codes, scaling=scaling,
+                              info={"relative_mse": relative_mse,
+                                    "max_iter": max_iter}, encode=encode)
 
     method.__doc__ = (f"{kind.capitalize()} NMF (`overcomplete`): non-negative codes"
                       + (", atoms free" if kind == "semi" else

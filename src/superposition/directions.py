@@ -55,14 +55,15 @@ def _kmeans_fit(x: np.ndarray, n_components: int, seed: int, n_init: int, init: 
             raise ValueError("kmeans init 'identity' needs n_components equal to the unit count")
         init, n_init = np.eye(x.shape[1]), 1
     if device.startswith("cuda"):
-        return torch_kmeans(data, n_components, seed, n_init, init, max_iter, device)
+        return torch_kmeans(data, n_components, seed=seed, n_init=n_init, init=init,
+                            max_iter=max_iter, device=device)
     from sklearn.cluster import KMeans
 
     return KMeans(n_components, init=init, n_init=n_init, max_iter=max_iter,
                   random_state=seed).fit(data)
 
 
-def torch_kmeans(data: np.ndarray, k: int, seed: int, n_init: int = 10,
+def torch_kmeans(data: np.ndarray, k: int, *, seed: int, n_init: int = 10,
                  init: str | np.ndarray = "k-means++", max_iter: int = 300,
                  device: str = "cpu", tol: float = 1e-4) -> KMeansFit:
     """Lloyd's algorithm in torch, best of ``n_init`` starts (k-means++, random rows or
@@ -208,7 +209,7 @@ def shuffle_units(x: np.ndarray, seed: int) -> np.ndarray:
     return np.column_stack([rng.permutation(col) for col in x.T])
 
 
-def shuffled_fit(x: np.ndarray, method: str, n_components: int, seed: int,
+def shuffled_fit(x: np.ndarray, method: str, *, n_components: int, seed: int,
                  **params) -> DirectionSet:
     """The shuffled-fit null of any method: fitted after permuting each unit's
     responses across images, then applied to the real responses.
@@ -223,7 +224,7 @@ def shuffled_fit(x: np.ndarray, method: str, n_components: int, seed: int,
                                             "per unit, applied to the real responses"})
 
 
-def n_directions(k_ratio: float, n_units: int, method: str, where: str = "",
+def n_directions(k_ratio: float, n_units: int, *, method: str, where: str = "",
                  n_images: int | None = None) -> int:
     """K = k_ratio x n_units, rounded; a method that fits directions needs K >= 2 (one
     direction is no basis to compare with the neurons) and, given the pool's size, at
@@ -234,24 +235,25 @@ def n_directions(k_ratio: float, n_units: int, method: str, where: str = "",
                          f"direction; K must be at least 2: set k_ratio to at least "
                          f"{2 / n_units:.3g}")
     if n_images is not None:
-        enough_images(method, k, n_images, where)
+        enough_images(method, k, n_images=n_images, where=where)
     return k
 
 
-def enough_images(method: str, k: int, n_images: int, where: str = "") -> None:
+def enough_images(method: str, k: int, *, n_images: int, where: str = "") -> None:
     if method != "neurons" and k > n_images:
         raise ValueError(f"{method}{where} with K={k} directions needs at least {k} images, "
                          f"the pool has {n_images}: use more images or a smaller k_ratio")
 
 
-def find_directions(x: np.ndarray, method: str, n_components: int, seed: int,
+def find_directions(x: np.ndarray, method: str, *, n_components: int, seed: int,
                     **params) -> DirectionSet:
     if not np.isfinite(x).all():
         raise ValueError("responses contain NaN or inf; fix the input before direction discovery")
-    enough_images(method, n_components, len(x))
+    enough_images(method, n_components, n_images=len(x))
     name = SetName.parse(method)
     if name.shuffled:
-        result = shuffled_fit(x.astype(np.float64), name.fitted, n_components, seed, **params)
+        result = shuffled_fit(x.astype(np.float64), name.fitted, n_components=n_components,
+                              seed=seed, **params)
     else:
         result = METHODS.get(method)(x.astype(np.float64), n_components, seed, **params)
     result.info.update(method=method, n_components=int(result.components.shape[0]), seed=seed)

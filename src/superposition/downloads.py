@@ -67,7 +67,7 @@ def _as_url(base: str) -> str:
     return base if "://" in base else Path(base).resolve().as_uri()
 
 
-def download(dataset: str, file: str, dest: str | Path, base_url: str | None = None) -> str:
+def download(dataset: str, file: str, *, dest: str | Path, base_url: str | None = None) -> str:
     """Fetch one file of a dataset to ``dest``, checking its checksum where one is
     pinned; return the URL and the file's digest."""
     algorithm, expected = expected_checksum(dataset, file)

@@ -145,7 +145,7 @@ def _top_groups(frame: pd.DataFrame) -> list[list[str]] | None:
     return [str(t).split("|") for t in frame.top_groups]
 
 
-def summary_table(scores: pd.DataFrame, metric: str, n_boot: int = N_BOOT,
+def summary_table(scores: pd.DataFrame, metric: str, *, n_boot: int = N_BOOT,
                   seed: int = 0) -> pd.DataFrame:
     """Per source, layer and direction set: mean of each score with its 95% CI, and
     the gain over the neurons of the same source and layer with its 95% CI; ``dead``: the
@@ -173,7 +173,7 @@ def summary_table(scores: pd.DataFrame, metric: str, n_boot: int = N_BOOT,
     return pd.DataFrame(rows)
 
 
-def score_agreement(scores: pd.DataFrame, metric: str, n_boot: int = N_BOOT,
+def score_agreement(scores: pd.DataFrame, metric: str, *, n_boot: int = N_BOOT,
                     seed: int = 0) -> pd.DataFrame:
     """Do II and MIS agree? Per source, layer and direction set: Spearman rho of the
     two over units, with a 95% bootstrap CI; per source and layer: Spearman rho of
@@ -190,7 +190,8 @@ def score_agreement(scores: pd.DataFrame, metric: str, n_boot: int = N_BOOT,
         order = means.ii_pairs.rank().corr(means.mis.rank()) if len(means) > 1 else np.nan
         best = means.ii_pairs.idxmax() == means.mis.idxmax()
         for m, h in [("all", g), *g.groupby("method", sort=False)]:
-            rho, lo, hi = spearman_ci(h.ii_pairs.to_numpy(), h.mis.to_numpy(), n_boot, seed)
+            rho, lo, hi = spearman_ci(h.ii_pairs.to_numpy(), h.mis.to_numpy(), n_boot=n_boot,
+                                      seed=seed)
             rows.append({"source": src, "layer": layer, "method": m, "n": len(h),
                          "spearman": rho, "ci_low": lo, "ci_high": hi,
                          "order_spearman": order, "same_best": bool(best),
@@ -220,7 +221,7 @@ class Gains:
         return sets[col].mean() - neurons[col].mean(), samples
 
 
-def net_effects(scores: pd.DataFrame, metric: str, untrained: dict[str, str],
+def net_effects(scores: pd.DataFrame, metric: str, *, untrained: dict[str, str],
                 n_boot: int = N_BOOT, seed: int = 0) -> pd.DataFrame:
     """Gain of every direction set over the neurons, beside the same gain under each
     matched null, and the net effect = gain - null gain, with 95% bootstrap CIs (paired

@@ -47,7 +47,8 @@ class Decoded:
         # and the threads run up to two batches ahead of the writer
         run = max(1, batch_size // (4 * max(1, workers)))
         runs = ordered_map(lambda s: [self._read(i) for i in range(s, min(s + run, len(self)))],
-                           range(0, len(self), run), workers, ahead=-(-2 * batch_size // run))
+                           range(0, len(self),
+                                 run), workers=workers, ahead=-(-2 * batch_size // run))
         rows = (image for images in runs for image in images)
         while batch := list(islice(rows, batch_size)):
             yield np.stack(batch)
@@ -112,7 +113,7 @@ def _bundled_photos() -> dict[str, np.ndarray]:
 
 
 @POOLS.register("photos")
-def photo_crops(n_images: int, size: int, seed: int,
+def photo_crops(n_images: int, size: int, *, seed: int,
                 scales: tuple[float, ...] = (0.12, 0.25, 0.5)) -> Pool:
     """Deterministic square crops, at several scales, of the bundled photos; each
     crop's group is its photograph."""
@@ -139,7 +140,7 @@ COLOURS = {"red": (220, 40, 40), "green": (40, 180, 60), "blue": (40, 80, 220),
            "yellow": (230, 210, 40)}
 
 
-def _shape_polygon(shape: str, cx: float, cy: float, r: float, angle: float):
+def _shape_polygon(shape: str, cx: float, *, cy: float, r: float, angle: float):
     if shape == "circle":
         return None
     if shape == "square":
@@ -181,7 +182,7 @@ def shapes(n_images: int, size: int, seed: int) -> Pool:
         canvas = np.clip(bg + rng.normal(0, 12, (up, up, 1)), 0, 255) * np.ones((1, 1, 3))
         mask_img = Image.new("L", (up, up), 0)
         draw = ImageDraw.Draw(mask_img)
-        poly = _shape_polygon(SHAPES[s], cx, cy, r, rot)
+        poly = _shape_polygon(SHAPES[s], cx, cy=cy, r=r, angle=rot)
         if poly is None:
             draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=255)
         else:
@@ -315,7 +316,7 @@ def class_labels(paths: list[str]) -> tuple[list[str], str | None]:
 
 
 @POOLS.register("folder")
-def image_folder(path: str, size: int, seed: int = 0, n_images: int | None = None) -> Pool:
+def image_folder(path: str, size: int, *, seed: int = 0, n_images: int | None = None) -> Pool:
     """Every image below a folder, sorted by path; labelled by class folder or wnid where
     the names say (see :func:`class_labels`)."""
     root = Path(path)
@@ -380,7 +381,7 @@ class InPlace:
             return self._read(int(index))
         rows = np.arange(len(self))[index]
         out = np.empty((len(rows), *self.shape[1:]), np.uint8)
-        for j, image in enumerate(ordered_map(self._read, rows, self.workers,
+        for j, image in enumerate(ordered_map(self._read, rows, workers=self.workers,
                                               ahead=2 * self.workers)):
             out[j] = image
         return out
@@ -402,7 +403,7 @@ def _stat(path: Path) -> tuple[int, int]:
 
 
 @POOLS.register("zip")
-def image_zip(path: str, size: int, seed: int = 0, n_images: int | None = None) -> Pool:
+def image_zip(path: str, size: int, *, seed: int = 0, n_images: int | None = None) -> Pool:
     """Every image in a zip archive, in file-name order, labelled by class folder or wnid
     where the member names say (see :func:`class_labels`).
 
@@ -443,7 +444,7 @@ def imi_stimuli(path: str, size: int, seed: int = 0) -> Pool:
 
 
 @POOLS.register("cadena2019")
-def cadena_images(path: str, size: int, seed: int = 0, crop: int | None = 80,
+def cadena_images(path: str, size: int, *, seed: int = 0, crop: int | None = 80,
                   image_types: tuple[str, ...] = ("original",)) -> Pool:
     """Stimuli of Cadena et al. 2019: grey images, centre-cropped, resized, tiled to RGB."""
     from .recordings import load_cadena
@@ -462,7 +463,7 @@ def cadena_images(path: str, size: int, seed: int = 0, crop: int | None = 80,
 
 
 @POOLS.register("nsd")
-def nsd_images(path: str, expdesign: str, subject: int, sessions: list[int], size: int,
+def nsd_images(path: str, expdesign: str, *, subject: int, sessions: list[int], size: int,
                seed: int = 0, shared_only: bool = True) -> Pool:
     """Stimuli of the Natural Scenes Dataset that a subject saw in some sessions.
 
@@ -474,7 +475,7 @@ def nsd_images(path: str, expdesign: str, subject: int, sessions: list[int], siz
 
     from .recordings import nsd_image_ids
 
-    ids = nsd_image_ids(expdesign, subject, sessions, shared_only)
+    ids = nsd_image_ids(expdesign, subject, sessions=sessions, shared_only=shared_only)
     with h5py.File(path, "r") as fh:
         brick = fh["imgBrick"]
         images = np.stack([resize(np.asarray(brick[i]), size) for i in ids])
@@ -485,7 +486,7 @@ CIFAR10_BATCHES = {"train": [f"data_batch_{i}" for i in range(1, 6)], "test": ["
 
 
 @POOLS.register("cifar10")
-def cifar10(path: str, size: int = 32, seed: int = 0, split: str = "train",
+def cifar10(path: str, size: int = 32, *, seed: int = 0, split: str = "train",
             n_images: int | None = None) -> Pool:
     """CIFAR-10 from its python archive (``cifar-10-python.tar.gz``) or the extracted
     ``cifar-10-batches-py`` folder (torchvision's layout), in the dataset's order; or
@@ -500,7 +501,7 @@ def cifar10(path: str, size: int = 32, seed: int = 0, split: str = "train",
     if split not in CIFAR10_BATCHES:
         raise ValueError(f"CIFAR-10 split must be train or test, not {split!r}")
     if source.suffix == ".zip":
-        pool = image_zip(path, size, seed, n_images)
+        pool = image_zip(path, size, seed=seed, n_images=n_images)
         unknown = sorted(set(pool.labels) - set(CIFAR10_CLASSES))
         if pool.classes != "folder" or unknown:
             raise ValueError(f"{path} is no CIFAR-10 zip: its images must sit in the class "

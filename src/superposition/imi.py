@@ -69,7 +69,7 @@ def _as_bool(column: pd.Series, name: str, path) -> pd.Series:
     return text.map(mapping).astype(bool)
 
 
-def _as_int(column: pd.Series, name: str, path, allowed=None) -> pd.Series:
+def _as_int(column: pd.Series, name: str, *, path, allowed=None) -> pd.Series:
     values = pd.to_numeric(column, errors="coerce")
     bad = values.isna() | (values != values.round())
     if allowed is not None:
@@ -89,7 +89,7 @@ def layer_group(layer: str) -> str:
 
 
 def load_trials(path: str | Path, models: list[str] | None = None,
-                modes: list[str] | None = None, passed_checks: bool = True,
+                *, modes: list[str] | None = None, passed_checks: bool = True,
                 drop_multi_participation: bool = True) -> tuple[pd.DataFrame, dict]:
     """The analysed trials of ``responses_main.csv`` and how many each filter removed.
 
@@ -140,10 +140,10 @@ def load_trials(path: str | Path, models: list[str] | None = None,
         "model": df["model"].astype(str),
         "layer": layers,
         "layer_group": layers.map(layer_group),
-        "channel": _as_int(df["channel"], "channel", path),
-        "batch": _as_int(df["batch"], "batch", path),
+        "channel": _as_int(df["channel"], "channel", path=path),
+        "batch": _as_int(df["batch"], "batch", path=path),
         "mode": df["mode"].astype(str),
-        "confidence": _as_int(df["confidence"], "confidence", path, {1, 2, 3}),
+        "confidence": _as_int(df["confidence"], "confidence", path=path, allowed={1, 2, 3}),
         "correct": _as_bool(df["correct"], "correct", path).astype(np.int64),
     })
     # One rater = one response to one task (HIT). With repeat participations removed
@@ -187,7 +187,7 @@ def stimulus_sets(trials: pd.DataFrame) -> pd.DataFrame:
     return trials[keys].drop_duplicates().sort_values(keys).reset_index(drop=True)
 
 
-def stimulus_files(file_map: dict, sets: pd.DataFrame, trials: pd.DataFrame | None = None,
+def stimulus_files(file_map: dict, sets: pd.DataFrame, *, trials: pd.DataFrame | None = None,
                    map_path: str = "the file map") -> list[list[str]]:
     """The 20 ImageNet files of each stimulus set, in ``STIMULI`` order."""
     files = []
@@ -283,7 +283,8 @@ def unit_scores(trials: pd.DataFrame) -> pd.DataFrame:
             .reset_index())
 
 
-def spearman_ci(x: np.ndarray, y: np.ndarray, n_boot: int, seed: int) -> tuple[float, float, float]:
+def spearman_ci(x: np.ndarray, y: np.ndarray, *, n_boot: int,
+                seed: int) -> tuple[float, float, float]:
     """Spearman rho and its 95% percentile bootstrap interval over units."""
     x, y = np.asarray(x, float), np.asarray(y, float)
     if len(x) < 3:
@@ -335,7 +336,7 @@ def split_half_ceiling(trials: pd.DataFrame, n_splits: int, seed: int) -> dict[s
             "n_splits": len(rhos)}
 
 
-def unit_statistics(units: pd.DataFrame, trials: pd.DataFrame, predictors: list[str],
+def unit_statistics(units: pd.DataFrame, trials: pd.DataFrame, *, predictors: list[str],
                     n_boot: int, n_splits: int, seed: int) -> pd.DataFrame:
     """Spearman of each per-unit predictor with the human score, per model and pooled,
     with bootstrap CIs and the split-half noise ceiling of the human score."""
@@ -345,7 +346,7 @@ def unit_statistics(units: pd.DataFrame, trials: pd.DataFrame, predictors: list[
         ceiling = split_half_ceiling(trials if model == "all" else trials[trials.model == model],
                                      n_splits, seed)
         for pred in predictors:
-            rho, lo, hi = spearman_ci(sub[pred], sub.human_score, n_boot, seed)
+            rho, lo, hi = spearman_ci(sub[pred], sub.human_score, n_boot=n_boot, seed=seed)
             rows.append({"model": model, "predictor": pred, "n_units": len(sub),
                          "spearman": rho, "ci_low": lo, "ci_high": hi, **ceiling})
     return pd.DataFrame(rows)

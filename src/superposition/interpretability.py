@@ -28,7 +28,7 @@ def group_members(groups: np.ndarray) -> list[np.ndarray]:
     return np.split(order, np.flatnonzero(np.diff(inverse[order])) + 1)
 
 
-def top_k(responses: np.ndarray, k: int, chunk: int = 256,
+def top_k(responses: np.ndarray, k: int, *, chunk: int = 256,
           groups: np.ndarray | None = None) -> np.ndarray:
     """(units x k) image indices, strongest first; ties broken by image order.
 
@@ -112,7 +112,7 @@ def pool_distance_matrix(embeddings: torch.Tensor, metric: Metric,
     return out
 
 
-def set_distances(index_sets: np.ndarray, embeddings, metric: Metric,
+def set_distances(index_sets: np.ndarray, embeddings, *, metric: Metric,
                   max_elements: int = 4_000_000) -> torch.Tensor:
     """(sets x k x k) distances within each set of image indices into ``embeddings`` (a
     tensor, or the pool's :class:`PoolDistances`).
@@ -149,7 +149,7 @@ def ii_from_distances(d: torch.Tensor) -> dict[str, np.ndarray]:
     return {"ii_pairs": -total / (k * (k - 1)), "ii_code": -total / (k * k)}
 
 
-def embed_subset(images, indices: np.ndarray, metric: Metric,
+def embed_subset(images, indices: np.ndarray, *, metric: Metric,
                  cache=None) -> tuple[torch.Tensor, np.ndarray]:
     """Embed each unique image once, or read its row of ``cache`` (the pool's embeddings
     under ``metric``, images x features); return embeddings and positions for
@@ -165,7 +165,7 @@ def embed_subset(images, indices: np.ndarray, metric: Metric,
 EMBEDDING_BUDGET = 1 << 30  # bytes of embeddings held at once
 
 
-def embedded_chunks(index_sets: np.ndarray, images, metric: Metric,
+def embedded_chunks(index_sets: np.ndarray, images, *, metric: Metric,
                     max_bytes: int = EMBEDDING_BUDGET, cache=None):
     """Yield (embeddings, local index sets) for consecutive chunks of ``index_sets``.
 
@@ -195,30 +195,31 @@ def embedded_chunks(index_sets: np.ndarray, images, metric: Metric,
             if len(grown) > max_images and stop > start:
                 break
             seen, stop = grown, stop + 1
-        yield embed_subset(images, index_sets[start:stop], metric, cache)
+        yield embed_subset(images, index_sets[start:stop], metric=metric, cache=cache)
         start = stop
 
 
-def set_ii(index_sets: np.ndarray, images, metric: Metric, max_bytes: int = EMBEDDING_BUDGET,
+def set_ii(index_sets: np.ndarray, images, *, metric: Metric, max_bytes: int = EMBEDDING_BUDGET,
            cache=None) -> dict[str, np.ndarray]:
     """II of given image sets (sets x k indices into ``images``), in bounded memory; with
     ``cache`` (the pool's embeddings or :class:`PoolDistances` under ``metric``) read,
     not embedded."""
-    parts = [ii_from_distances(set_distances(local, emb, metric))
-             for emb, local in embedded_chunks(index_sets, images, metric, max_bytes, cache)]
+    parts = [ii_from_distances(set_distances(local, emb, metric=metric))
+             for emb, local in embedded_chunks(index_sets, images, metric=metric,
+                                               max_bytes=max_bytes, cache=cache)]
     return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
 
 
-def interpretability_index(responses: np.ndarray, images, metric: Metric, k: int = 5,
+def interpretability_index(responses: np.ndarray, images, *, metric: Metric, k: int = 5,
                            groups: np.ndarray | None = None,
                            cache=None) -> dict[str, np.ndarray]:
     """II of every column of ``responses`` (images x units) under ``metric``; with
     ``groups``, of each column's top image per group; ``cache`` as for :func:`set_ii`."""
     top = top_k(responses, k, groups=groups)
-    return set_ii(top, images, metric, cache=cache) | {"top_k": top}
+    return set_ii(top, images, metric=metric, cache=cache) | {"top_k": top}
 
 
-def random_baseline(n_images: int, images, metric: Metric, k: int = 5, n_sets: int = 500,
+def random_baseline(n_images: int, images, *, metric: Metric, k: int = 5, n_sets: int = 500,
                     seed: int = 0, groups: np.ndarray | None = None,
                     cache=None) -> dict[str, np.ndarray]:
     """II of random k-image sets from the same pool: the chance level. With ``groups``,
@@ -232,6 +233,6 @@ def random_baseline(n_images: int, images, metric: Metric, k: int = 5, n_sets: i
         members = [np.flatnonzero(groups == g) for g in np.unique(groups)]
         sets = np.stack([[rng.choice(members[g]) for g in rng.choice(len(members), k, False)]
                          for _ in range(n_sets)])
-    scores = set_ii(sets, images, metric, cache=cache)
+    scores = set_ii(sets, images, metric=metric, cache=cache)
     scores["top_k"] = sets
     return scores

@@ -94,7 +94,7 @@ def _square_side(n: int) -> int | None:
     return side if side * side == n and side > 0 else None
 
 
-def _sequence(kind: str, length: int, channels: int, prefix: int | None, where: str):
+def _sequence(kind: str, length: int, *, channels: int, prefix: int | None, where: str):
     """A token sequence's patch grid: after the model's own prefix count, else after the
     fewest prefix tokens that leave a square grid."""
     counts = [prefix] if prefix is not None else range(min(MAX_PREFIX_TOKENS, length - 1) + 1)
@@ -107,7 +107,7 @@ def _sequence(kind: str, length: int, channels: int, prefix: int | None, where: 
                      f"tokens; set layout: nc on the model row if the layer is no token map")
 
 
-def detect(shape: tuple[int, ...], batch: int, prefix: int | None = None,
+def detect(shape: tuple[int, ...], batch: int, *, prefix: int | None = None,
            layout: str | None = None, where: str = "layer", maps: str | None = None) -> Layout:
     """The layout of an output of ``shape`` for an input of ``batch`` square images;
     ``prefix``: the model's own prefix token count where it names one; ``layout``: the
@@ -150,7 +150,7 @@ def detect(shape: tuple[int, ...], batch: int, prefix: int | None = None,
     if kind == "nhwc":
         return Layout(kind, shape[3], (shape[1], shape[2]))
     length = shape[1] if kind == "ntc" else shape[0]
-    return _sequence(kind, length, shape[2], prefix, where)
+    return _sequence(kind, length, channels=shape[2], prefix=prefix, where=where)
 
 
 def declared_maps(model) -> str | None:
@@ -182,11 +182,11 @@ def layer_layout(config_layout, layer: str) -> str | None:
     return config_layout
 
 
-def model_layouts(model, shapes: dict, layout=None, name: str = "") -> dict[str, Layout]:
+def model_layouts(model, shapes: dict, *, layout=None, name: str = "") -> dict[str, Layout]:
     """Each layer's layout from its output shape for one probe image and what the model
     says of itself (prefix tokens, declared map layout); ``layout``: the config's
     override; ``name`` starts each error's location (e.g. the architecture)."""
     prefix, maps = prefix_tokens(model), declared_maps(model)
-    return {layer: detect(shape, 1, prefix, layer_layout(layout, layer),
+    return {layer: detect(shape, 1, prefix=prefix, layout=layer_layout(layout, layer),
                           where=f"{name}layer {layer}", maps=maps)
             for layer, shape in shapes.items()}

@@ -176,7 +176,7 @@ def normal_scores(responses: np.ndarray) -> np.ndarray:
     return norm.ppf((rankdata(responses, axis=0) - 0.5) / len(responses))
 
 
-def _fitted(x: np.ndarray, y: np.ndarray, folds: int, rng) -> np.ndarray:
+def _fitted(x: np.ndarray, y: np.ndarray, *, folds: int, rng) -> np.ndarray:
     """Least-squares predictions of ``y``'s columns from ``x``, each image's from a fit
     to the other folds (``folds`` > 1): a wide basis cannot then fit a unit's own noise
     and hand it back its top images."""
@@ -216,7 +216,7 @@ def shadow_sets(responses: np.ndarray, features: np.ndarray, k: int, *, n_sets: 
     for start in range(0, units, chunk):
         y = responses[:, start:start + chunk]
         y = normal_scores(y) if space == "ranks" else standardise(y)
-        fitted = _fitted(x, y, folds, rng)
+        fitted = _fitted(x, y, folds=folds, rng=rng)
         resid = y - fitted
         r2[start:start + y.shape[1]] = 1 - resid.var(0) / y.var(0).clip(1e-12)
         for s in range(n_sets):

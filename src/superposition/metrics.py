@@ -115,7 +115,7 @@ METRICS.register("pixel", lowlevel=True)(MetricSpec(pixel_metric))
 METRICS.register("colour", lowlevel=True)(MetricSpec(colour_metric))
 
 
-def deep_feature_metric(name: str, architecture: str, taps: list[str], description: str,
+def deep_feature_metric(name: str, architecture: str, *, taps: list[str], description: str,
                         weights: str, hub_dir: str | None, device="cpu",
                         size: int | None = None) -> Metric:
     """LPIPS-style distance with unit weights on a pretrained backbone.
@@ -130,7 +130,7 @@ def deep_feature_metric(name: str, architecture: str, taps: list[str], descripti
     from .models import build_model
 
     family, _ = split_architecture(architecture)
-    model = build_model(architecture, weights, hub_dir, seed=0).to(device)
+    model = build_model(architecture, weights, hub_dir=hub_dir, seed=0).to(device)
     tapped = LayerTaps(model, taps)  # one pass, cut after the deepest tap
     layout = []
 
@@ -147,7 +147,7 @@ def deep_feature_metric(name: str, architecture: str, taps: list[str], descripti
     return Metric(name, description, embed, parts=layout)
 
 
-def register_deep_feature_metric(name: str, architecture: str, weights: str, layers: list[str],
+def register_deep_feature_metric(name: str, architecture: str, *, weights: str, layers: list[str],
                                  description: str | None = None, replace: bool = False) -> None:
     """Register the deep-feature distance on any model of the model registry.
 
@@ -159,8 +159,9 @@ def register_deep_feature_metric(name: str, architecture: str, weights: str, lay
         f"layers {', '.join(layers)})")
 
     def build(weights_dir=None, device="cpu", size=None):
-        return deep_feature_metric(name, architecture, list(layers), description, weights,
-                                   weights_dir, device, size)
+        return deep_feature_metric(name, architecture, taps=list(layers),
+                                   description=description, weights=weights,
+                                   hub_dir=weights_dir, device=device, size=size)
 
     random = weights == "random"
     METRICS.register(name, replace=replace, gpu=True)(
@@ -168,11 +169,11 @@ def register_deep_feature_metric(name: str, architecture: str, weights: str, lay
 
 
 register_deep_feature_metric(
-    "deepfeat_efficientnet_lite0", "efficientnet_lite/efficientnet_lite0", "imagenet",
-    ["_blocks.0", "_blocks.2", "_blocks.4", "_blocks.10", "_blocks.14"],
-    "LPIPS-style unweighted deep-feature distance on ImageNet-pretrained EfficientNet-Lite0 "
-    "(5 stages); a stand-in for the paper's LPIPS-AlexNet, whose weights are not available "
-    "offline")
+    "deepfeat_efficientnet_lite0", "efficientnet_lite/efficientnet_lite0", weights="imagenet",
+    layers=["_blocks.0", "_blocks.2", "_blocks.4", "_blocks.10", "_blocks.14"],
+    description="LPIPS-style unweighted deep-feature distance on ImageNet-pretrained "
+    "EfficientNet-Lite0 (5 stages); a stand-in for the paper's LPIPS-AlexNet, whose weights "
+    "are not available offline")
 
 
 _FROM_CONFIG: set[str] = set()
@@ -184,12 +185,13 @@ def register_config_metrics(config: dict) -> None:
     for name, row in config.get("metrics", {}).items():
         if name in METRICS and name not in _FROM_CONFIG:
             raise ValueError(f"metrics.{name}: a built-in metric has this name; choose another")
-        register_deep_feature_metric(name, row["architecture"], row["weights"], row["layers"],
+        register_deep_feature_metric(name, row["architecture"], weights=row["weights"],
+                                     layers=row["layers"],
                                      replace=True)
         _FROM_CONFIG.add(name)
 
 
-def lpips_metric(name: str, net: str, hub_dir: str | None, device="cpu",
+def lpips_metric(name: str, net: str, *, hub_dir: str | None, device="cpu",
                  size: int | None = None) -> Metric:
     """LPIPS (Zhang et al. 2018, v0.1) from the ``lpips`` package, as an embedding.
 
@@ -235,13 +237,14 @@ def lpips_metric(name: str, net: str, hub_dir: str | None, device="cpu",
 for _net, _arch in (("alex", "torchvision/alexnet"), ("vgg", "torchvision/vgg16")):
     METRICS.register(f"lpips_{_net}", gpu=True)(MetricSpec(
         lambda weights_dir=None, device="cpu", size=None, net=_net: lpips_metric(
-            f"lpips_{net}", net, weights_dir, device, size), _arch, "IMAGENET1K_V1"))
+            f"lpips_{net}", net, hub_dir=weights_dir, device=device, size=size),
+        _arch, "IMAGENET1K_V1"))
     METRICS.register(f"lpips_{_net}_random", gpu=True)(MetricSpec(
         lambda weights_dir=None, device="cpu", size=None, net=_net: lpips_metric(
-            f"lpips_{net}_random", net, None, device, size)))
+            f"lpips_{net}_random", net, hub_dir=None, device=device, size=size)))
 
 
-def clip_metric(name: str, model: str, tag: str, hub_dir: str | None, device="cpu",
+def clip_metric(name: str, model: str, *, tag: str, hub_dir: str | None, device="cpu",
                 size: int | None = None) -> Metric:
     """1 - cosine similarity of open_clip image embeddings (``hub_dir=None``: random weights)."""
     import torch
@@ -265,11 +268,11 @@ def clip_metric(name: str, model: str, tag: str, hub_dir: str | None, device="cp
 
 METRICS.register("clip", gpu=True)(MetricSpec(
     lambda weights_dir=None, device="cpu", size=None: clip_metric(
-        "clip", "ViT-B-32", "openai", weights_dir, device, size),
+        "clip", "ViT-B-32", tag="openai", hub_dir=weights_dir, device=device, size=size),
     "open_clip/ViT-B-32", "openai"))
 METRICS.register("clip_random", gpu=True)(MetricSpec(
     lambda weights_dir=None, device="cpu", size=None: clip_metric(
-        "clip_random", "RN50", "openai", None, device, size)))
+        "clip_random", "RN50", tag="openai", hub_dir=None, device=device, size=size)))
 
 
 DREAMSIM_FILES = {  # what dreamsim 0.2.1 needs in its cache directory, per variant
@@ -310,7 +313,7 @@ def fetch_dreamsim(variant: str, out: str) -> str:
     return "dreamsim package" + (f" (archive sha256 {sha256(archive)})" if archive.exists() else "")
 
 
-def dreamsim_metric(name: str, variant: str, cache_dir: str | None, device="cpu",
+def dreamsim_metric(name: str, variant: str, *, cache_dir: str | None, device="cpu",
                     size: int | None = None) -> Metric:
     """DreamSim (Fu et al. 2023): 1 - cosine similarity of its embeddings.
 
@@ -350,10 +353,10 @@ for _name, _variant in (("dreamsim", "ensemble"),
     METRICS.register(_name, gpu=True, mis_alpha=0.16 if _variant == "ensemble" else None)(
         MetricSpec(
             lambda weights_dir=None, device="cpu", size=None, name=_name, variant=_variant:
-            dreamsim_metric(name, variant, weights_dir, device, size),
+            dreamsim_metric(name, variant, cache_dir=weights_dir, device=device, size=size),
             fetch=lambda out, variant=_variant: fetch_dreamsim(variant, out)))
 
 
-def build_metric(name: str, weights_dir: str | None = None, device="cpu",
+def build_metric(name: str, weights_dir: str | None = None, *, device="cpu",
                  size: int | None = None) -> Metric:
     return METRICS.get(name).build(weights_dir=weights_dir, device=device, size=size)

@@ -61,7 +61,7 @@ def resolve_alpha(alpha, metric: str, fitted: dict | None = None) -> float | Non
     return METRICS.fact(metric, "mis_alpha") if metric in METRICS else None
 
 
-def _sides(r: np.ndarray, side: int, width: int, rng) -> tuple[np.ndarray, np.ndarray]:
+def _sides(r: np.ndarray, side: int, *, width: int, rng) -> tuple[np.ndarray, np.ndarray]:
     """Each side's candidates, most extreme first, with ties across the sides removed
     (see the module docstring)."""
     order = np.lexsort((rng.random(len(r)), -r))  # max first, ties random
@@ -71,13 +71,13 @@ def _sides(r: np.ndarray, side: int, width: int, rng) -> tuple[np.ndarray, np.nd
             kept_bottom if len(kept_bottom) >= width else bottom)
 
 
-def _draw(candidates: np.ndarray, width: int, n_tasks: int, rng) -> np.ndarray:
+def _draw(candidates: np.ndarray, width: int, *, n_tasks: int, rng) -> np.ndarray:
     """(tasks x width) positions into ``candidates``, in rank order."""
     return np.sort(np.stack([rng.choice(len(candidates), width, replace=False)
                              for _ in range(n_tasks)]), axis=1)
 
 
-def design_tasks(responses: np.ndarray, n_references: int, n_tasks: int, quantile: float,
+def design_tasks(responses: np.ndarray, n_references: int, *, n_tasks: int, quantile: float,
                  seed: int, groups: np.ndarray | None = None) -> np.ndarray:
     """(units x tasks x 2(K+1)) image indices of every unit's MIS tasks.
 
@@ -99,13 +99,14 @@ def design_tasks(responses: np.ndarray, n_references: int, n_tasks: int, quantil
     out = np.empty((n_units, n_tasks, 2 * width), np.int64)
     shared = 0
     for u in range(n_units):
-        sides = _sides(responses[:, u], side, width, rng)
+        sides = _sides(responses[:, u], side, width=width, rng=rng)
         if groups is None:
             for s, extreme in enumerate(sides):
-                out[u, :, s * width:(s + 1) * width] = extreme[_draw(extreme, width, n_tasks,
-                                                                     rng)]
+                out[u, :,
+                    s * width:(s + 1) * width] = extreme[_draw(extreme, width, n_tasks=n_tasks,
+                                                                     rng=rng)]
             continue
-        out[u], unclean = _grouped_tasks(sides, width, n_tasks, groups, rng)
+        out[u], unclean = _grouped_tasks(sides, width, n_tasks=n_tasks, groups=groups, rng=rng)
         shared += unclean
     if shared:
         log.warning("MIS: %d tasks could not keep every query's group apart from the "
@@ -113,7 +114,7 @@ def design_tasks(responses: np.ndarray, n_references: int, n_tasks: int, quantil
     return out
 
 
-def _grouped_tasks(sides, width: int, n_tasks: int, groups: np.ndarray, rng,
+def _grouped_tasks(sides, width: int, *, n_tasks: int, groups: np.ndarray, rng,
                    tries: int = 100) -> tuple[np.ndarray, int]:
     """``n_tasks`` rows whose sides each hold distinct groups and whose queries share no
     group with either side's explanations, so a query cannot be matched by another crop
@@ -128,7 +129,7 @@ def _grouped_tasks(sides, width: int, n_tasks: int, groups: np.ndarray, rng,
     clean_rows, unclean_rows = [], []
     found = 0
     for _ in range(math.ceil(tries / 4)):
-        rows = np.concatenate([_side_draws(extreme, side_members, width, block, rng)
+        rows = np.concatenate([_side_draws(extreme, side_members, width=width, n=block, rng=rng)
                                for extreme, side_members in zip(sides, members)], axis=1)
         clean = _clean(groups[rows], width)
         clean_rows.append(rows[clean])
@@ -140,7 +141,7 @@ def _grouped_tasks(sides, width: int, n_tasks: int, groups: np.ndarray, rng,
     return rows, max(0, n_tasks - found)
 
 
-def _side_draws(extreme: np.ndarray, members: list, width: int, n: int, rng) -> np.ndarray:
+def _side_draws(extreme: np.ndarray, members: list, *, width: int, n: int, rng) -> np.ndarray:
     """``n`` draws of ``width`` of a side's candidates (``extreme``; ``members``: each
     group's positions in it), in rank order, each from distinct groups; where the side
     holds fewer groups, one of each and the rest from its other candidates."""
@@ -191,13 +192,13 @@ def p_correct(delta, alpha: float | None):
     return torch.sigmoid(alpha * delta)
 
 
-def unit_mis(local_tasks: np.ndarray, embeddings, metric: Metric,
+def unit_mis(local_tasks: np.ndarray, embeddings, *, metric: Metric,
              alpha: float | None) -> np.ndarray:
     """MIS of each unit from its (units x tasks x 2(K+1)) rows of indices into
     ``embeddings`` (a torch tensor)."""
     from .interpretability import set_distances
 
     units, tasks, width = local_tasks.shape
-    d = set_distances(local_tasks.reshape(units * tasks, width), embeddings, metric)
+    d = set_distances(local_tasks.reshape(units * tasks, width), embeddings, metric=metric)
     return p_correct(task_evidence(d), alpha).reshape(units, tasks).mean(1).cpu().numpy()
 

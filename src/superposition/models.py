@@ -71,7 +71,7 @@ def _torchvision_pretrained(name: str, tag: str, hub_dir: str):
         return torchvision.models.get_model(name, weights=tag)
 
 
-def _load_checkpoint(family: "Family", name: str, tag: str, hub_dir: str):
+def _load_checkpoint(family: "Family", name: str, *, tag: str, hub_dir: str):
     """Random model, then the checkpoint in ``hub_dir``, checked by its sha256 prefix."""
     import torch
 
@@ -122,7 +122,7 @@ def _lite_weights(name: str, tag: str) -> WeightsSource:
 FAMILIES.register("efficientnet_lite")(
     Family(_lite_build, _lite_weights,
            lambda name, tag, hub_dir: _load_checkpoint(FAMILIES.get("efficientnet_lite"), name,
-                                                       tag, hub_dir),
+                                                       tag=tag, hub_dir=hub_dir),
            (0.5, 0.5, 0.5), (0.5, 0.5, 0.5), names=lambda: ["efficientnet_lite0"],
            default_tag=lambda name: "imagenet"))
 
@@ -154,8 +154,8 @@ def _cifar_weights(name: str, tag: str) -> WeightsSource:
 
 FAMILIES.register("cifar10")(
     Family(_cifar_build, _cifar_weights,
-           lambda name, tag, hub_dir: _load_checkpoint(FAMILIES.get("cifar10"), name, tag,
-                                                       hub_dir),
+           lambda name, tag, hub_dir: _load_checkpoint(FAMILIES.get("cifar10"), name, tag=tag,
+                                                       hub_dir=hub_dir),
            CIFAR_MEAN, CIFAR_STD, default_tag=lambda name: "huyvnphan"))
 
 
@@ -484,7 +484,7 @@ def split_architecture(architecture: str) -> tuple[Family, str]:
     return FAMILIES.get(family), name
 
 
-def build_model(architecture: str, weights: str, hub_dir: str | None, seed: int):
+def build_model(architecture: str, weights: str, *, hub_dir: str | None, seed: int):
     """The network in eval mode: seeded random weights for ``weights='random'``,
     else the pretrained ``weights`` tag read from the torch hub directory ``hub_dir``."""
     import torch
@@ -518,7 +518,7 @@ def layer_names(architecture: str) -> list[str]:
     return [n for n, _ in _skeleton(architecture).named_modules() if n]
 
 
-def layer_widths(architecture: str, layers: list[str], size: int,
+def layer_widths(architecture: str, layers: list[str], *, size: int,
                  layout=None) -> dict[str, int] | None:
     """The number of units (channels) of each layer, read by its layout (see
     ``layouts``; ``layout``: the config's override), from one forward pass of a ``size``
@@ -551,8 +551,8 @@ def layer_widths(architecture: str, layers: list[str], size: int,
             hook.remove()
     if len(shapes) < len(layers) or any(shape is None for shape in shapes.values()):
         return None  # the job names the layer that did not fire or gave no tensor
-    layouts = model_layouts(model, {layer: shapes[layer] for layer in layers}, layout,
-                            f"{architecture} ")
+    layouts = model_layouts(model, {layer: shapes[layer] for layer in layers}, layout=layout,
+                            name=f"{architecture} ")
     return {layer: read.channels for layer, read in layouts.items()}
 
 
@@ -732,7 +732,7 @@ class ArchitectureFacts:
     def __init__(self, cache):
         self.cache = cache
 
-    def _get(self, what: str, architecture: str, args, compute):
+    def _get(self, what: str, architecture: str, *, args, compute):
         if architecture.startswith("python/"):
             return compute()
         from pathlib import Path
@@ -741,17 +741,19 @@ class ArchitectureFacts:
         return self.cache.get(key, Path(__file__).parent, compute)
 
     def layer_names(self, architecture: str) -> list[str]:
-        return self._get("layer_names", architecture, None, lambda: layer_names(architecture))
+        return self._get("layer_names", architecture, args=None,
+                         compute=lambda: layer_names(architecture))
 
     def resolve_layers(self, architecture: str, layers) -> tuple[list[str], dict[str, float]]:
-        names, depths = self._get("resolve_layers", architecture, layers,
-                                  lambda: resolve_layers(architecture, layers))
+        names, depths = self._get("resolve_layers", architecture, args=layers,
+                                  compute=lambda: resolve_layers(architecture, layers))
         return list(names), depths
 
-    def layer_widths(self, architecture: str, layers: list[str], size: int,
+    def layer_widths(self, architecture: str, layers: list[str], *, size: int,
                      layout=None) -> dict[str, int] | None:
-        return self._get("layer_widths", architecture, (layers, size, layout),
-                         lambda: layer_widths(architecture, layers, size, layout))
+        return self._get("layer_widths", architecture, args=(layers, size, layout),
+                         compute=lambda: layer_widths(architecture, layers, size=size,
+                                                      layout=layout))
 
     def check_weights(self, architecture: str, tag: str) -> None:
         """Raises ValueError where ``tag`` names no weights of the architecture (a weight
@@ -760,8 +762,8 @@ class ArchitectureFacts:
         if is_weights_path(tag):
             family.weights_source(name, tag)
             return
-        self._get("weights", architecture, tag,
-                  lambda: family.weights_source(name, tag) is not None)
+        self._get("weights", architecture, args=tag,
+                  compute=lambda: family.weights_source(name, tag) is not None)
 
 
 def check_weight_file(architecture: str, path: str) -> None:

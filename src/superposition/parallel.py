@@ -15,7 +15,7 @@ from typing import Callable, Iterable, Iterator, TypeVar
 T, R = TypeVar("T"), TypeVar("R")
 
 
-def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int,
+def ordered_map(fn: Callable[[T], R], items: Iterable[T], *, workers: int,
                 ahead: int) -> Iterator[R]:
     """``fn`` of every item, in order, computed by ``workers`` threads at most ``ahead``
     items ahead of the consumer."""

@@ -473,15 +473,15 @@ class Plan:
                         f"image pool {name} has {sizes[name]} images; {setting} needs at "
                         f"least {n}: use a larger pool or lower the setting")
         for source, info in self.sources.items():
-            for layer, n in self._widths(source, facts, sizes, cache).items():
+            for layer, n in self._widths(source, facts, sizes=sizes, cache=cache).items():
                 for d in self.source_sets(source):
                     try:
-                        n_directions(self.k_ratio(source, d), n, d,
-                                     f" on {source} {layer}", sizes[info.pool])
+                        n_directions(self.k_ratio(source, d), n, method=d,
+                                     where=f" on {source} {layer}", n_images=sizes[info.pool])
                     except ValueError as err:
                         raise PreflightError(err) from None
 
-    def _widths(self, source: str, facts, sizes: dict, cache) -> dict:
+    def _widths(self, source: str, facts, *, sizes: dict, cache) -> dict:
         """A source's units per layer, where known before its jobs run."""
         from .preflight import response_units
 
@@ -490,15 +490,15 @@ class Plan:
             row = self.models[source]
             size = row["input_size"] or self.pools[info.pool]["size"]
             try:
-                return facts.layer_widths(row["architecture"], row["layers"], size,
-                                          row.get("layout")) or {}
+                return facts.layer_widths(row["architecture"], row["layers"], size=size,
+                                          layout=row.get("layout")) or {}
             except ValueError as err:
                 raise PreflightError(f"models.{source}: {err}") from None
         row = self.brain[source]
         if row["adapter"] == "synthetic":
             return {info.layers[0]: row["n_neurons"]}
         try:
-            units = response_units(row, sizes[info.pool], info.pool, cache)
+            units = response_units(row, sizes[info.pool], pool=info.pool, cache=cache)
         except (OSError, ValueError) as err:
             raise PreflightError(f"brain.{source}: {err}") from None
         return {info.layers[0]: units} if units else {}

@@ -30,7 +30,7 @@ def colour(method: str) -> str:
     return METHODS.fact(name.fitted, "colour", "#17becf") if name.fitted in METHODS else "#17becf"
 
 
-def _curve_with_ci(ax, table: pd.DataFrame, x: str, y: str, color: str, label: str) -> None:
+def _curve_with_ci(ax, table: pd.DataFrame, *, x: str, y: str, color: str, label: str) -> None:
     """Mean of ``y`` at each value of ``x`` with its 95% bootstrap CI as a band."""
     xs = sorted(table[x].unique())
     means = [table[table[x] == v][y].mean() for v in xs]
@@ -49,7 +49,7 @@ SCORES = {"ii_pairs": "Interpretability Index\n(- mean pairwise {metric} distanc
           "ii_excess": "II excess ({metric})\nover low-level-matched random sets"}
 
 
-def ii_by_method(scores: pd.DataFrame, baseline: pd.DataFrame, metric: str, title: str,
+def ii_by_method(scores: pd.DataFrame, baseline: pd.DataFrame, *, metric: str, title: str,
                  out: str) -> None:
     """Per layer: II (top row, chance band behind), MIS (0.5 = chance) and the II in
     excess of low-level-matched random sets (0 = what the statistics explain) of every
@@ -90,7 +90,7 @@ def ii_by_method(scores: pd.DataFrame, baseline: pd.DataFrame, metric: str, titl
     _save(fig, out)
 
 
-def ii_by_size(scores: pd.DataFrame, metric: str, title: str, out: str) -> None:
+def ii_by_size(scores: pd.DataFrame, metric: str, *, title: str, out: str) -> None:
     """Per layer: mean II (95% bootstrap CI) of each method's directions against the
     dictionary size K / n (n = number of units), one line per method over its sizes
     (``method`` and ``method@ratio`` sets), with the neurons' mean as a line and band.
@@ -128,7 +128,7 @@ def ii_by_size(scores: pd.DataFrame, metric: str, title: str, out: str) -> None:
 RANKED = {"ii_pairs": "II", "ii_excess": "ii_excess", "mis": "MIS"}
 
 
-def mei_grid(scores: pd.DataFrame, images, metric: str, methods: list[str], n_show: int,
+def mei_grid(scores: pd.DataFrame, images, *, metric: str, methods: list[str], n_show: int,
              title: str, out: str) -> None:
     """Top-k images of each method's most interpretable units by each score (II, then
     ``ii_excess`` and MIS where the table has them) and its least interpretable by II;
@@ -176,7 +176,7 @@ def psychophysics_curves(table: pd.DataFrame, title: str, out: str) -> None:
     for ax, layer in zip(axes[0], layers):
         sub = table[table.layer == layer]
         for m, g in sub.groupby("method", sort=False):
-            _curve_with_ci(ax, g, "quantile", "accuracy", colour(m), m)
+            _curve_with_ci(ax, g, x="quantile", y="accuracy", color=colour(m), label=m)
             soft = g.groupby("quantile").p_softmax.mean()
             ax.plot(soft.index, soft.values, "--", color=colour(m), lw=1)
         ax.axhline(0.5, color="0.5", ls=":", lw=1)
@@ -190,7 +190,7 @@ def psychophysics_curves(table: pd.DataFrame, title: str, out: str) -> None:
     _save(fig, out)
 
 
-def imi_auc(stats: pd.DataFrame, model: str, metric: str, title: str, out: str) -> None:
+def imi_auc(stats: pd.DataFrame, model: str, *, metric: str, title: str, out: str) -> None:
     """The paper's Fig. 2: AUC of in-silico evidence for human correctness, per layer
     stage (panels) and confidence (x), for the metric in all and per metric layer,
     from the max-side references alone (dashed) and as the MIS observer's delta
@@ -230,7 +230,7 @@ def imi_auc(stats: pd.DataFrame, model: str, metric: str, title: str, out: str) 
     _save(fig, out)
 
 
-def imi_units(units: pd.DataFrame, unit_stats: pd.DataFrame, metric: str, title: str,
+def imi_units(units: pd.DataFrame, unit_stats: pd.DataFrame, *, metric: str, title: str,
               out: str) -> None:
     """Per unit: human score vs II (scatter, one colour per model), and per model the
     Spearman rho with its 95% bootstrap CI against the split-half noise ceiling."""
@@ -303,13 +303,13 @@ def markers(methods) -> dict[str, str]:
 SUMMARY_SCORES = {"ii": "II", "ii_excess": "II excess (bland-image control)", "mis": "MIS"}
 
 
-def _row_positions(rows: pd.DataFrame, labels: list[str], j: int, n: int) -> np.ndarray:
+def _row_positions(rows: pd.DataFrame, labels: list[str], *, j: int, n: int) -> np.ndarray:
     """y of each row's "source / layer" line, shifted within it for the j-th of n sets."""
     base = np.array([labels.index(f"{s} / {lay}") for s, lay in zip(rows.source, rows.layer)])
     return base + (j - (n - 1) / 2) * 0.8 / max(n, 1)
 
 
-def summary(table: pd.DataFrame, net: pd.DataFrame, metric: str, out: str) -> None:
+def summary(table: pd.DataFrame, net: pd.DataFrame, *, metric: str, out: str) -> None:
     """Net effects of every direction set over the neurons, per source/layer, one panel
     per score: net of the shuffled-fit null (filled) and of the untrained network
     (hollow), with the raw gain in a lighter shade; 95% bootstrap CIs."""
@@ -326,7 +326,7 @@ def summary(table: pd.DataFrame, net: pd.DataFrame, metric: str, out: str) -> No
     for ax, name in zip(axes[0], names):
         for j, m in enumerate(methods):
             t = table[table.method == m]
-            y = _row_positions(t, labels, j, len(methods))
+            y = _row_positions(t, labels, j=j, n=len(methods))
             g = t[f"gain_{name}"]
             ax.errorbar(g, y, xerr=[g - t[f"gain_{name}_ci_low"], t[f"gain_{name}_ci_high"] - g],
                         fmt=marker[m], color=colour(m), alpha=0.3, ms=4, lw=1)
@@ -334,7 +334,8 @@ def summary(table: pd.DataFrame, net: pd.DataFrame, metric: str, out: str) -> No
                 n = net[(net.score == name) & (net.method == m) & (net.null == null)]
                 if n.empty:
                     continue
-                ax.errorbar(n.net, _row_positions(n, labels, j, len(methods)), xerr=[n.net - n.net_ci_low, n.net_ci_high - n.net],
+                ax.errorbar(n.net, _row_positions(n, labels, j=j, n=len(methods)),
+                            xerr=[n.net - n.net_ci_low, n.net_ci_high - n.net],
                             fmt=marker[m], color=colour(m), mfc=face, ms=5, lw=1.2)
         ax.axvline(0, color="k", lw=0.8)
         ax.set_xlabel(f"{SUMMARY_SCORES[name]}: directions - neurons\n"
@@ -364,7 +365,8 @@ def agreement(table: pd.DataFrame, title: str, out: str) -> None:
     fig, ax = plt.subplots(figsize=(6.5, 0.45 * len(labels) + 1.4))
     for j, m in enumerate(methods):
         t = table[table.method == m]
-        ax.errorbar(t.spearman, _row_positions(t, labels, j, len(methods)), xerr=[t.spearman - t.ci_low, t.ci_high - t.spearman],
+        ax.errorbar(t.spearman, _row_positions(t, labels, j=j, n=len(methods)),
+                    xerr=[t.spearman - t.ci_low, t.ci_high - t.spearman],
                     fmt=marker.get(m, "o"), color=colour(m), label=m, ms=4, lw=1)
     order = table.drop_duplicates(["source", "layer"])
     ax.set_yticks(range(len(labels)),
@@ -387,7 +389,7 @@ from .registry import Registry  # noqa: E402
 ANALYSIS_FIGURES: Registry = Registry("analysis figure")
 
 
-def _layer_axes(table: pd.DataFrame, width: float = 3.2, height: float = 3.2, sharey=True):
+def _layer_axes(table: pd.DataFrame, width: float = 3.2, *, height: float = 3.2, sharey=True):
     layers = list(dict.fromkeys(table.layer))
     fig, axes = plt.subplots(1, len(layers), figsize=(width * len(layers), height),
                              sharey=sharey, squeeze=False, layout="constrained")
@@ -395,7 +397,7 @@ def _layer_axes(table: pd.DataFrame, width: float = 3.2, height: float = 3.2, sh
 
 
 @ANALYSIS_FIGURES.register("synergy")
-def synergy_figure(table, metric, title, out):
+def synergy_figure(table, metric, *, title, out):
     """Histogram of synergy per layer; inset relation to the better constituent's II."""
     fig, panels = _layer_axes(table, height=3.4)
     for ax, layer in panels:
@@ -415,13 +417,13 @@ def synergy_figure(table, metric, title, out):
 
 
 @ANALYSIS_FIGURES.register("interpolation")
-def interpolation_figure(table, metric, title, out):
+def interpolation_figure(table, metric, *, title, out):
     fig, panels = _layer_axes(table)
     for ax, layer in panels:
         t = table[table.layer == layer]
         for _, g in t.groupby("pair"):
             ax.plot(g.alpha, g.ii, color=colour("kmeans"), alpha=0.15, lw=0.8)
-        _curve_with_ci(ax, t, "alpha", "ii", colour("kmeans"), "mean (95% CI)")
+        _curve_with_ci(ax, t, x="alpha", y="ii", color=colour("kmeans"), label="mean (95% CI)")
         ax.set_title(layer)
         ax.set_xlabel("mixing weight w: (1-w) d1 + w d2")
     panels[0][0].set_ylabel(f"II ({metric})")
@@ -431,7 +433,7 @@ def interpolation_figure(table, metric, title, out):
 
 
 @ANALYSIS_FIGURES.register("split")
-def split_figure(table, metric, title, out):
+def split_figure(table, metric, *, title, out):
     fig, panels = _layer_axes(table)
     for ax, layer in panels:
         t = table[table.layer == layer]
@@ -450,7 +452,7 @@ def split_figure(table, metric, title, out):
 
 
 @ANALYSIS_FIGURES.register("semantics")
-def semantics_figure(table, metric, title, out):
+def semantics_figure(table, metric, *, title, out):
     """Mean top-k label/factor purity per method (bars) against chance (ticks)."""
     attributes = list(dict.fromkeys(table.attribute))
     if not attributes:
@@ -479,7 +481,7 @@ def semantics_figure(table, metric, title, out):
 
 
 @ANALYSIS_FIGURES.register("spectrum")
-def spectrum_figure(table, metric, title, out):
+def spectrum_figure(table, metric, *, title, out):
     fig, ax = plt.subplots(figsize=(4.5, 3.6), layout="constrained")
     for i, layer in enumerate(dict.fromkeys(table.layer)):
         t = table[table.layer == layer]
@@ -497,7 +499,7 @@ def spectrum_figure(table, metric, title, out):
 
 
 @ANALYSIS_FIGURES.register("sparsity")
-def sparsity_figure(table, metric, title, out):
+def sparsity_figure(table, metric, *, title, out):
     """II against lifetime sparseness, per unit or direction, neurons and K-means."""
     table = table[(table.metric == metric) & table.method.isin(["neurons", "kmeans"])]
     fig, panels = _layer_axes(table, sharey=False)
@@ -590,7 +592,7 @@ def calibration(table: pd.DataFrame, out: str) -> None:
     _save(fig, out)
 
 
-def pooled_forest(table: pd.DataFrame, method: str, title: str, out: str) -> None:
+def pooled_forest(table: pd.DataFrame, method: str, *, title: str, out: str) -> None:
     """A brain area's sessions and their pooled verdict: the net effect of ``method``
     over its shuffled-fit null with its 95% CI, one panel per score, a row per session
     (by animal) and the pooled row last, in black."""

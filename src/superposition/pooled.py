@@ -80,12 +80,12 @@ def pooled_effects(scores: pd.DataFrame, metric: str, *, sessions: dict[str, dic
                 common = {"area": area, "method": method, "score": name,
                           "null_method": shuffled_name(method)}
                 for s, a, (g, gs), (n, ns) in zip(members, animals, own, null):
-                    rows.append(common | _row(g, gs, n, ns) | {
+                    rows.append(common | _row(g, gs, n=n, n_samples=ns) | {
                         "level": "session", "source": s, "animal": a, "n_animals": 1,
                         "n_sessions": 1, "n_units": len(by[s, area, "neurons"])})
                 (g, gs), (n, ns) = ([np.array(x) for x in zip(*terms)] for terms in (own, null))
                 rows.append(common | _row(point @ g, (weights * gs.T).sum(1),
-                                          point @ n, (weights * ns.T).sum(1)) | {
+                                          n=point @ n, n_samples=(weights * ns.T).sum(1)) | {
                     "level": "pooled", "source": "pooled", "animal": "all",
                     "n_animals": len(set(animals)), "n_sessions": len(members),
                     "n_units": sum(len(by[s, area, "neurons"]) for s in members)})
@@ -100,7 +100,7 @@ def pooled_effects(scores: pd.DataFrame, metric: str, *, sessions: dict[str, dic
     return table
 
 
-def _row(g: float, g_samples: np.ndarray, n: float, n_samples: np.ndarray) -> dict:
+def _row(g: float, g_samples: np.ndarray, *, n: float, n_samples: np.ndarray) -> dict:
     net = g_samples - n_samples
     (gl, gh), (nl, nh), (el, eh) = interval(g_samples), interval(n_samples), interval(net)
     return {"gain": float(g), "gain_ci_low": gl, "gain_ci_high": gh, "null_gain": float(n),

@@ -94,7 +94,7 @@ def check_image(file) -> str | None:
     return None
 
 
-def _refuse_unreadable(names: list, problems: list, where: str, fix: str) -> None:
+def _refuse_unreadable(names: list, problems: list, *, where: str, fix: str) -> None:
     bad = [(n, why) for n, why in zip(names, problems) if why]
     if bad:
         shown = "; ".join(f"{n}: {why}" for n, why in bad[:3])
@@ -107,7 +107,8 @@ def check_folder(root: Path, n_images: int | None = None) -> int:
     files, _ = folder_files(root, n_images)
     with ThreadPoolExecutor(os.cpu_count()) as pool:
         problems = list(pool.map(check_image, files))
-    _refuse_unreadable(files, problems, f"under {root}", "replace or remove them and rerun")
+    _refuse_unreadable(files, problems, where=f"under {root}",
+                       fix="replace or remove them and rerun")
     return len(files)
 
 
@@ -127,7 +128,7 @@ def check_zip(archive: Path, n_images: int | None = None) -> int:
     names = zip_members(archive, n_images)
     with zipfile.ZipFile(archive) as zf:
         problems = [check_image(io.BytesIO(read(zf, n))) for n in names]
-    _refuse_unreadable(names, problems, f"in {archive}", "replace them in the archive")
+    _refuse_unreadable(names, problems, where=f"in {archive}", fix="replace them in the archive")
     return len(names)
 
 
@@ -164,8 +165,8 @@ def check_imi_stimuli(root: Path) -> int:
     from .catch_trials import stimulus_files
 
     files = [root / f for f in stimulus_files(root).file]
-    _refuse_unreadable(files, [check_image(f) for f in files], f"under {root}",
-                       "replace them")
+    _refuse_unreadable(files, [check_image(f) for f in files], where=f"under {root}",
+                       fix="replace them")
     return len(files)
 
 
@@ -209,7 +210,7 @@ def pool_has_classes(kind: str, params: dict) -> bool | None:
     return class_labels(names)[1] is not None
 
 
-def response_units(row: dict, n_images: int | None, pool: str, cache: Cache) -> int | None:
+def response_units(row: dict, n_images: int | None, *, pool: str, cache: Cache) -> int | None:
     """The number of units an ``npy`` response file keeps after preprocessing, checking
     its shape against the pool and that every value is finite; None for other adapters
     and for files a download rule will fetch."""

@@ -47,7 +47,7 @@ def softmax_correct(s_pp, s_pn, s_np, s_nn):
     return torch.sigmoid(evidence_difference(*z, pooling="mean"))
 
 
-def design_trials(responses: np.ndarray, n_references: int, quantiles: list[float],
+def design_trials(responses: np.ndarray, n_references: int, *, quantiles: list[float],
                   n_trials: int, band: float, seed: int) -> dict[str, np.ndarray]:
     """Image indices for every unit's references and queries.
 
@@ -75,7 +75,7 @@ def design_trials(responses: np.ndarray, n_references: int, quantiles: list[floa
     return {"refs_max": refs_max, "refs_min": refs_min, "q_max": q_max, "q_min": q_min}
 
 
-def run_2afc(design: dict[str, np.ndarray], images, metric: Metric, pooling: str = "max",
+def run_2afc(design: dict[str, np.ndarray], images, *, metric: Metric, pooling: str = "max",
              cache=None) -> dict[str, np.ndarray]:
     """Evidence difference e0 - e1, correctness and the soft observer's P(correct)
     for every designed trial; ``cache``: the pool's embeddings or
@@ -87,7 +87,8 @@ def run_2afc(design: dict[str, np.ndarray], images, metric: Metric, pooling: str
     n_q = shape[1] * shape[2]
     diffs, soft = np.empty(shape), np.empty(shape)
     u = 0
-    for emb, local in embedded_chunks(all_idx, images, metric, cache=cache):  # a row per unit
+    for emb, local in embedded_chunks(all_idx, images, metric=metric,
+                                      cache=cache):  # a row per unit
         distance = _distances(emb, metric)
         for row in map(torch.as_tensor, local):
             r_max, r_min = row[:n_ref], row[n_ref:2 * n_ref]
@@ -128,7 +129,7 @@ def accuracy_table(result: dict[str, np.ndarray], directions: list[str],
     return pd.DataFrame(rows)
 
 
-def stimulus_set_evidence(index_sets: np.ndarray, images, metric: Metric, pooling: str = "max",
+def stimulus_set_evidence(index_sets: np.ndarray, images, *, metric: Metric, pooling: str = "max",
                           max_bytes: int = EMBEDDING_BUDGET) -> dict[str, np.ndarray]:
     """e0 - e1 of fixed 2-AFC stimulus sets, for the metric in all and per metric layer,
     and (as ``max_side``) the evidence from the max references alone, and (as ``mis``)
@@ -142,9 +143,9 @@ def stimulus_set_evidence(index_sets: np.ndarray, images, metric: Metric, poolin
     n = index_sets.shape[1] // 2  # images per side; the last is the query
     q_max, q_min, refs_max, refs_min = n - 1, 2 * n - 1, slice(0, n - 1), slice(n, 2 * n - 1)
     out: dict[str, list] = {}
-    for emb, local in embedded_chunks(index_sets, images, metric, max_bytes):
+    for emb, local in embedded_chunks(index_sets, images, metric=metric, max_bytes=max_bytes):
         for name, cols in ({"all": slice(None)} | metric.layer_slices()).items():
-            s = -set_distances(local, emb[:, cols], metric).double()
+            s = -set_distances(local, emb[:, cols], metric=metric).double()
             sims = (s[:, q_max, refs_max], s[:, q_max, refs_min], s[:, q_min, refs_max],
                     s[:, q_min, refs_min])
             out.setdefault(name, []).append(evidence_difference(*sims, pooling).cpu().numpy())

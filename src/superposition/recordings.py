@@ -136,7 +136,7 @@ def split_half_reliability(responses: np.ndarray) -> np.ndarray:
 
 
 @ADAPTERS.register("cadena2019")
-def cadena2019(path: str, area: str = "V1", image_types: tuple[str, ...] = ("original",),
+def cadena2019(path: str, area: str = "V1", *, image_types: tuple[str, ...] = ("original",),
                min_repeats: int = 2, min_reliability: float | None = None) -> Recording:
     """Macaque V1 (Cadena et al. 2019): average the valid repeats of every image.
 
@@ -189,7 +189,7 @@ def nsd_trial_images(expdesign: str, subject: int, sessions: list[int]) -> np.nd
     return subject_images[order[trials]]
 
 
-def nsd_image_ids(expdesign: str, subject: int, sessions: list[int],
+def nsd_image_ids(expdesign: str, subject: int, *, sessions: list[int],
                   shared_only: bool) -> np.ndarray:
     """Sorted NSD ids of the images the subject saw in these sessions (optionally only
     the 1,000 shown to every subject, ``sharedix``)."""
@@ -206,7 +206,7 @@ def nsd_image_ids(expdesign: str, subject: int, sessions: list[int],
 
 
 @ADAPTERS.register("nsd")
-def nsd(path: str, expdesign: str, roi: str, subject: int, sessions: list[int],
+def nsd(path: str, expdesign: str, *, roi: str, subject: int, sessions: list[int],
         area: str = "roi", roi_labels: list[int] = (1,), shared_only: bool = True,
         zscore_sessions: bool = True, chunk: int = 50) -> Recording:
     """Natural Scenes Dataset (Allen et al. 2022): voxels of an ROI as units.
@@ -242,7 +242,7 @@ def nsd(path: str, expdesign: str, roi: str, subject: int, sessions: list[int],
             vox = (vox - vox.mean(0)) / np.where(vox.std(0) > 0, vox.std(0), 1)
         parts.append(vox)
     trials = np.concatenate(parts)
-    ids = nsd_image_ids(expdesign, subject, sessions, shared_only)
+    ids = nsd_image_ids(expdesign, subject, sessions=sessions, shared_only=shared_only)
     responses = np.stack([trials[trial_ids == i].mean(0) for i in ids])
     repeats = np.array([(trial_ids == i).sum() for i in ids])
     return Recording(responses, [f"{area}:{v}" for v in range(mask.sum())],

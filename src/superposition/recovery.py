@@ -29,7 +29,7 @@ def recovery_scores(found: np.ndarray, truth: np.ndarray) -> dict[str, float]:
 N_CHANCE_DRAWS = 200
 
 
-def chance_scores(truth: np.ndarray, k: int, n_draws: int = N_CHANCE_DRAWS,
+def chance_scores(truth: np.ndarray, k: int, *, n_draws: int = N_CHANCE_DRAWS,
                   seed: int = 0) -> dict[str, float]:
     """The chance level of ``recovery_scores``: the mean best and matched cosine of K
     random unit directions in the same space against the same true directions (F x d),
@@ -50,11 +50,12 @@ def above_chance(score: float, chance: float) -> float:
     return float((score - chance) / (1 - chance))
 
 
-def recovery_with_chance(found: np.ndarray, truth: np.ndarray, seed: int = 0,
+def recovery_with_chance(found: np.ndarray, truth: np.ndarray, *, seed: int = 0,
                          n_draws: int = N_CHANCE_DRAWS) -> dict:
     """``recovery_scores`` with the chance level of a set of the same K, and both cosines
     corrected for it (``best_above_chance``, ``matched_above_chance``)."""
-    scores = recovery_scores(found, truth) | chance_scores(truth, len(found), n_draws, seed)
+    scores = recovery_scores(found,
+                             truth) | chance_scores(truth, len(found), n_draws=n_draws, seed=seed)
     return scores | {
         "best_above_chance": above_chance(scores["best_cosine"], scores["chance"]),
         "matched_above_chance": above_chance(scores["matched_cosine"],

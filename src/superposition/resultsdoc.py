@@ -112,7 +112,7 @@ def catch_trial_rows(catch: pd.DataFrame) -> pd.DataFrame:
 
 
 def results_markdown(net: pd.DataFrame, calibration: pd.DataFrame,
-                     recovery: pd.DataFrame | None, metric: str,
+                     *, recovery: pd.DataFrame | None, metric: str,
                      dictionary: str | None, catch: pd.DataFrame | None = None,
                      flat: pd.DataFrame | None = None,
                      stability: pd.DataFrame | None = None) -> str:

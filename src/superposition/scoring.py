@@ -33,7 +33,7 @@ class ScoreDesign:
     info: dict | None = None  # how the shadow sets were drawn
 
 
-def design_scores(responses: np.ndarray, k: int, seed: int, mis: dict,
+def design_scores(responses: np.ndarray, k: int, *, seed: int, mis: dict,
                   statistics: np.ndarray | None = None, baseline: dict | None = None,
                   groups: np.ndarray | None = None,
                   pool_groups: np.ndarray | None = None) -> ScoreDesign:
@@ -43,8 +43,9 @@ def design_scores(responses: np.ndarray, k: int, seed: int, mis: dict,
     shadows' top-k sets, for every column of ``responses``. ``pool_groups``: the pool's
     groups, to count how many shadow images share a group with their top set."""
     top = top_k(responses, k, groups=groups)
-    tasks = design_tasks(responses, mis["n_references"], mis["n_tasks"], mis["quantile"], seed,
-                         groups)
+    tasks = design_tasks(responses, mis["n_references"], n_tasks=mis["n_tasks"],
+                         quantile=mis["quantile"], seed=seed,
+                         groups=groups)
     if statistics is None:
         return ScoreDesign(top, tasks)
     sets, r2 = shadow_sets(responses, statistics, k, seed=seed, groups=groups, **baseline)
@@ -61,7 +62,7 @@ def varying(responses: np.ndarray) -> np.ndarray:
     return responses.max(0) > responses.min(0)
 
 
-def score_units(design: ScoreDesign, images, metric: Metric, alpha: float | None,
+def score_units(design: ScoreDesign, images, *, metric: Metric, alpha: float | None,
                 embeddings=None, max_bytes: int = EMBEDDING_BUDGET) -> dict[str, np.ndarray]:
     """II (both conventions), MIS (with sigmoid scale ``alpha``, None: hard accuracy)
     and, where the design has shadow sets, the bland-image control: ``ii_lowlevel``
@@ -77,13 +78,14 @@ def score_units(design: ScoreDesign, images, metric: Metric, alpha: float | None
         blocks.append(design.shadows.reshape(units, -1))
     edges = np.cumsum([b.shape[1] for b in blocks])[:-1]
     parts = []
-    for emb, local in embedded_chunks(np.concatenate(blocks, axis=1), images, metric,
-                                      max_bytes, embeddings):
+    for emb, local in embedded_chunks(np.concatenate(blocks, axis=1), images, metric=metric,
+                                      max_bytes=max_bytes, cache=embeddings):
         own, task_rows, *rest = np.split(local, edges, axis=1)
-        out = ii_from_distances(set_distances(own, emb, metric))
-        out["mis"] = unit_mis(task_rows.reshape(len(local), n_tasks, -1), emb, metric, alpha)
+        out = ii_from_distances(set_distances(own, emb, metric=metric))
+        out["mis"] = unit_mis(task_rows.reshape(len(local), n_tasks, -1), emb, metric=metric,
+                              alpha=alpha)
         if rest:
-            ii = ii_from_distances(set_distances(rest[0].reshape(-1, k), emb, metric))
+            ii = ii_from_distances(set_distances(rest[0].reshape(-1, k), emb, metric=metric))
             out["ii_lowlevel"] = ii["ii_pairs"].reshape(len(local), -1).mean(1)
         parts.append(out)
     scores = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}

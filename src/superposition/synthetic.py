@@ -89,7 +89,7 @@ def grouped_features(factors: dict[str, np.ndarray],
 MIXINGS = ("sparse", "gaussian")
 
 
-def planted_population(features: np.ndarray, feature_names: list[str], n_neurons: int,
+def planted_population(features: np.ndarray, feature_names: list[str], *, n_neurons: int,
                        features_per_neuron: int, gain: float, baseline: float,
                        seed: int, mixing: str = "sparse") -> Population:
     """Mix features into neurons; counts ~ Poisson of the rates.

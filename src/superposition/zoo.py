@@ -74,7 +74,7 @@ def expand_zoo(zoo: dict) -> tuple[dict, dict]:
 ZOO_SCORES = ("ii", "mis", "ii_excess")
 
 
-def zoo_table(summary, index: dict, depths: dict, methods: list[str]):
+def zoo_table(summary, index: dict, *, depths: dict, methods: list[str]):
     """For every zoo model at each relative depth: the gain of each of ``methods``
     (K-means, the sparse dictionaries) over the neurons, with its 95% CI, under II, MIS
     and ``ii_excess``. ``summary``: the summary table (``effects.summary_table``)."""

@@ -31,8 +31,8 @@ def _scorer(pool: str, weights: dict, scoring: Scoring, device: str, embeddings:
     images = pool_images(pool)
     groups = pool_groups(pool, scoring.one_per_group)
     return (metric_info([m], weights) | {"one_per_group": groups is not None},
-            lambda resp: interpretability_index(resp, images, m, scoring.k, groups,
-                                                cache)["ii_pairs"])
+            lambda resp: interpretability_index(resp, images, metric=m, k=scoring.k, groups=groups,
+                                                cache=cache)["ii_pairs"])
 
 
 def _neuron_ii(scores: str, metric: str) -> np.ndarray:
@@ -96,4 +96,4 @@ def figure_analyses(tables: dict[str, list[str]], *, outs: dict[str, str], metri
 
     for name, out in outs.items():
         ANALYSIS_FIGURES.get(name)(read_all(tables[name]), metric,
-                                   f"{source}: {name} ({metric})", out)
+                                   title=f"{source}: {name} ({metric})", out=out)

@@ -42,14 +42,14 @@ def _fit_set(ds: xr.Dataset, x: np.ndarray, name, k_ratio: float, params: dict, 
     from ..recovery import seed_stability
 
     method = name.base
-    n_components = n_directions(k_ratio, x.shape[1], str(name))
+    n_components = n_directions(k_ratio, x.shape[1], method=str(name))
     if METHODS.uses_gpu(name.fitted):
         params = params | {"device": resolve_device(device)}
     log.info("%s: %d images x %d units, K=%d, %s", name, *x.shape, n_components, params)
-    result = fit(x, method, n_components, seed, **params)
+    result = fit(x, method, n_components=n_components, seed=seed, **params)
     stable = {}
     if stability:
-        again = fit(x, method, n_components, seed + 1, **params)
+        again = fit(x, method, n_components=n_components, seed=seed + 1, **params)
         stable = seed_stability(result.components, again.components) | {"seed": seed + 1}
         log.info("%s: stability across seeds %.3f (chance %.3f)", name,
                  stable["stability"], stable["stability_chance"])

@@ -18,21 +18,21 @@ log = logging.getLogger("superposition")
 def figure_ii(scores: list[str], *, baseline: str, metric: str, title: str, out: str) -> None:
     from ..plotting import ii_by_method
 
-    ii_by_method(read_all(scores), read_table(baseline), metric, title, out)
+    ii_by_method(read_all(scores), read_table(baseline), metric=metric, title=title, out=out)
 
 
 def figure_sizes(scores: list[str], *, metric: str, title: str, out: str) -> None:
     from ..plotting import ii_by_size
 
-    ii_by_size(read_all(scores), metric, title, out)
+    ii_by_size(read_all(scores), metric, title=title, out=out)
 
 
 def figure_meis(scores: list[str], *, pool: str, metric: str, figures: Figures, title: str,
                 out: str) -> None:
     from ..plotting import mei_grid
 
-    mei_grid(read_all(scores), pool_images(pool), metric, list(figures.mei_methods),
-             figures.n_show, title, out)
+    mei_grid(read_all(scores), pool_images(pool), metric=metric, methods=list(figures.mei_methods),
+             n_show=figures.n_show, title=title, out=out)
 
 
 def figure_psychophysics(tables: list[str], title: str, out: str) -> None:
@@ -45,11 +45,11 @@ def figure_imi(trial_stats: str, *, unit_stats: str, units: str, model: str, met
                out_auc: str, out_units: str) -> None:
     from ..plotting import imi_auc, imi_units
 
-    imi_auc(read_table(trial_stats), model, metric,
-            f"IMI {model}: does in-silico evidence ({metric}) predict human correctness?",
-            out_auc)
-    imi_units(read_table(units), read_table(unit_stats), metric,
-              f"IMI units: human score vs II ({metric})", out_units)
+    imi_auc(read_table(trial_stats), model, metric=metric,
+            title=f"IMI {model}: does in-silico evidence ({metric}) predict human correctness?",
+            out=out_auc)
+    imi_units(read_table(units), read_table(unit_stats), metric=metric,
+              title=f"IMI units: human score vs II ({metric})", out=out_units)
 
 
 def figure_recovery(table: str, title: str, out: str) -> None:
@@ -64,7 +64,7 @@ def figure_zoo(summary: str, *, index: dict, depths: dict, methods: list[str], m
     from ..plotting import zoo as plot_zoo
     from ..zoo import zoo_table
 
-    table = zoo_table(read_table(summary), index, depths, methods)
+    table = zoo_table(read_table(summary), index, depths=depths, methods=methods)
     if table.empty:
         raise ValueError(f"{summary} holds no zoo source with any of {methods}")
     plot_zoo(table, metric, out_figure)
@@ -90,12 +90,12 @@ def figure_summary(scores: list[str], *, calibration: str, calibration_figure: s
     fails = failing_checks(cal, metric, "=")  # a bias withholds the score's verdicts
     blind = failing_checks(cal, metric, ">")  # a blind spot is shown beside them
     table = summary_table(all_scores, metric)
-    net = net_effects(all_scores, metric, untrained)
+    net = net_effects(all_scores, metric, untrained=untrained)
     net["calibrated"] = [not fails.get((pools[r.source], r.score)) for r in net.itertuples()]
-    summary(table, net, metric, out_figure)
+    summary(table, net, metric=metric, out=out_figure)
     chosen = compact_sets(net, dictionary)
-    summary(table[table.method.isin(chosen)], net[net.method.isin(chosen)], metric,
-            out_compact)
+    summary(table[table.method.isin(chosen)], net[net.method.isin(chosen)], metric=metric,
+            out=out_compact)
     Path(out_front).write_text(front_page(net, metric, chosen, fails, pools, out_compact,
                                           out_figure, cal, calibration_figure, blind=blind))
     write_csv(table, out_table, {"metric": metric})
@@ -124,8 +124,9 @@ def pooled_effects(*, scores: list[str], metric: str, sessions: dict[str, dict],
     table = pool(read_all(scores), metric, sessions=sessions)
     for area, out in out_figures.items():
         t = table[table.area == area]
-        pooled_forest(t, method, f"{area}: {method} vs neurons, net of its shuffled-fit null, "
-                      f"per session and pooled ({metric}; 95% CIs)", out)
+        pooled_forest(t, method,
+                      title=f"{area}: {method} vs neurons, net of its shuffled-fit null, "
+                      f"per session and pooled ({metric}; 95% CIs)", out=out)
     write_csv(table, out_table, {
         "metric": metric, "sessions": sessions,
         "intervals": "sessions: 95% bootstrap over units, paired as in net_effects.csv; "
@@ -153,9 +154,9 @@ def results_document(net: str, *, calibration: str, recovery: list[str], metric:
     flat = flat_shares(table)
     write_csv(flat, out_flat, {"metric": metric, "flat": f"low-level R^2 above {FLAT_R2}",
                                "top": f"the {FLAT_TOP} directions of highest II a set"})
-    Path(out).write_text(results_markdown(read_table(net), read_table(calibration), rec,
-                                          metric, dictionary, catch, flat,
-                                          stability_rows(table)))
+    Path(out).write_text(results_markdown(read_table(net), read_table(calibration), recovery=rec,
+                                          metric=metric, dictionary=dictionary, catch=catch,
+                                          flat=flat, stability=stability_rows(table)))
 
 
 def claims_document(*, summary: str, net: str, scores: list[str], psychophysics: list[str],

@@ -110,5 +110,5 @@ def fetch_metric_weights(metric: str, out: str) -> None:
 def download_dataset(dataset: str, *, file: str, base_url: str | None, out: str) -> None:
     from ..downloads import download
 
-    url, digest = download(dataset, file, out, base_url)
+    url, digest = download(dataset, file, dest=out, base_url=base_url)
     log.info("downloaded %s to %s (%s)", url, out, digest)

@@ -23,9 +23,11 @@ def imi_trials(imi: Imi, out: str) -> None:
     """Filtered IMI trials, each checked to have its stimulus set in the file map."""
     from ..imi import load_file_map, load_trials, stimulus_files, stimulus_sets
 
-    trials, counts = load_trials(imi.responses, imi.models, imi.modes, imi.passed_checks,
-                                 imi.drop_multi_participation)
-    stimulus_files(load_file_map(imi.file_map), stimulus_sets(trials), trials, imi.file_map)
+    trials, counts = load_trials(imi.responses, imi.models, modes=imi.modes,
+                                 passed_checks=imi.passed_checks,
+                                 drop_multi_participation=imi.drop_multi_participation)
+    stimulus_files(load_file_map(imi.file_map), stimulus_sets(trials), trials=trials,
+                   map_path=imi.file_map)
     log.info("IMI trials: %s", counts)
     log.info("per model: %s", trials.groupby("model").size().to_dict())
     Path(out).parent.mkdir(parents=True, exist_ok=True)
@@ -74,11 +76,11 @@ def imi_evidence(trials: str, *, stimuli: str, metric: str, weights: dict, imi: 
     m = build_metrics([metric], weights=weights, device=device, size=imi.size)[0]
     images = pool_images(stimuli)
     evidence = stimulus_set_evidence(np.array([[position[f] for f in fs] for fs in set_files]),
-                                     images, m, imi.pooling)
+                                     images, metric=m, pooling=imi.pooling)
     for name, values in evidence.items():
         sets[f"evidence_{name}"] = values
     top["ii"] = set_ii(np.array([[position[f] for f in fs] for fs in top.files]), images,
-                       m)["ii_pairs"]
+                       metric=m)["ii_pairs"]
     top["files"] = [" ".join(fs) for fs in top.files]
     meta = metric_info([m], weights) | {"pooling": imi.pooling, "k": imi.k}
     write_csv(sets.assign(metric=m.name), out_sets, meta)
@@ -150,7 +152,8 @@ def imi_validation(trials: str, *, evidence: list[str], unit_ii: list[str], imi:
             "mis_alpha": {m: resolve_alpha(mis_alpha, m, alphas) for m in
                           [pd.read_csv(e, nrows=1).metric.iloc[0] for e in evidence]}}
     write_csv(trial_statistics(table, predictors), out_trials, {"predictors": predictors})
-    write_csv(unit_statistics(units, table, unit_preds, imi.n_boot, imi.n_splits, seed),
+    write_csv(unit_statistics(units, table, predictors=unit_preds, n_boot=imi.n_boot,
+                              n_splits=imi.n_splits, seed=seed),
               out_units, meta | {"n_boot": imi.n_boot, "n_splits": imi.n_splits})
     write_csv(units, out_unit_table, meta)
     write_csv(model_ranking(units, unit_preds), out_models, meta)

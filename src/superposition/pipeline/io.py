@@ -82,7 +82,8 @@ def build_metrics(names: list[str], *, weights: dict[str, str | None], device: s
             attrs = zarr.open_group(embeddings[name], mode="r").attrs
             if "squared" in attrs:  # older stores lack the record: build the metric
                 return Metric.cached(name, attrs["description"], bool(attrs["squared"]))
-        return build_metric(name, weights.get(name), device, size)  # weights: name -> hub dir
+        return build_metric(name, weights.get(name), device=device,
+                            size=size)  # weights: name -> hub dir
 
     return [get(n) for n in names]
 

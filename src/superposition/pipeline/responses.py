@@ -31,10 +31,11 @@ def cache_activations(pool: str, *, architecture: str, weights_dir: str | None, 
 
     device = resolve_device(device)
     family, _ = split_architecture(architecture)
-    model = build_model(architecture, weights_tag, weights_dir, seed).to(device)
+    model = build_model(architecture, weights_tag, hub_dir=weights_dir, seed=seed).to(device)
     images = pool_images(pool)
-    layouts = layer_layouts(model, layers, images.shape[1:3], input_size, family.mean,
-                            family.std, device, statistic, layout)
+    layouts = layer_layouts(model, layers, shape=images.shape[1:3], size=input_size,
+                            mean=family.mean,
+                            std=family.std, device=device, statistic=statistic, layout=layout)
     widths = {layer: lay.channels for layer, lay in layouts.items()}
     classify = Classification.of(model, pool, images.shape[1:3], input_size, family.mean,
                                  family.std, device) if weights_tag != "random" else None
@@ -51,10 +52,12 @@ def cache_activations(pool: str, *, architecture: str, weights_dir: str | None, 
                 Path(out) / f"{layer}.zarr", len(images),
                 [f"{layer}:{i}" for i in range(widths[layer])], attrs,
                 chunk_images=max(batch_size, 1024))
-        stream_activations(model, layouts, images, statistic, batch_size, input_size,
-                           family.mean, family.std, device,
-                           lambda rows: [writers[layer].write(r) for layer, r in rows.items()],
-                           workers, predict=classify.add if classify else None)
+        stream_activations(model, layouts, images=images, statistic=statistic,
+                           batch_size=batch_size, size=input_size,
+                           mean=family.mean, std=family.std, device=device,
+                           write=lambda rows: [writers[layer].write(r) for layer,
+                                               r in rows.items()],
+                           workers=workers, predict=classify.add if classify else None)
     except BaseException:
         for writer in writers.values():
             writer.abort()
@@ -169,8 +172,9 @@ def synthetic_population(pool: str, *, source: str, area: str,
     elif "factor_size" in table:
         size = table["factor_size"].to_numpy()
         z = z * (0.5 + (size - size.min()) / (np.ptp(size) or 1))[:, None]
-    pop = planted_population(z, names, n_neurons, settings.features_per_neuron, settings.gain,
-                             settings.baseline, seed, settings.mixing)
+    pop = planted_population(z, names, n_neurons=n_neurons,
+                             features_per_neuron=settings.features_per_neuron, gain=settings.gain,
+                             baseline=settings.baseline, seed=seed, mixing=settings.mixing)
     settings = dict(factors=factors, n_neurons=n_neurons,
                     features_per_neuron=settings.features_per_neuron, gain=settings.gain,
                     baseline=settings.baseline, seed=seed, mixing=settings.mixing,
@@ -220,7 +224,7 @@ def model_ground_truth(architecture: str, *, weights_dir: str | None, weights_ta
 
     with xr.open_zarr(responses) as ds:
         units, layer, source = ds["unit"].values, ds.attrs["layer"], ds.attrs["source"]
-    model = build_model(architecture, weights_tag, weights_dir, seed)
+    model = build_model(architecture, weights_tag, hub_dir=weights_dir, seed=seed)
     planted = planted_directions(model, [layer]).get(layer)
     if planted is None or planted.ndim != 2 or planted.shape[1] != len(units):
         shape = None if planted is None else planted.shape

@@ -84,7 +84,8 @@ def _scored(design, images, scorers: list[tuple]):
     from ..scoring import score_units
 
     for metric, alpha, cache in scorers:
-        yield metric, alpha, score_units(design, images, metric, alpha, cache)
+        yield metric, alpha, score_units(design, images, metric=metric, alpha=alpha,
+                                         embeddings=cache)
 
 
 def score_direction_sets(directions: list[str], *, outs: list[str], pool: str, statistics: str,
@@ -128,8 +129,9 @@ def _score_set(ds: xr.Dataset, out: str, images, groups, every_group, stats, sco
                     ds.attrs["method"], dead, len(alive))
         resp, names = resp[:, alive], names[alive]
     stable = ds.attrs.get("stability") or {}  # measured where the set was fitted twice
-    design = design_scores(resp, scoring.k, seed, scoring.mis, stats,
-                           scoring.lowlevel_baseline, groups, every_group)
+    design = design_scores(resp, scoring.k, seed=seed, mis=scoring.mis, statistics=stats,
+                           baseline=scoring.lowlevel_baseline, groups=groups,
+                           pool_groups=every_group)
     frames, alphas = [], {}
     for metric, alphas[metric.name], scores in _scored(design, images, scorers):
         frames.append(pd.DataFrame({
@@ -221,9 +223,10 @@ def calibrate(pool: str, *, statistics: str, embeddings: dict, weights: dict,
         however many metrics score them; shadows only where a unit type has a known
         ``ii_excess``."""
         if not any(known_answer(t, "ii_excess") for t in set(b_units.unit_type)):
-            return b_units, design_scores(b_resp, k, seed, mis, groups=b_groups), {}
-        design = design_scores(b_resp, k, seed, mis, features[""], shadows[""], b_groups,
-                               every_group)
+            return b_units, design_scores(b_resp, k, seed=seed, mis=mis, groups=b_groups), {}
+        design = design_scores(b_resp, k, seed=seed, mis=mis, statistics=features[""],
+                               baseline=shadows[""], groups=b_groups,
+                               pool_groups=every_group)
         others = {key: shadow_sets(b_resp, features[key], k, seed=seed, groups=b_groups,
                                    **baseline)[0] for key, baseline in shadows.items() if key}
         return b_units, design, others
@@ -231,8 +234,9 @@ def calibrate(pool: str, *, statistics: str, embeddings: dict, weights: dict,
     fixed = [designed(*batch) for batch in batches]
     frames = []
     for metric, alpha, cache in _scorers(built, embeddings, mis, fitted):
-        chance = random_baseline(len(images), images, metric, k, CHANCE_SETS, seed, groups,
-                                 cache)["ii_pairs"]
+        chance = random_baseline(len(images), images, metric=metric, k=k, n_sets=CHANCE_SETS,
+                                 seed=seed, groups=groups,
+                                 cache=cache)["ii_pairs"]
         parts = []
         for b_units, design, others in fixed + [designed(*_neighbourhoods(
                 images, metric, cache, seed, n_units, k, groups))]:
@@ -241,7 +245,8 @@ def calibrate(pool: str, *, statistics: str, embeddings: dict, weights: dict,
                                     mis=scores["mis"], ii_excess=scores.get("ii_excess", np.nan),
                                     lowlevel_r2=scores.get("lowlevel_r2", np.nan))
             for key, sets in others.items():
-                shadow_ii = set_ii(sets.reshape(-1, k), images, metric, cache=cache)["ii_pairs"]
+                shadow_ii = set_ii(sets.reshape(-1, k), images, metric=metric,
+                                   cache=cache)["ii_pairs"]
                 scored[f"ii_excess{key}"] = scores["ii_pairs"] - shadow_ii.reshape(
                     len(sets), -1).mean(1)
             parts.append(scored)
@@ -264,7 +269,7 @@ def _neighbourhoods(images, metric, cache, seed: int, n_units: int, k: int, grou
     def distances(anchors):
         pairs = np.stack(np.broadcast_arrays(np.arange(len(images))[:, None], anchors[None]),
                          -1).reshape(-1, 2)
-        d = -set_ii(pairs, images, metric, cache=cache)["ii_pairs"]
+        d = -set_ii(pairs, images, metric=metric, cache=cache)["ii_pairs"]
         return d.reshape(len(images), len(anchors))
 
     distances.n_images = len(images)
@@ -316,8 +321,8 @@ def random_baseline(pool: str, *, weights: dict, embeddings: dict, scoring: Scor
     built = build_metrics(scoring.metrics, weights=weights, device=resolve_device(device),
                           size=scoring.metric_size, embeddings=embeddings)
     for metric in built:
-        scores = baseline(len(images), images, metric, scoring.k, n_sets, seed, groups,
-                          cached_input(embeddings, metric.name))
+        scores = baseline(len(images), images, metric=metric, k=scoring.k, n_sets=n_sets,
+                          seed=seed, groups=groups, cache=cached_input(embeddings, metric.name))
         frames.append(pd.DataFrame({"pool": Path(pool).stem, "metric": metric.name,
                                     "set": np.arange(n_sets), "ii_pairs": scores["ii_pairs"],
                                     "ii_code": scores["ii_code"]}))
@@ -343,8 +348,9 @@ def psychophysics(directions: list[str], *, outs: list[str], pool: str, weights:
     for path, out in zip(directions, outs):
         ds = store.open_dataset(path)
         design = design_trials(ds["responses"].values, settings.n_references,
-                               list(settings.quantiles), settings.n_trials, settings.band, seed)
-        result = run_2afc(design, images, m, settings.pooling, cache)
+                               quantiles=list(settings.quantiles), n_trials=settings.n_trials,
+                               band=settings.band, seed=seed)
+        result = run_2afc(design, images, metric=m, pooling=settings.pooling, cache=cache)
         table = accuracy_table(result, list(ds["direction"].values), list(settings.quantiles))
         table.insert(0, "source", ds.attrs["source"])
         table.insert(1, "layer", ds.attrs["layer"])
