@@ -155,13 +155,16 @@ def test_a_kinds_own_defaults_fill_that_kinds_rows_only_and_are_the_librarys():
 
 
 def test_the_typed_rows_defaults_are_the_schemas():
-    """A model row's fields are the schema's model keys with its defaults; a recording's
+    """A model row's, a zoo entry's and a metric row's fields are the schema's keys with
+    its defaults; a recording's
     shared fields are schema keys with their defaults, and the rest of its row is the
     adapter's options; a pool's options are its row less its kind."""
     from superposition.plan import Plan
-    from superposition.rows import ModelRow, RecordingRow
+    from superposition.rows import MetricRow, ModelRow, RecordingRow, ZooEntry
 
     assert_fields_are_the_schemas(ModelRow, SECTIONS["models"]["additionalProperties"])
+    assert_fields_are_the_schemas(ZooEntry, SECTIONS["zoo"]["additionalProperties"])
+    assert_fields_are_the_schemas(MetricRow, SECTIONS["metrics"]["additionalProperties"])
     brain = SECTIONS["brain"]["additionalProperties"]
     shared = {k: v for k, v in brain["properties"].items()
               if k in {f.name for f in dataclasses.fields(RecordingRow)}}

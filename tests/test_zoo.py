@@ -24,7 +24,9 @@ def test_each_architecture_becomes_a_model_row_with_the_entry_keys():
     assert set(rows) == {"z_test_resnet", "z_vit_b_16"} == set(index)
     assert rows["z_vit_b_16"] == {"architecture": "torchvision/vit_b_16", "pool": "photos",
                                   "layers": "stages", "statistic": "mean",
-                                  "weights": "IMAGENET1K_V1"}  # torchvision's default tag
+                                  "weights": "IMAGENET1K_V1",  # torchvision's default tag
+                                  "input_size": None, "batch_size": 64,  # the entry's defaults
+                                  "untrained_null": False, "accuracy": False}
     assert index["z_test_resnet"] == {"entry": "z", "architecture": "timm/test_resnet"}
     assert source_name("z", "open_clip/ViT-B-32") == "z_ViT_B_32"
     assert rows["z_test_resnet"]["weights"] == "r160_in1k"  # timm's default tag

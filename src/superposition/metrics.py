@@ -182,12 +182,14 @@ _FROM_CONFIG: set[str] = set()
 def register_config_metrics(config: dict) -> None:
     """Register the deep-feature metrics a workflow config defines under ``metrics:``
     (again in every job, which runs in a fresh process)."""
+    from .rows import MetricRow
+
     for name, row in config.get("metrics", {}).items():
         if name in METRICS and name not in _FROM_CONFIG:
             raise ValueError(f"metrics.{name}: a built-in metric has this name; choose another")
-        register_deep_feature_metric(name, row["architecture"], weights=row["weights"],
-                                     layers=row["layers"],
-                                     replace=True)
+        row = MetricRow.from_row(row)
+        register_deep_feature_metric(name, row.architecture, weights=row.weights,
+                                     layers=row.layers, replace=True)
         _FROM_CONFIG.add(name)
 
 

@@ -1,22 +1,18 @@
 """The config's rows, typed: a model (a row of ``models``, or one a zoo entry expands
-to), a brain recording and an image pool, each read once from its validated row, with
-the schema's defaults as its own (``tests/test_settings.py`` proves the two agree). The
-rules read their fields by name instead of picking keys out of dicts."""
+to), a zoo entry, a brain recording, an image pool and a metric defined by a row, each
+read once from its row, with the schema's defaults as its own (``tests/test_settings.py``
+proves the two agree). The rules and the library read their fields by name instead of
+picking keys out of dicts."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
 
-@dataclass(frozen=True)
-class ModelRow:
-    """A network, the pool it is shown and the layers read (layer names, once the plan
-    has resolved stages and depth fractions)."""
+@dataclass(frozen=True, kw_only=True)
+class _NetworkSettings:
+    """What a model row and a zoo entry share: how the network is read and its nulls."""
 
-    architecture: str
-    weights: str
-    pool: str
-    layers: list
     weights_url: str | None = None
     statistic: str = "centre"
     layout: str | None = None
@@ -25,6 +21,17 @@ class ModelRow:
     k_ratio: float | None = None
     untrained_null: bool = False
     accuracy: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelRow(_NetworkSettings):
+    """A network, the pool it is shown and the layers read (layer names, once the plan
+    has resolved stages and depth fractions)."""
+
+    architecture: str
+    weights: str
+    pool: str
+    layers: list
     enabled: bool = True
 
     @classmethod
@@ -69,3 +76,40 @@ class PoolRow:
     @property
     def size(self) -> int:
         return self.options["size"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ZooEntry(_NetworkSettings):
+    """A zoo entry: architectures (names or globs) that share one model row's settings,
+    each of which becomes a model row (:meth:`model_row`)."""
+
+    architectures: list
+    pool: str
+    layers: list | str
+    weights: str = "pretrained"
+
+    UNSTATED = ("weights_url", "layout", "k_ratio")  # no default: in a row only where given
+
+    @classmethod
+    def from_row(cls, row: dict) -> "ZooEntry":
+        return cls(**row)
+
+    def model_row(self, architecture: str, weights: str) -> dict:
+        """One architecture's model row: the entry's settings, with its weights tag."""
+        row = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "architectures"}
+        return {k: v for k, v in row.items() if v is not None or k not in self.UNSTATED} | {
+            "architecture": architecture, "weights": weights}
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    """A deep-feature metric defined by a config row: a network of the model registry, its
+    weights tag (or random) and the layers whose features the distance compares."""
+
+    architecture: str
+    weights: str
+    layers: list
+
+    @classmethod
+    def from_row(cls, row: dict) -> "MetricRow":
+        return cls(**row)

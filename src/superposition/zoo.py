@@ -13,10 +13,6 @@ import re
 from difflib import get_close_matches
 from fnmatch import fnmatchcase
 
-ROW_KEYS = ("weights", "weights_url", "pool", "layers", "statistic", "layout", "input_size",
-            "batch_size", "k_ratio", "untrained_null", "accuracy")
-
-
 def resolve_architectures(patterns: list[str]) -> list[str]:
     """Every ``family/name`` the patterns name, globs matched against the family's
     models; a glob that matches nothing fails naming the family's closest names."""
@@ -48,25 +44,27 @@ def source_name(entry: str, architecture: str) -> str:
 def expand_zoo(zoo: dict) -> tuple[dict, dict]:
     """Model rows of every zoo entry, and for each row its entry and architecture."""
     from .models import split_architecture
+    from .rows import ZooEntry
 
     rows, index = {}, {}
-    for entry, spec in zoo.items():
-        for architecture in resolve_architectures(spec["architectures"]):
+    for entry, row in zoo.items():
+        spec = ZooEntry.from_row(row)
+        for architecture in resolve_architectures(spec.architectures):
             name = source_name(entry, architecture)
             if name in rows:
                 raise ValueError(f"zoo.{entry}: {architecture} gives the source name {name!r} "
                                  f"twice")
-            row = {key: spec[key] for key in ROW_KEYS if key in spec}
-            if row.get("weights", "pretrained") == "pretrained":
+            weights = spec.weights
+            if weights == "pretrained":
                 family, arch = split_architecture(architecture)
                 if family.default_tag is None:
                     raise ValueError(f"zoo.{entry}: {architecture} has no default pretrained "
                                      f"weights; set weights: random or a tag")
                 try:
-                    row["weights"] = family.default_tag(arch)
+                    weights = family.default_tag(arch)
                 except KeyError as err:
                     raise ValueError(f"zoo.{entry}: {err.args[0]}") from None
-            rows[name] = row | {"architecture": architecture}
+            rows[name] = spec.model_row(architecture, weights)
             index[name] = {"entry": entry, "architecture": architecture}
     return rows, index
 
