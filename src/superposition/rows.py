@@ -73,10 +73,6 @@ class PoolRow:
     def from_row(cls, row: dict) -> "PoolRow":
         return cls(row["kind"], {k: v for k, v in row.items() if k != "kind"})
 
-    @property
-    def size(self) -> int:
-        return self.options["size"]
-
 
 @dataclass(frozen=True, kw_only=True)
 class ZooEntry(_NetworkSettings):
