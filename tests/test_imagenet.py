@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 SHARED = Path(__file__).resolve().parents[2] / "shared/research-data"
 IMAGENET = SHARED / "imagenet_sample/imagenet_sample_256.zip"
@@ -15,24 +14,15 @@ needs_shared = pytest.mark.skipif(not IMAGENET.is_file() or not CATCH.is_dir(),
                                   reason="no shared ImageNet sample or IMI catch trials")
 
 
-def _local(tmp_path) -> Path:
-    """config/imagenet.yaml's shared paths made absolute, for a run elsewhere."""
-    path = tmp_path / "local.yaml"
-    path.write_text(yaml.safe_dump(
-        {"image_pools": {"imagenet": {"path": str(IMAGENET)},
-                         "imi_catch_trials": {"path": str(CATCH)}}}))
-    return path
-
-
 @needs_shared
 def test_the_imagenet_config_plans_both_networks_with_their_accuracy(tmp_path):
     """config/imagenet.yaml on the shared sample: the two offline ImageNet networks at
     three stages each, with their untrained twins; the preflight finds the wnid classes
     that accuracy: true asks for."""
-    from runs import ROOT, snakemake
+    from runs import ROOT, snakemake, with_absolute_paths
 
-    out = snakemake("-n", "--quiet", "rules", "--configfile", ROOT / "config/imagenet.yaml",
-                    _local(tmp_path), "-d", tmp_path / "run")
+    config = with_absolute_paths(ROOT / "config/imagenet.yaml", tmp_path)
+    out = snakemake("-n", "--quiet", "rules", "--configfile", config, "-d", tmp_path / "run")
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     counts = dict(line.split()[:2] for line in out.stdout.splitlines()
                   if len(line.split()) == 2 and line.split()[1].isdigit())
@@ -48,10 +38,11 @@ def test_the_imagenet_config_runs_on_a_subset_of_the_shared_photographs(tmp_path
     photographs, MobileNetV2 and its untrained twin at one stage, its accuracy, the scores
     and nulls, the flat crops among the top sets, and the IMI catch trials, where the
     deep-feature metric wins every 2-AFC task that pixels lose."""
-    from runs import ROOT, snakemake
+    from runs import ROOT, snakemake, with_absolute_paths
 
-    out = snakemake("--cores", "2", "--configfile", ROOT / "config/imagenet.yaml",
-                    _local(tmp_path), ROOT / "tests/scenarios/imagenet_subset.yaml",
+    config = with_absolute_paths(ROOT / "config/imagenet.yaml", tmp_path)
+    out = snakemake("--cores", "2", "--configfile", config,
+                    ROOT / "tests/scenarios/imagenet_subset.yaml",
                     "-d", tmp_path / "run", timeout=900)
     assert out.returncode == 0, out.stderr[-4000:]
     run = tmp_path / "run/results"
